@@ -1,0 +1,149 @@
+//! robocell command line: no arguments opens the window on the default scenario.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use robocell::sim::cell::{Cell, Level, Report};
+use robocell::sim::krl::{Diagnostic, parse_module};
+use robocell::sim::scenario::Scenario;
+
+/// The scenario the window opens and `check` runs when none is given.
+pub const DEFAULT_SCENARIO: &str = "scenarios/pick_and_place.ron";
+
+#[derive(Parser)]
+#[command(name = "robocell", version, about = "A KUKA robot cell for learning KRL: simulate, check and lint programs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Open the cell in a window (the default).
+    Run {
+        /// Scenario file (RON).
+        #[arg(default_value = DEFAULT_SCENARIO)]
+        scenario: PathBuf,
+    },
+    /// Run a scenario headless and report: exit 0 pass, 1 fail, 2 bad input.
+    Check {
+        #[arg(default_value = DEFAULT_SCENARIO)]
+        scenario: PathBuf,
+        /// Print every controller message, not only the last ones.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Check KRL syntax of a .src file (and its .dat): exit 0 clean, 1 errors, 2 unreadable.
+    Lint {
+        file: PathBuf,
+    },
+}
+
+fn print_diags(diags: &[Diagnostic]) {
+    for d in diags {
+        eprint!("{d}");
+    }
+}
+
+fn check(path: &Path, verbose: bool) -> ExitCode {
+    let loaded = match Scenario::load(path) {
+        Ok(l) => l,
+        Err(diags) => {
+            print_diags(&diags);
+            eprintln!("{} problem(s) in the scenario: nothing was run", diags.len());
+            return ExitCode::from(2);
+        }
+    };
+    let (mut cell, warnings) = match Cell::new(loaded) {
+        Ok(c) => c,
+        Err(diags) => {
+            print_diags(&diags);
+            let n = diags.iter().filter(|d| d.is_error()).count();
+            eprintln!("{n} error(s) in the program: nothing was run");
+            return ExitCode::from(2);
+        }
+    };
+    print_diags(&warnings);
+    let t0 = Instant::now();
+    let r = cell.run_to_end();
+    let wall = t0.elapsed().as_secs_f64();
+    print_report(&r, wall, verbose);
+    if r.passed { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+fn print_report(r: &Report, wall_s: f64, verbose: bool) {
+    println!("scenario:        {}", r.scenario);
+    println!("parts delivered: {} of {}", r.delivered, r.required);
+    println!("simulated time:  {:.2} s ({} ticks, {:.0}x real time)", r.sim_time_s, r.ticks, r.sim_time_s / wall_s.max(1e-9));
+    println!("collisions:      {}", if r.collisions.is_empty() { "none".to_string() } else { r.collisions.len().to_string() });
+    for c in &r.collisions {
+        println!("  - {c}");
+    }
+    let shown: Vec<_> = if verbose { r.messages.iter().collect() } else { r.messages.iter().rev().take(8).rev().collect() };
+    println!("controller messages: {}", r.messages.len());
+    for m in shown {
+        let kind = match m.level {
+            Level::Notification => "info",
+            Level::Status => "status",
+            Level::Acknowledgement => "STOP",
+        };
+        println!("  [{:>7.2} s] {kind:<6} {}", m.time_s, m.text);
+    }
+    println!("result:          {} ({})", if r.passed { "PASS" } else { "FAIL" }, r.reason);
+}
+
+fn lint(path: &Path) -> ExitCode {
+    let src = match std::fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{}: cannot read: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let dat_path = path.with_extension("dat");
+    let dat = std::fs::read_to_string(&dat_path).ok();
+    let dat_name = dat_path.display().to_string();
+    let (_, diags) = parse_module(&path.display().to_string(), &src, dat.as_deref().map(|d| (dat_name.as_str(), d)));
+    print_diags(&diags);
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    if errors > 0 {
+        eprintln!("{errors} error(s), {warnings} warning(s)");
+        ExitCode::from(1)
+    } else {
+        println!("{}: no errors, {warnings} warning(s)", path.display());
+        ExitCode::SUCCESS
+    }
+}
+
+#[cfg(feature = "app")]
+fn window(path: &Path) -> ExitCode {
+    match Scenario::load(path) {
+        Ok(loaded) => {
+            robocell::app::run(loaded);
+            ExitCode::SUCCESS
+        }
+        Err(diags) => {
+            print_diags(&diags);
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(not(feature = "app"))]
+fn window(_: &Path) -> ExitCode {
+    eprintln!("this robocell was built without the window (feature `app`); try `robocell check`");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => window(Path::new(DEFAULT_SCENARIO)),
+        Some(Cmd::Run { scenario }) => window(&scenario),
+        Some(Cmd::Check { scenario, verbose }) => check(&scenario, verbose),
+        Some(Cmd::Lint { file }) => lint(&file),
+    }
+}

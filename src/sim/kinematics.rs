@@ -1,0 +1,306 @@
+//! Forward and analytic inverse kinematics of ortho-parallel-wrist (OPW) arms,
+//! with KUKA's Status and Turn. Poses are flange poses in the robot base (ROBROOT), mm.
+
+use nalgebra::{Isometry3, Rotation3, Translation3, UnitQuaternion, Vector3};
+
+use super::robot::RobotModel;
+
+/// One IK solution: axis angles in degrees and KUKA's S and T.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IkSolution {
+    pub axes_deg: [f64; 6],
+    pub status: u8,
+    pub turn: u8,
+}
+
+fn rz(t: f64) -> Rotation3<f64> {
+    Rotation3::from_axis_angle(&Vector3::z_axis(), t)
+}
+fn ry(t: f64) -> Rotation3<f64> {
+    Rotation3::from_axis_angle(&Vector3::y_axis(), t)
+}
+
+fn to_theta(model: &RobotModel, q_deg: &[f64; 6]) -> [f64; 6] {
+    let g = &model.geometry;
+    std::array::from_fn(|i| (g.signs[i] * q_deg[i] - g.offsets_deg[i]).to_radians())
+}
+
+fn from_theta(model: &RobotModel, theta: &[f64; 6]) -> [f64; 6] {
+    let g = &model.geometry;
+    std::array::from_fn(|i| (theta[i].to_degrees() + g.offsets_deg[i]) * g.signs[i])
+}
+
+/// Frames along the arm for drawing and collision shapes, in the robot base (mm):
+/// 0 base, 1 carousel (A1), 2 upper arm at A2, 3 at A3, 4 forearm at the A3-A4 offset,
+/// 5 wrist centre, 6 flange.
+pub fn link_frames(model: &RobotModel, q_deg: &[f64; 6]) -> [Isometry3<f64>; 7] {
+    let g = &model.geometry;
+    let t = to_theta(model, q_deg);
+    let r1 = rz(t[0]);
+    let p_a2 = r1 * Vector3::new(g.a1, g.b, g.c1);
+    let r2 = r1 * ry(t[1]);
+    let p_a3 = p_a2 + r2 * Vector3::new(0.0, 0.0, g.c2);
+    let r3 = r1 * ry(t[1] + t[2]);
+    let p_el = p_a3 + r3 * Vector3::new(g.a2, 0.0, 0.0);
+    let p_wc = p_el + r3 * Vector3::new(0.0, 0.0, g.c3);
+    let r4 = r3 * rz(t[3]);
+    let r5 = r4 * ry(t[4]);
+    let r6 = r5 * rz(t[5]);
+    let p_fl = p_wc + r6 * Vector3::new(0.0, 0.0, g.c4);
+    let iso = |p: Vector3<f64>, r: Rotation3<f64>| {
+        Isometry3::from_parts(Translation3::from(p), UnitQuaternion::from_rotation_matrix(&r))
+    };
+    [
+        Isometry3::identity(),
+        iso(Vector3::zeros(), r1),
+        iso(p_a2, r2),
+        iso(p_a3, r3),
+        iso(p_el, r4),
+        iso(p_wc, r5),
+        iso(p_fl, r6),
+    ]
+}
+
+/// Flange pose in the robot base for axis angles in degrees.
+pub fn fk(model: &RobotModel, q_deg: &[f64; 6]) -> Isometry3<f64> {
+    link_frames(model, q_deg)[6]
+}
+
+/// KUKA Status bits: 0 wrist point behind A1 (overhead), 1 A3 at or past the stretched elbow, 2 A5 <= 0.
+pub fn status_of(model: &RobotModel, q_deg: &[f64; 6]) -> u8 {
+    let g = &model.geometry;
+    let t = to_theta(model, q_deg);
+    let k = (g.a2 * g.a2 + g.c3 * g.c3).sqrt();
+    let psi3 = g.a2.atan2(g.c3);
+    let wx = g.c2 * t[1].sin() + k * (t[1] + t[2] + psi3).sin() + g.a1;
+    let phi_deg = -psi3.to_degrees();
+    let mut s = 0;
+    if wx < 0.0 {
+        s |= 1;
+    }
+    if q_deg[2] >= phi_deg {
+        s |= 2;
+    }
+    if q_deg[4] <= 0.0 {
+        s |= 4;
+    }
+    s
+}
+
+/// KUKA Turn bits: bit i set when axis i+1 is negative.
+pub fn turn_of(q_deg: &[f64; 6]) -> u8 {
+    (0..6).filter(|&i| q_deg[i] < 0.0).fold(0, |t, i| t | (1 << i))
+}
+
+fn acos_checked(x: f64) -> Option<f64> {
+    if x.abs() <= 1.0 + 1e-12 {
+        Some(x.clamp(-1.0, 1.0).acos())
+    } else {
+        None
+    }
+}
+
+/// All IK solutions of a flange pose (robot base, mm) within the software limits,
+/// including the +-360 degree branches of every axis whose range allows them.
+pub fn ik(model: &RobotModel, flange: &Isometry3<f64>) -> Vec<IkSolution> {
+    let mut out = Vec::with_capacity(16);
+    ik_each(model, flange, |s| out.push(s));
+    out
+}
+
+/// Calls `f` for every IK solution (see [`ik`]) without allocating.
+pub fn ik_each(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnMut(IkSolution)) {
+    ik_raw_each(model, flange, |q| emit_branches(model, q, &mut f));
+}
+
+/// The solution with each axis taken on the +-360 branch nearest to `prev`, ignoring the
+/// software limits (the caller checks them), of the configuration closest to `prev`.
+pub fn ik_near(model: &RobotModel, flange: &Isometry3<f64>, prev: &[f64; 6]) -> Option<[f64; 6]> {
+    let mut best: Option<([f64; 6], f64)> = None;
+    ik_raw_each(model, flange, |mut q| {
+        for i in 0..6 {
+            q[i] += ((prev[i] - q[i]) / 360.0).round() * 360.0;
+        }
+        let d = max_delta(&q, prev);
+        if best.is_none_or(|(_, bd)| d < bd) {
+            best = Some((q, d));
+        }
+    });
+    best.map(|(q, _)| q)
+}
+
+/// Up to 8 solutions, each axis in (-180, 180], limits not applied.
+pub fn ik_raw_each(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnMut([f64; 6])) {
+    let g = &model.geometry;
+    let r = flange.rotation.to_rotation_matrix();
+    let p = flange.translation.vector;
+    let c = p - g.c4 * (r * Vector3::z());
+    let (cx, cy, cz) = (c.x, c.y, c.z);
+
+    let nx1_sq = cx * cx + cy * cy - g.b * g.b;
+    if nx1_sq < 0.0 {
+        return;
+    }
+    let nx1 = nx1_sq.sqrt() - g.a1;
+    let dz = cz - g.c1;
+    let s1_sq = nx1 * nx1 + dz * dz;
+    let s2_sq = (nx1 + 2.0 * g.a1).powi(2) + dz * dz;
+    let k_sq = g.a2 * g.a2 + g.c3 * g.c3;
+    let k = k_sq.sqrt();
+    let s1 = s1_sq.sqrt();
+    let s2 = s2_sq.sqrt();
+    let psi3 = g.a2.atan2(g.c3);
+
+    let base = cy.atan2(cx);
+    let off = g.b.atan2(nx1 + g.a1);
+    let th1_i = base - off;
+    let th1_ii = base + off - std::f64::consts::PI;
+
+    let mut arms: [(f64, f64, f64); 4] = [(f64::NAN, 0.0, 0.0); 4];
+    if s1 > 1e-12 {
+        if let (Some(a2), Some(a3)) = (
+            acos_checked((s1_sq + g.c2 * g.c2 - k_sq) / (2.0 * s1 * g.c2)),
+            acos_checked((s1_sq - g.c2 * g.c2 - k_sq) / (2.0 * g.c2 * k)),
+        ) {
+            let at = nx1.atan2(dz);
+            arms[0] = (th1_i, -a2 + at, a3 - psi3);
+            arms[1] = (th1_i, a2 + at, -a3 - psi3);
+        }
+    }
+    if s2 > 1e-12 {
+        if let (Some(a2), Some(a3)) = (
+            acos_checked((s2_sq + g.c2 * g.c2 - k_sq) / (2.0 * s2 * g.c2)),
+            acos_checked((s2_sq - g.c2 * g.c2 - k_sq) / (2.0 * g.c2 * k)),
+        ) {
+            let at = (nx1 + 2.0 * g.a1).atan2(dz);
+            arms[2] = (th1_ii, -a2 - at, a3 - psi3);
+            arms[3] = (th1_ii, a2 - at, -a3 - psi3);
+        }
+    }
+
+    for &(t1, t2, t3) in arms.iter().filter(|a| !a.0.is_nan()) {
+        let rc = rz(t1) * ry(t2 + t3);
+        let m = rc.transpose() * r;
+        let m = m.matrix();
+        let sxy = (m[(0, 2)].powi(2) + m[(1, 2)].powi(2)).sqrt();
+        let wrists: [(f64, f64, f64); 2] = if sxy > 1e-9 {
+            let t5 = sxy.atan2(m[(2, 2)]);
+            let t4 = m[(1, 2)].atan2(m[(0, 2)]);
+            let t6 = m[(2, 1)].atan2(-m[(2, 0)]);
+            let pi = std::f64::consts::PI;
+            [(t4, t5, t6), (t4 + pi, -t5, t6 + pi)]
+        } else if m[(2, 2)] > 0.0 {
+            // Wrist singularity (A5 = 0): only A4 + A6 is defined; put it all on A6.
+            let t46 = m[(1, 0)].atan2(m[(0, 0)]);
+            [(0.0, 0.0, t46), (f64::NAN, 0.0, 0.0)]
+        } else {
+            [(f64::NAN, 0.0, 0.0); 2]
+        };
+        for &(t4, t5, t6) in wrists.iter().filter(|w| !w.0.is_nan()) {
+            let theta = [t1, t2, t3, t4, t5, t6];
+            let mut q = from_theta(model, &theta);
+            for a in q.iter_mut() {
+                *a = super::math::norm_deg(*a);
+            }
+            f(q);
+        }
+    }
+}
+
+/// Emits `q` and every variant of it that differs by +-360 degrees on some axes, within limits.
+fn emit_branches(model: &RobotModel, q: [f64; 6], f: &mut impl FnMut(IkSolution)) {
+    let mut choices: [[f64; 3]; 6] = [[f64::NAN; 3]; 6];
+    let mut counts = [0usize; 6];
+    for i in 0..6 {
+        for k in [-360.0, 0.0, 360.0] {
+            let v = q[i] + k;
+            if v >= model.min_deg[i] - 1e-9 && v <= model.max_deg[i] + 1e-9 {
+                choices[i][counts[i]] = v;
+                counts[i] += 1;
+            }
+        }
+        if counts[i] == 0 {
+            return;
+        }
+    }
+    let mut idx = [0usize; 6];
+    loop {
+        let axes: [f64; 6] = std::array::from_fn(|i| choices[i][idx[i]]);
+        f(IkSolution { axes_deg: axes, status: status_of(model, &axes), turn: turn_of(&axes) });
+        let mut i = 0;
+        loop {
+            idx[i] += 1;
+            if idx[i] < counts[i] {
+                break;
+            }
+            idx[i] = 0;
+            i += 1;
+            if i == 6 {
+                return;
+            }
+        }
+    }
+}
+
+/// The solution nearest to `from` (largest single-axis move smallest), optionally with a required status.
+pub fn nearest(sols: &[IkSolution], from: &[f64; 6], status: Option<u8>) -> Option<IkSolution> {
+    sols.iter()
+        .filter(|s| status.is_none_or(|st| s.status == st))
+        .min_by(|a, b| max_delta(&a.axes_deg, from).total_cmp(&max_delta(&b.axes_deg, from)))
+        .copied()
+}
+
+/// The largest absolute difference between two axis sets, degrees.
+pub fn max_delta(a: &[f64; 6], b: &[f64; 6]) -> f64 {
+    (0..6).map(|i| (a[i] - b[i]).abs()).fold(0.0, f64::max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::math::Frame;
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+
+    #[test]
+    fn fk_at_home_matches_check_value() {
+        let m = RobotModel::kr6_r900_sixx();
+        let f = Frame::from_iso(&fk(&m, &m.home_deg));
+        assert!((f.x - 525.0).abs() < 1e-9 && f.y.abs() < 1e-9 && (f.z - 890.0).abs() < 1e-9, "{f:?}");
+        assert!(f.a.abs() < 1e-9 && (f.b - 90.0).abs() < 1e-9 && f.c.abs() < 1e-9, "{f:?}");
+    }
+
+    #[test]
+    fn home_is_status_6_turn_2() {
+        let m = RobotModel::kr6_r900_sixx();
+        assert_eq!(status_of(&m, &m.home_deg), 6);
+        assert_eq!(turn_of(&m.home_deg), 2);
+    }
+
+    #[test]
+    fn ik_round_trip_on_random_poses() {
+        for m in [RobotModel::kr6_r900_sixx(), RobotModel::kr6_r700_sixx(), RobotModel::kr16_2()] {
+            let mut rng = StdRng::seed_from_u64(7);
+            for _ in 0..5000 {
+                let q: [f64; 6] = std::array::from_fn(|i| rng.random_range(m.min_deg[i]..m.max_deg[i]));
+                if q[4].abs() < 1e-3 {
+                    continue;
+                }
+                let pose = fk(&m, &q);
+                let sols = ik(&m, &pose);
+                assert!(sols.iter().any(|s| max_delta(&s.axes_deg, &q) < 1e-6), "{} {q:?} not among {sols:?}", m.name);
+                for s in &sols {
+                    let p2 = fk(&m, &s.axes_deg);
+                    assert!((p2.translation.vector - pose.translation.vector).norm() < 1e-6);
+                    assert!(p2.rotation.angle_to(&pose.rotation) < 1e-6);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unreachable_pose_has_no_solution() {
+        let m = RobotModel::kr6_r900_sixx();
+        let far = Frame::new(2000.0, 0.0, 500.0, 0.0, 90.0, 0.0).to_iso();
+        assert!(ik(&m, &far).is_empty());
+    }
+}

@@ -1,0 +1,166 @@
+//! KRL syntax tree. Every node carries the span it was parsed from.
+
+use super::diag::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Geo,
+    Mul,
+    Div,
+    Add,
+    Sub,
+    And,
+    BAnd,
+    Exor,
+    BExor,
+    Or,
+    BOr,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl BinOp {
+    pub fn is_relational(self) -> bool {
+        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+    }
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Geo => ":",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::And => "AND",
+            BinOp::BAnd => "B_AND",
+            BinOp::Exor => "EXOR",
+            BinOp::BExor => "B_EXOR",
+            BinOp::Or => "OR",
+            BinOp::BOr => "B_OR",
+            BinOp::Eq => "==",
+            BinOp::Ne => "<>",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+    BNot,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Int(i64),
+    Real(f64),
+    Bool(bool),
+    Str(String),
+    Char(u8),
+    Enum(String),
+    /// A variable or system variable, upper-cased.
+    Name(String),
+    Index(Box<Expr>, Vec<Expr>),
+    Member(Box<Expr>, String),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Call(String, Vec<Expr>),
+    Aggregate { type_name: Option<String>, fields: Vec<(String, Expr)> },
+    Paren(Box<Expr>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MotionKind {
+    Ptp,
+    Lin,
+    PtpRel,
+    LinRel,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Approx {
+    CPtp,
+    CDis,
+    CVel,
+    COri,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StmtKind {
+    Assign(Expr, Expr),
+    If { cond: Expr, then_body: Vec<Stmt>, else_body: Vec<Stmt> },
+    While { cond: Expr, body: Vec<Stmt> },
+    Repeat { body: Vec<Stmt>, cond: Expr },
+    Loop(Vec<Stmt>),
+    For { var: String, from: Expr, to: Expr, step: Option<Expr>, body: Vec<Stmt> },
+    Exit,
+    Halt,
+    Return(Option<Expr>),
+    Continue,
+    WaitFor(Expr),
+    WaitSec(Expr),
+    Motion { kind: MotionKind, target: Expr, tool_relative: bool, approx: Vec<Approx> },
+    Call { name: String, args: Vec<Expr> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeRef {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decl {
+    pub ty: TypeRef,
+    pub name: String,
+    /// Array sizes, empty for a scalar.
+    pub dims: Vec<usize>,
+    pub init: Option<Expr>,
+    pub global: bool,
+    pub konst: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub name: String,
+    pub out: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Routine {
+    pub name: String,
+    pub global: bool,
+    pub params: Vec<Param>,
+    pub decls: Vec<Decl>,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+}
+
+/// A parsed module: the `.src` routines and the `.dat` data list.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Module {
+    pub name: String,
+    pub routines: Vec<Routine>,
+    pub data: Vec<Decl>,
+}

@@ -1,0 +1,1202 @@
+//! The KRL interpreter (advance run). Routines are compiled to a flat list of operations
+//! so execution can stop at any motion or wait and resume at the same place next tick.
+
+use std::collections::HashMap;
+
+use super::ast::*;
+use super::diag::Span;
+use super::value::{ArrayVal, Scalar, StructVal, Value, struct_members};
+use crate::sim::math::Frame;
+
+/// Library routines the controller provides.
+pub const LIBRARY_ROUTINES: &[&str] = &["BAS"];
+
+/// What the interpreter needs from the cell. Implemented by the controller.
+pub trait Env {
+    fn input(&self, n: usize) -> bool;
+    fn output(&self, n: usize) -> bool;
+    fn set_output(&mut self, n: usize, v: bool);
+    fn axis_act(&self) -> [f64; 6];
+    /// Actual TCP pose in `base` with `tool`, and its S and T.
+    fn pos_act(&self, base: &Frame, tool: &Frame) -> (Frame, u8, u8);
+    /// Motions handed over and not finished (queued or running).
+    fn motions_pending(&self) -> usize;
+    fn time_s(&self) -> f64;
+}
+
+/// A motion the advance run hands to the motion planner, with the modal parameters in force.
+#[derive(Clone, Debug)]
+pub struct MotionCmd {
+    pub kind: MotionKind,
+    pub target: Value,
+    pub tool_relative: bool,
+    pub approx: Vec<Approx>,
+    pub span: Span,
+    pub vel_cp_m_s: f64,
+    pub acc_cp_m_s2: f64,
+    pub vel_ori_deg_s: f64,
+    pub vel_axis_pct: [f64; 6],
+    pub acc_axis_pct: [f64; 6],
+    pub tool: Frame,
+    pub base: Frame,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuntimeError {
+    pub message: String,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub enum Yield {
+    /// A motion statement was reached; plan it, then resume.
+    Motion(Box<MotionCmd>),
+    /// Waiting (WAIT, advance-run stop, full look-ahead): resume next tick.
+    Blocked,
+    /// The operation budget for this tick is spent.
+    Budget,
+    /// HALT: the program stops; Start resumes it.
+    Halt,
+    /// The main routine returned.
+    Finished,
+    Fault(RuntimeError),
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Assign(Expr, Expr),
+    JumpIfNot(Expr, usize),
+    Jump(usize),
+    ForInit(String, Expr),
+    ForCheck { var: String, to: Expr, step: Option<Expr>, exit: usize },
+    ForStep { var: String, step: Option<Expr>, back: usize },
+    WaitFor(Expr),
+    WaitSec(Expr),
+    Continue,
+    Halt,
+    Return(Option<Expr>),
+    Motion { kind: MotionKind, target: Expr, tool_relative: bool, approx: Vec<Approx> },
+    Call(String, Vec<Expr>),
+    End,
+}
+
+#[derive(Clone, Debug)]
+struct Instr {
+    op: Op,
+    span: Span,
+    /// Executing this stops the advance run (I/O, position variables, waits, HALT).
+    adv_stop: bool,
+}
+
+#[derive(Debug)]
+struct CompiledRoutine {
+    name: String,
+    params: Vec<Param>,
+    decls: Vec<Decl>,
+    code: Vec<Instr>,
+}
+
+struct CallFrame {
+    routine: usize,
+    pc: usize,
+    locals: HashMap<String, Value>,
+    /// OUT parameters: (parameter name, the caller's variable) copied back on return.
+    out_binds: Vec<(String, Expr)>,
+}
+
+/// The advance-run interpreter of one program.
+pub struct Interpreter {
+    routines: Vec<CompiledRoutine>,
+    globals: HashMap<String, Value>,
+    initial_globals: HashMap<String, Value>,
+    stack: Vec<CallFrame>,
+    wait_until: Option<f64>,
+    continue_next: bool,
+    /// The line the advance run is on (for the editor).
+    pub current: Span,
+    /// Operations executed in total (for benchmarks and the watch panel).
+    pub ops_executed: u64,
+}
+
+fn io_index(v: &Value, what: &str, span: Span) -> Result<usize, RuntimeError> {
+    match v {
+        Value::Int(i) if *i >= 1 && *i <= 4096 => Ok(*i as usize),
+        Value::Int(i) => Err(rt(span, format!("{what}[{i}]: index out of range 1..4096"))),
+        other => Err(rt(span, format!("{what} index must be INT, got {}", other.type_name()))),
+    }
+}
+
+fn rt(span: Span, message: impl Into<String>) -> RuntimeError {
+    RuntimeError { message: message.into(), span }
+}
+
+/// The source text of a variable reference, for messages.
+pub fn expr_text(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Name(n) => n.clone(),
+        ExprKind::Member(b, m) => format!("{}.{m}", expr_text(b)),
+        ExprKind::Index(b, i) => format!("{}[{}]", expr_text(b), i.iter().map(expr_text).collect::<Vec<_>>().join(",")),
+        ExprKind::Int(i) => i.to_string(),
+        ExprKind::Real(r) => r.to_string(),
+        ExprKind::Paren(i) => format!("({})", expr_text(i)),
+        _ => "expression".into(),
+    }
+}
+
+fn uses_io(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Name(n) => matches!(n.as_str(), "$IN" | "$OUT" | "$POS_ACT" | "$AXIS_ACT"),
+        ExprKind::Index(b, i) => uses_io(b) || i.iter().any(uses_io),
+        ExprKind::Member(b, _) | ExprKind::Unary(_, b) | ExprKind::Paren(b) => uses_io(b),
+        ExprKind::Binary(_, l, r) => uses_io(l) || uses_io(r),
+        ExprKind::Call(_, a) => a.iter().any(uses_io),
+        ExprKind::Aggregate { fields, .. } => fields.iter().any(|(_, v)| uses_io(v)),
+        _ => false,
+    }
+}
+
+struct Compiler {
+    code: Vec<Instr>,
+    exits: Vec<Vec<usize>>,
+    errors: Vec<RuntimeError>,
+}
+
+impl Compiler {
+    fn emit(&mut self, op: Op, span: Span) -> usize {
+        let adv_stop = match &op {
+            Op::WaitFor(_) | Op::WaitSec(_) | Op::Halt => true,
+            Op::Assign(t, v) => uses_io(t) || uses_io(v),
+            Op::JumpIfNot(c, _) => uses_io(c),
+            Op::ForInit(_, e) => uses_io(e),
+            Op::Call(_, a) => a.iter().any(uses_io),
+            Op::Motion { target, .. } => uses_io(target),
+            _ => false,
+        };
+        self.code.push(Instr { op, span, adv_stop });
+        self.code.len() - 1
+    }
+    fn patch(&mut self, at: usize, to: usize) {
+        match &mut self.code[at].op {
+            Op::JumpIfNot(_, t) | Op::Jump(t) => *t = to,
+            Op::ForCheck { exit, .. } => *exit = to,
+            _ => {}
+        }
+    }
+    fn block(&mut self, body: &[Stmt]) {
+        for s in body {
+            self.stmt(s);
+        }
+    }
+    fn loop_body(&mut self, body: &[Stmt]) -> Vec<usize> {
+        self.exits.push(Vec::new());
+        self.block(body);
+        self.exits.pop().unwrap_or_default()
+    }
+    fn stmt(&mut self, s: &Stmt) {
+        let sp = s.span;
+        match &s.kind {
+            StmtKind::Assign(t, v) => {
+                self.emit(Op::Assign(t.clone(), v.clone()), sp);
+            }
+            StmtKind::If { cond, then_body, else_body } => {
+                let j = self.emit(Op::JumpIfNot(cond.clone(), 0), sp);
+                self.block(then_body);
+                if else_body.is_empty() {
+                    let end = self.code.len();
+                    self.patch(j, end);
+                } else {
+                    let skip = self.emit(Op::Jump(0), sp);
+                    let else_at = self.code.len();
+                    self.patch(j, else_at);
+                    self.block(else_body);
+                    let end = self.code.len();
+                    self.patch(skip, end);
+                }
+            }
+            StmtKind::While { cond, body } => {
+                let top = self.code.len();
+                let j = self.emit(Op::JumpIfNot(cond.clone(), 0), sp);
+                let exits = self.loop_body(body);
+                self.emit(Op::Jump(top), sp);
+                let end = self.code.len();
+                self.patch(j, end);
+                exits.into_iter().for_each(|e| self.patch(e, end));
+            }
+            StmtKind::Repeat { body, cond } => {
+                let top = self.code.len();
+                let exits = self.loop_body(body);
+                self.emit(Op::JumpIfNot(cond.clone(), top), cond.span);
+                let end = self.code.len();
+                exits.into_iter().for_each(|e| self.patch(e, end));
+            }
+            StmtKind::Loop(body) => {
+                let top = self.code.len();
+                let exits = self.loop_body(body);
+                self.emit(Op::Jump(top), sp);
+                let end = self.code.len();
+                exits.into_iter().for_each(|e| self.patch(e, end));
+            }
+            StmtKind::For { var, from, to, step, body } => {
+                self.emit(Op::ForInit(var.clone(), from.clone()), sp);
+                let check = self.emit(Op::ForCheck { var: var.clone(), to: to.clone(), step: step.clone(), exit: 0 }, sp);
+                let exits = self.loop_body(body);
+                self.emit(Op::ForStep { var: var.clone(), step: step.clone(), back: check }, sp);
+                let end = self.code.len();
+                self.patch(check, end);
+                exits.into_iter().for_each(|e| self.patch(e, end));
+            }
+            StmtKind::Exit => {
+                let j = self.emit(Op::Jump(0), sp);
+                match self.exits.last_mut() {
+                    Some(v) => v.push(j),
+                    None => self.errors.push(rt(sp, "EXIT outside FOR, WHILE, REPEAT or LOOP")),
+                }
+            }
+            StmtKind::Halt => {
+                self.emit(Op::Halt, sp);
+            }
+            StmtKind::Continue => {
+                self.emit(Op::Continue, sp);
+            }
+            StmtKind::Return(e) => {
+                self.emit(Op::Return(e.clone()), sp);
+            }
+            StmtKind::WaitFor(c) => {
+                self.emit(Op::WaitFor(c.clone()), sp);
+            }
+            StmtKind::WaitSec(e) => {
+                self.emit(Op::WaitSec(e.clone()), sp);
+            }
+            StmtKind::Motion { kind, target, tool_relative, approx } => {
+                self.emit(
+                    Op::Motion { kind: *kind, target: target.clone(), tool_relative: *tool_relative, approx: approx.clone() },
+                    sp,
+                );
+            }
+            StmtKind::Call { name, args } => {
+                self.emit(Op::Call(name.clone(), args.clone()), sp);
+            }
+        }
+    }
+}
+
+/// System variables with their values after `BAS(#INITMOV,0)` on a KR 6 R900 sixx.
+fn system_defaults(g: &mut HashMap<String, Value>) {
+    let st = |ty: &str, f: &[(&str, Value)]| {
+        Value::Struct(Box::new(StructVal { ty: ty.into(), fields: f.iter().map(|(n, v)| (n.to_string(), v.clone())).collect() }))
+    };
+    g.insert("$VEL".into(), st("VEL_STRUC", &[("CP", Value::Real(2.0)), ("ORI1", Value::Real(200.0)), ("ORI2", Value::Real(200.0))]));
+    g.insert("$ACC".into(), st("ACC_STRUC", &[("CP", Value::Real(2.3)), ("ORI1", Value::Real(100.0)), ("ORI2", Value::Real(100.0))]));
+    g.insert(
+        "$APO".into(),
+        st("APO_STRUC", &[("CPTP", Value::Int(50)), ("CDIS", Value::Real(3.0)), ("CORI", Value::Real(5.0)), ("CVEL", Value::Int(100))]),
+    );
+    let ints = |v: i32| Value::Array(Box::new(ArrayVal { dims: vec![6], elems: vec![Value::Int(v); 6] }));
+    g.insert("$VEL_AXIS".into(), ints(100));
+    g.insert("$ACC_AXIS".into(), ints(50));
+    g.insert("$OV_PRO".into(), Value::Int(100));
+    g.insert("$ADVANCE".into(), Value::Int(3));
+    g.insert("$NULLFRAME".into(), Value::frame(&Frame::NULL));
+    g.insert("$WORLD".into(), Value::frame(&Frame::NULL));
+    g.insert("$BASE".into(), Value::frame(&Frame::NULL));
+    g.insert("$TOOL".into(), Value::frame(&Frame::NULL));
+    g.insert("$ACT_TOOL".into(), Value::Int(1));
+    g.insert("$ACT_BASE".into(), Value::Int(0));
+    let frames = |n: usize| Value::Array(Box::new(ArrayVal { dims: vec![n], elems: vec![Value::frame(&Frame::NULL); n] }));
+    g.insert("TOOL_DATA".into(), frames(16));
+    g.insert("BASE_DATA".into(), frames(32));
+}
+
+/// Cell-specific globals a program sees, as `$config.dat` would give them.
+#[derive(Clone, Debug)]
+pub struct ConfigGlobals {
+    pub home_deg: [f64; 6],
+    pub tool: Frame,
+    pub robroot: Frame,
+}
+
+const READ_ONLY: &[&str] = &["$IN", "$POS_ACT", "$AXIS_ACT", "$NULLFRAME", "$WORLD", "$ROBROOT"];
+
+impl Interpreter {
+    /// Compiles a parsed module. `.dat` initial values that cannot be evaluated are errors.
+    pub fn new(module: &Module, cfg: &ConfigGlobals) -> Result<Self, Vec<RuntimeError>> {
+        let mut errors = Vec::new();
+        let mut routines = Vec::new();
+        for r in &module.routines {
+            let mut c = Compiler { code: Vec::new(), exits: Vec::new(), errors: Vec::new() };
+            c.block(&r.body);
+            c.emit(Op::End, r.span);
+            errors.append(&mut c.errors);
+            routines.push(CompiledRoutine { name: r.name.clone(), params: r.params.clone(), decls: r.decls.clone(), code: c.code });
+        }
+        let mut globals = HashMap::new();
+        system_defaults(&mut globals);
+        globals.insert("XHOME".into(), Value::e6axis(&cfg.home_deg));
+        globals.insert("$H_POS".into(), Value::e6axis(&cfg.home_deg));
+        globals.insert("$TOOL".into(), Value::frame(&cfg.tool));
+        globals.insert("$ROBROOT".into(), Value::frame(&cfg.robroot));
+        if let Some(Value::Array(a)) = globals.get_mut("TOOL_DATA") {
+            a.elems[0] = Value::frame(&cfg.tool);
+        }
+        let mut it = Interpreter {
+            routines,
+            globals,
+            initial_globals: HashMap::new(),
+            stack: Vec::new(),
+            wait_until: None,
+            continue_next: false,
+            current: Span::default(),
+            ops_executed: 0,
+        };
+        struct NoEnv;
+        impl Env for NoEnv {
+            fn input(&self, _: usize) -> bool {
+                false
+            }
+            fn output(&self, _: usize) -> bool {
+                false
+            }
+            fn set_output(&mut self, _: usize, _: bool) {}
+            fn axis_act(&self) -> [f64; 6] {
+                [0.0; 6]
+            }
+            fn pos_act(&self, _: &Frame, _: &Frame) -> (Frame, u8, u8) {
+                (Frame::NULL, 0, 0)
+            }
+            fn motions_pending(&self) -> usize {
+                0
+            }
+            fn time_s(&self) -> f64 {
+                0.0
+            }
+        }
+        for d in &module.data {
+            let mut v = if d.dims.is_empty() { Value::default_of(&d.ty.name) } else { Value::array_of(&d.ty.name, &d.dims) };
+            if let Some(init) = &d.init {
+                match it.eval(init, &NoEnv).and_then(|iv| coerce_into(&mut v, iv, init.span, &d.name)) {
+                    Ok(()) => {}
+                    Err(e) => errors.push(e),
+                }
+            }
+            it.globals.insert(d.name.clone(), v);
+        }
+        if routines_is_empty(&it) {
+            errors.push(rt(Span::new(1, 1, 0), "no routine to run"));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        it.initial_globals = it.globals.clone();
+        it.reset();
+        Ok(it)
+    }
+
+    /// Back to the first line of the main routine, with the initial data.
+    pub fn reset(&mut self) {
+        self.globals = self.initial_globals.clone();
+        self.stack.clear();
+        self.wait_until = None;
+        self.continue_next = false;
+        let locals = self.fresh_locals(0);
+        self.stack.push(CallFrame { routine: 0, pc: 0, locals, out_binds: Vec::new() });
+        self.current = self.routines[0].code[0].span;
+    }
+
+    fn fresh_locals(&self, r: usize) -> HashMap<String, Value> {
+        self.routines[r]
+            .decls
+            .iter()
+            .map(|d| (d.name.clone(), if d.dims.is_empty() { Value::default_of(&d.ty.name) } else { Value::array_of(&d.ty.name, &d.dims) }))
+            .collect()
+    }
+
+    /// Reads a variable by name (locals of the running routine first), for the watch panel.
+    pub fn variable(&self, name: &str) -> Option<&Value> {
+        let up = name.to_ascii_uppercase();
+        self.stack.last().and_then(|f| f.locals.get(&up)).or_else(|| self.globals.get(&up))
+    }
+
+    /// Sets a global (used for `$OV_PRO` from the pendant).
+    pub fn set_global(&mut self, name: &str, v: Value) {
+        self.globals.insert(name.to_ascii_uppercase(), v);
+    }
+
+    pub fn routine_names(&self) -> Vec<&str> {
+        self.routines.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    /// Runs until the program must wait, hands over a motion, or `budget` operations are spent.
+    pub fn resume(&mut self, env: &mut dyn Env, budget: u32) -> Yield {
+        let mut left = budget;
+        loop {
+            let Some(frame) = self.stack.last() else { return Yield::Finished };
+            let instr = self.routines[frame.routine].code[frame.pc].clone();
+            self.current = instr.span;
+            if instr.adv_stop && !self.continue_next && env.motions_pending() > 0 {
+                return Yield::Blocked;
+            }
+            if left == 0 {
+                return Yield::Budget;
+            }
+            left -= 1;
+            self.ops_executed += 1;
+            let was_continue = self.continue_next;
+            match self.exec(&instr, env) {
+                Ok(Some(y)) => {
+                    if !matches!(y, Yield::Blocked) {
+                        self.continue_next = false;
+                    }
+                    return y;
+                }
+                Ok(None) => {
+                    if was_continue && !matches!(instr.op, Op::Continue) {
+                        self.continue_next = false;
+                    }
+                }
+                Err(e) => return Yield::Fault(e),
+            }
+        }
+    }
+
+    fn pc_mut(&mut self) -> &mut usize {
+        &mut self.stack.last_mut().expect("running").pc
+    }
+
+    fn advance(&mut self) {
+        *self.pc_mut() += 1;
+    }
+
+    fn exec(&mut self, instr: &Instr, env: &mut dyn Env) -> Result<Option<Yield>, RuntimeError> {
+        let sp = instr.span;
+        match &instr.op {
+            Op::Assign(t, v) => {
+                let val = self.eval(v, env)?;
+                self.assign(t, val, env)?;
+                self.advance();
+            }
+            Op::JumpIfNot(c, to) => {
+                if self.eval_bool(c, env)? {
+                    self.advance();
+                } else {
+                    *self.pc_mut() = *to;
+                }
+            }
+            Op::Jump(to) => *self.pc_mut() = *to,
+            Op::ForInit(var, from) => {
+                let v = self.eval(from, env)?;
+                let target = Expr { kind: ExprKind::Name(var.clone()), span: sp };
+                if !matches!(self.read_name(var, sp, env)?, Value::Int(_) | Value::Uninit(Scalar::Int)) {
+                    return Err(rt(sp, format!("FOR counter {var} must be INT")));
+                }
+                self.assign(&target, v, env)?;
+                self.advance();
+            }
+            Op::ForCheck { var, to, step, exit } => {
+                let i = self.int_of_name(var, sp, env)?;
+                let to = self.eval_int(to, env)?;
+                let step = match step {
+                    Some(s) => self.eval_int(s, env)?,
+                    None => 1,
+                };
+                if step == 0 {
+                    return Err(rt(sp, "FOR ... STEP 0 never ends"));
+                }
+                let done = if step > 0 { i > to } else { i < to };
+                if done {
+                    *self.pc_mut() = *exit;
+                } else {
+                    self.advance();
+                }
+            }
+            Op::ForStep { var, step, back } => {
+                let i = self.int_of_name(var, sp, env)?;
+                let step = match step {
+                    Some(s) => self.eval_int(s, env)?,
+                    None => 1,
+                };
+                let target = Expr { kind: ExprKind::Name(var.clone()), span: sp };
+                self.assign(&target, Value::Int(i.wrapping_add(step)), env)?;
+                *self.pc_mut() = *back;
+            }
+            Op::WaitFor(c) => {
+                if self.eval_bool(c, env)? {
+                    self.advance();
+                } else {
+                    return Ok(Some(Yield::Blocked));
+                }
+            }
+            Op::WaitSec(e) => {
+                let now = env.time_s();
+                let until = match self.wait_until {
+                    Some(u) => u,
+                    None => {
+                        let t = self.eval(e, env)?.as_f64().ok_or_else(|| rt(e.span, "WAIT SEC needs a number of seconds"))?;
+                        let u = now + t.max(0.0);
+                        self.wait_until = Some(u);
+                        u
+                    }
+                };
+                if now + 1e-9 >= until {
+                    self.wait_until = None;
+                    self.advance();
+                } else {
+                    return Ok(Some(Yield::Blocked));
+                }
+            }
+            Op::Continue => {
+                self.continue_next = true;
+                self.advance();
+            }
+            Op::Halt => {
+                self.advance();
+                return Ok(Some(Yield::Halt));
+            }
+            Op::Return(e) => {
+                if e.is_some() {
+                    return Err(rt(sp, "RETURN with a value is only allowed in a DEFFCT"));
+                }
+                return Ok(self.ret(env)?);
+            }
+            Op::End => return Ok(self.ret(env)?),
+            Op::Motion { kind, target, tool_relative, approx } => {
+                let adv = match self.globals.get("$ADVANCE") {
+                    Some(Value::Int(a)) => (*a).clamp(0, 5) as usize,
+                    _ => 3,
+                };
+                if env.motions_pending() > adv {
+                    return Ok(Some(Yield::Blocked));
+                }
+                let target = self.eval(target, env)?;
+                let cmd = self.motion_cmd(*kind, target, *tool_relative, approx.clone(), sp, env)?;
+                self.advance();
+                return Ok(Some(Yield::Motion(Box::new(cmd))));
+            }
+            Op::Call(name, args) => {
+                if name == "BAS" {
+                    self.bas(args, sp, env)?;
+                    self.advance();
+                } else {
+                    self.call(name, args, sp, env)?;
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn motion_cmd(
+        &mut self,
+        kind: MotionKind,
+        target: Value,
+        tool_relative: bool,
+        approx: Vec<Approx>,
+        span: Span,
+        env: &mut dyn Env,
+    ) -> Result<MotionCmd, RuntimeError> {
+        let g = |me: &Self, n: &str, m: &str| -> f64 {
+            match me.globals.get(n) {
+                Some(Value::Struct(s)) => s.num(m).unwrap_or(0.0),
+                _ => 0.0,
+            }
+        };
+        let arr = |me: &Self, n: &str| -> [f64; 6] {
+            match me.globals.get(n) {
+                Some(Value::Array(a)) => std::array::from_fn(|i| a.elems.get(i).and_then(Value::as_f64).unwrap_or(100.0)),
+                _ => [100.0; 6],
+            }
+        };
+        let frame = |me: &Self, n: &str| -> Result<Frame, RuntimeError> {
+            match me.globals.get(n) {
+                Some(Value::Struct(s)) => s.to_frame().ok_or_else(|| rt(span, format!("KSS01422 {n} value invalid"))),
+                _ => Ok(Frame::NULL),
+            }
+        };
+        let _ = env;
+        Ok(MotionCmd {
+            kind,
+            target,
+            tool_relative,
+            approx,
+            span,
+            vel_cp_m_s: g(self, "$VEL", "CP"),
+            acc_cp_m_s2: g(self, "$ACC", "CP"),
+            vel_ori_deg_s: g(self, "$VEL", "ORI1"),
+            vel_axis_pct: arr(self, "$VEL_AXIS"),
+            acc_axis_pct: arr(self, "$ACC_AXIS"),
+            tool: frame(self, "$TOOL")?,
+            base: frame(self, "$BASE")?,
+        })
+    }
+
+    /// The controller's `BAS` library routine, per `bas.src`.
+    fn bas(&mut self, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<(), RuntimeError> {
+        let cmd = match args.first().map(|a| self.eval(a, env)).transpose()? {
+            Some(Value::Enum(e)) => e,
+            _ => return Err(rt(sp, "BAS needs a command such as #INITMOV")),
+        };
+        let num = |me: &mut Self, env: &mut dyn Env| -> Result<f64, RuntimeError> {
+            match args.get(1) {
+                Some(a) => me.eval(a, env)?.as_f64().ok_or_else(|| rt(a.span, "BAS: the second argument must be a number")),
+                None => Err(rt(sp, format!("BAS(#{cmd}, value) needs a value"))),
+            }
+        };
+        let set_member = |me: &mut Self, var: &str, m: &str, v: Value| {
+            if let Some(Value::Struct(s)) = me.globals.get_mut(var)
+                && let Some(f) = s.get_mut(m)
+            {
+                *f = v;
+            }
+        };
+        let set_axes = |me: &mut Self, var: &str, v: f64| {
+            me.globals.insert(var.into(), Value::Array(Box::new(ArrayVal { dims: vec![6], elems: vec![Value::Int(v.round() as i32); 6] })));
+        };
+        match cmd.as_str() {
+            "INITMOV" => {
+                let keep = ["XHOME", "$H_POS", "$TOOL", "$ROBROOT", "TOOL_DATA", "BASE_DATA", "$OV_PRO"];
+                let mut fresh = HashMap::new();
+                system_defaults(&mut fresh);
+                for (k, v) in fresh {
+                    if !keep.contains(&k.as_str()) {
+                        self.globals.insert(k, v);
+                    }
+                }
+                let tool1 = match self.globals.get("TOOL_DATA") {
+                    Some(Value::Array(a)) => a.elems[0].clone(),
+                    _ => Value::frame(&Frame::NULL),
+                };
+                self.globals.insert("$TOOL".into(), tool1);
+            }
+            "VEL_PTP" => {
+                let v = num(self, env)?.clamp(0.0, 100.0);
+                set_axes(self, "$VEL_AXIS", v);
+            }
+            "ACC_PTP" => {
+                let v = num(self, env)?.clamp(0.0, 100.0);
+                set_axes(self, "$ACC_AXIS", v);
+            }
+            "VEL_CP" => {
+                let v = num(self, env)?.clamp(0.0, 2.0);
+                set_member(self, "$VEL", "CP", Value::Real(v));
+            }
+            "ACC_CP" => {
+                let v = num(self, env)?.clamp(0.0, 100.0);
+                set_member(self, "$ACC", "CP", Value::Real(2.3 * v / 100.0));
+            }
+            "TOOL" | "BASE" => {
+                let n = num(self, env)? as i64;
+                let (table, var, max) = if cmd == "TOOL" { ("TOOL_DATA", "$TOOL", 16) } else { ("BASE_DATA", "$BASE", 32) };
+                let f = if n == 0 {
+                    Value::frame(&Frame::NULL)
+                } else if (1..=max).contains(&n) {
+                    match self.globals.get(table) {
+                        Some(Value::Array(a)) => a.elems[n as usize - 1].clone(),
+                        _ => Value::frame(&Frame::NULL),
+                    }
+                } else {
+                    return Err(rt(sp, format!("BAS(#{cmd},{n}): {table} has entries 1..{max}")));
+                };
+                self.globals.insert(var.into(), f);
+            }
+            other => {
+                return Err(rt(sp, format!("BAS(#{other}) is not supported by robocell yet")));
+            }
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, name: &str, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<(), RuntimeError> {
+        let Some(ri) = self.routines.iter().position(|r| r.name == name) else {
+            return Err(rt(sp, format!("routine {name} is not available in this cell")));
+        };
+        let params = self.routines[ri].params.clone();
+        if params.len() != args.len() {
+            return Err(rt(sp, format!("{name} takes {} parameter(s), {} given", params.len(), args.len())));
+        }
+        let mut locals = self.fresh_locals(ri);
+        let mut out_binds = Vec::new();
+        for (p, a) in params.iter().zip(args) {
+            let v = self.eval(a, env)?;
+            let slot = locals.entry(p.name.clone()).or_insert(Value::Uninit(Scalar::Int));
+            if matches!(slot, Value::Uninit(_)) && !matches!(v, Value::Uninit(_)) && !matches!(slot, Value::Uninit(Scalar::Int) | Value::Uninit(Scalar::Real)) {
+                *slot = v;
+            } else {
+                coerce_into(slot, v, a.span, &p.name)?;
+            }
+            if p.out {
+                out_binds.push((p.name.clone(), a.clone()));
+            }
+        }
+        if self.stack.len() >= 64 {
+            return Err(rt(sp, "subroutine calls nested deeper than 64 levels"));
+        }
+        self.advance();
+        self.stack.push(CallFrame { routine: ri, pc: 0, locals, out_binds });
+        Ok(())
+    }
+
+    fn ret(&mut self, env: &mut dyn Env) -> Result<Option<Yield>, RuntimeError> {
+        let frame = self.stack.pop().expect("running");
+        if self.stack.is_empty() {
+            self.stack.push(frame);
+            return Ok(Some(Yield::Finished));
+        }
+        for (pname, target) in frame.out_binds {
+            if let Some(v) = frame.locals.get(&pname) {
+                self.assign(&target, v.clone(), env)?;
+            }
+        }
+        Ok(None)
+    }
+
+    // ---------- expressions ----------
+
+    fn eval_bool(&mut self, e: &Expr, env: &dyn Env) -> Result<bool, RuntimeError> {
+        match self.eval(e, env)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(rt(e.span, format!("condition must be BOOL, but is {}", other.type_name()))),
+        }
+    }
+
+    fn eval_int(&mut self, e: &Expr, env: &dyn Env) -> Result<i32, RuntimeError> {
+        match self.eval(e, env)? {
+            Value::Int(i) => Ok(i),
+            other => Err(rt(e.span, format!("expected INT, got {}", other.type_name()))),
+        }
+    }
+
+    fn int_of_name(&mut self, var: &str, sp: Span, env: &dyn Env) -> Result<i32, RuntimeError> {
+        match self.read_name(var, sp, env)? {
+            Value::Int(i) => Ok(i),
+            Value::Uninit(_) => Err(rt(sp, format!("KSS01422 {var} value invalid"))),
+            other => Err(rt(sp, format!("FOR counter {var} must be INT, is {}", other.type_name()))),
+        }
+    }
+
+    fn read_name(&self, name: &str, sp: Span, env: &dyn Env) -> Result<Value, RuntimeError> {
+        match name {
+            "$AXIS_ACT" => return Ok(Value::e6axis(&env.axis_act())),
+            "$POS_ACT" => {
+                let base = self.global_frame("$BASE");
+                let tool = self.global_frame("$TOOL");
+                let (f, s, t) = env.pos_act(&base, &tool);
+                return Ok(Value::e6pos(&f, s, t));
+            }
+            _ => {}
+        }
+        if let Some(v) = self.stack.last().and_then(|f| f.locals.get(name)) {
+            return Ok(v.clone());
+        }
+        if let Some(v) = self.globals.get(name) {
+            return Ok(v.clone());
+        }
+        let hint = if name == "$IN" || name == "$OUT" { " (write $IN[n] / $OUT[n] with an index)" } else { "" };
+        Err(rt(sp, format!("{name} is not declared{hint}")))
+    }
+
+    fn global_frame(&self, n: &str) -> Frame {
+        match self.globals.get(n) {
+            Some(Value::Struct(s)) => s.to_frame().unwrap_or(Frame::NULL),
+            _ => Frame::NULL,
+        }
+    }
+
+    pub fn eval(&mut self, e: &Expr, env: &dyn Env) -> Result<Value, RuntimeError> {
+        let sp = e.span;
+        Ok(match &e.kind {
+            ExprKind::Int(i) => Value::Int(*i as i32),
+            ExprKind::Real(r) => Value::Real(*r),
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Str(s) => Value::Str(s.clone()),
+            ExprKind::Char(c) => Value::Char(*c),
+            ExprKind::Enum(n) => Value::Enum(n.clone()),
+            ExprKind::Paren(i) => self.eval(i, env)?,
+            ExprKind::Name(n) => self.read_name(n, sp, env)?,
+            ExprKind::Index(base, idx) => {
+                if let ExprKind::Name(n) = &base.kind
+                    && (n == "$IN" || n == "$OUT")
+                {
+                    let [i] = idx.as_slice() else { return Err(rt(sp, format!("{n} takes one index"))) };
+                    let iv = self.eval(i, env)?;
+                    let k = io_index(&iv, n, sp)?;
+                    return Ok(Value::Bool(if n == "$IN" { env.input(k) } else { env.output(k) }));
+                }
+                let b = self.eval(base, env)?;
+                let Value::Array(a) = b else {
+                    return Err(rt(sp, format!("{} is not an array", expr_text(base))));
+                };
+                let off = self.offset(&a, idx, base, env)?;
+                a.elems[off].clone()
+            }
+            ExprKind::Member(base, m) => {
+                let b = self.eval(base, env)?;
+                match b {
+                    Value::Struct(s) => match s.get(m) {
+                        Some(v) => v.clone(),
+                        None => return Err(rt(sp, format!("{} has no member {m}", expr_text(base)))),
+                    },
+                    other => return Err(rt(sp, format!("{} is {}, which has no members", expr_text(base), other.type_name()))),
+                }
+            }
+            ExprKind::Aggregate { type_name, fields } => {
+                let mut v = match type_name {
+                    Some(t) => {
+                        if struct_members(t).is_none() {
+                            return Err(rt(sp, format!("unknown structure type {t}")));
+                        }
+                        Value::default_of(t)
+                    }
+                    None => Value::Struct(Box::new(StructVal { ty: String::new(), fields: Vec::new() })),
+                };
+                for (n, fe) in fields {
+                    let fv = self.eval(fe, env)?;
+                    let Value::Struct(s) = &mut v else { unreachable!() };
+                    let ty = s.ty.clone();
+                    match s.get_mut(n) {
+                        Some(slot) => coerce_into(slot, fv, fe.span, n)?,
+                        None if ty.is_empty() => s.fields.push((n.clone(), fv)),
+                        None => return Err(rt(fe.span, format!("{ty} has no member {n}"))),
+                    }
+                }
+                v
+            }
+            ExprKind::Unary(op, inner) => {
+                let v = self.eval(inner, env)?;
+                check_init(&v, inner)?;
+                match (op, v) {
+                    (UnOp::Neg, Value::Int(i)) => Value::Int(i.wrapping_neg()),
+                    (UnOp::Neg, Value::Real(r)) => Value::Real(-r),
+                    (UnOp::Not, Value::Bool(b)) => Value::Bool(!b),
+                    (UnOp::BNot, Value::Int(i)) => Value::Int(!i),
+                    (op, v) => return Err(rt(sp, format!("{op:?} cannot be applied to {}", v.type_name()))),
+                }
+            }
+            ExprKind::Binary(op, l, r) => {
+                let lv = self.eval(l, env)?;
+                check_init(&lv, l)?;
+                // AND / OR do not short-circuit in KRL: both sides are evaluated.
+                let rv = self.eval(r, env)?;
+                check_init(&rv, r)?;
+                binary(*op, lv, rv, sp)?
+            }
+            ExprKind::Call(name, args) => {
+                let vals = args.iter().map(|a| self.eval(a, env)).collect::<Result<Vec<_>, _>>()?;
+                for (v, a) in vals.iter().zip(args) {
+                    check_init(v, a)?;
+                }
+                builtin(name, &vals, sp)?
+            }
+        })
+    }
+
+    fn offset(&mut self, a: &ArrayVal, idx: &[Expr], base: &Expr, env: &dyn Env) -> Result<usize, RuntimeError> {
+        if idx.len() != a.dims.len() {
+            return Err(rt(base.span, format!("{} has {} dimension(s), {} index(es) given", expr_text(base), a.dims.len(), idx.len())));
+        }
+        let mut off = 0usize;
+        for (k, (ie, &dim)) in idx.iter().zip(&a.dims).enumerate() {
+            let i = self.eval_int(ie, env)?;
+            if i < 1 || i as usize > dim {
+                return Err(rt(ie.span, format!("index {i} of {} out of range 1..{dim}", expr_text(base))));
+            }
+            let _ = k;
+            off = off * dim + (i as usize - 1);
+        }
+        Ok(off)
+    }
+
+    fn assign(&mut self, target: &Expr, v: Value, env: &mut dyn Env) -> Result<(), RuntimeError> {
+        // $OUT[n] = ... goes to the I/O.
+        if let ExprKind::Index(b, idx) = &target.kind
+            && let ExprKind::Name(n) = &b.kind
+            && (n == "$OUT" || n == "$IN")
+        {
+            if n == "$IN" {
+                return Err(rt(target.span, "$IN is read-only: inputs come from the cell"));
+            }
+            let [i] = idx.as_slice() else { return Err(rt(target.span, "$OUT takes one index")) };
+            let iv = self.eval(i, env)?;
+            let k = io_index(&iv, "$OUT", target.span)?;
+            let Value::Bool(b) = v else {
+                return Err(rt(target.span, format!("$OUT[{k}] is BOOL, cannot take {}", v.type_name())));
+            };
+            env.set_output(k, b);
+            return Ok(());
+        }
+        // Resolve the path from the root variable.
+        let mut path: Vec<&Expr> = Vec::new();
+        let mut cur = target;
+        loop {
+            match &cur.kind {
+                ExprKind::Name(_) => break,
+                ExprKind::Index(b, _) | ExprKind::Member(b, _) => {
+                    path.push(cur);
+                    cur = b;
+                }
+                _ => return Err(rt(target.span, "not an assignable variable")),
+            }
+        }
+        let ExprKind::Name(root) = &cur.kind else { unreachable!() };
+        if READ_ONLY.contains(&root.as_str()) {
+            return Err(rt(target.span, format!("{root} is read-only")));
+        }
+        // Evaluate indices first (they may read other variables).
+        let mut steps: Vec<Result<usize, String>> = Vec::new();
+        for p in path.iter().rev() {
+            match &p.kind {
+                ExprKind::Index(b, idx) => {
+                    let arr = self.eval(b, env)?;
+                    let Value::Array(a) = arr else {
+                        return Err(rt(p.span, format!("{} is not an array", expr_text(b))));
+                    };
+                    steps.push(Ok(self.offset(&a, idx, b, env)?));
+                }
+                ExprKind::Member(_, m) => steps.push(Err(m.clone())),
+                _ => unreachable!(),
+            }
+        }
+        let in_locals = self.stack.last().is_some_and(|f| f.locals.contains_key(root));
+        let slot = if in_locals {
+            self.stack.last_mut().and_then(|f| f.locals.get_mut(root))
+        } else {
+            self.globals.get_mut(root)
+        };
+        let Some(mut slot) = slot else {
+            return Err(rt(cur.span, format!("{root} is not declared")));
+        };
+        for s in &steps {
+            slot = match (s, slot) {
+                (Ok(off), Value::Array(a)) => &mut a.elems[*off],
+                (Err(m), Value::Struct(st)) => {
+                    let ty = st.ty.clone();
+                    match st.get_mut(m) {
+                        Some(f) => f,
+                        None => return Err(rt(target.span, format!("{ty} has no member {m}"))),
+                    }
+                }
+                _ => return Err(rt(target.span, format!("{} does not fit this variable", expr_text(target)))),
+            };
+        }
+        coerce_into(slot, v, target.span, &expr_text(target))
+    }
+}
+
+fn routines_is_empty(it: &Interpreter) -> bool {
+    it.routines.is_empty()
+}
+
+fn check_init(v: &Value, e: &Expr) -> Result<(), RuntimeError> {
+    if matches!(v, Value::Uninit(_)) {
+        Err(rt(e.span, format!("KSS01422 {} value invalid", expr_text(e))))
+    } else {
+        Ok(())
+    }
+}
+
+/// Assigns `v` into `slot` with KRL's conversions: REAL to INT rounds, aggregates update
+/// the listed members, structures copy members of the same name.
+pub fn coerce_into(slot: &mut Value, v: Value, span: Span, name: &str) -> Result<(), RuntimeError> {
+    let mismatch = |slot: &Value, v: &Value| rt(span, format!("type mismatch: {name} is {}, the value is {}", slot.type_name(), v.type_name()));
+    match (&mut *slot, v) {
+        (Value::Int(_) | Value::Uninit(Scalar::Int), Value::Int(i)) => *slot = Value::Int(i),
+        (Value::Int(_) | Value::Uninit(Scalar::Int), Value::Real(r)) => {
+            let r = r.round();
+            if r.abs() > i32::MAX as f64 {
+                return Err(rt(span, format!("{name}: value {r} does not fit INT")));
+            }
+            *slot = Value::Int(r as i32)
+        }
+        (Value::Real(_) | Value::Uninit(Scalar::Real), Value::Real(r)) => *slot = Value::Real(r),
+        (Value::Real(_) | Value::Uninit(Scalar::Real), Value::Int(i)) => *slot = Value::Real(i as f64),
+        (Value::Bool(_) | Value::Uninit(Scalar::Bool), Value::Bool(b)) => *slot = Value::Bool(b),
+        (Value::Char(_) | Value::Uninit(Scalar::Char), Value::Char(c)) => *slot = Value::Char(c),
+        (Value::Enum(_), Value::Enum(e)) => *slot = Value::Enum(e),
+        (Value::Struct(dst), Value::Struct(src)) => {
+            if src.ty.is_empty() {
+                for (n, fv) in src.fields {
+                    let ty = dst.ty.clone();
+                    match dst.get_mut(&n) {
+                        Some(f) => coerce_into(f, fv, span, &format!("{name}.{n}"))?,
+                        None => return Err(rt(span, format!("{ty} {name} has no member {n}"))),
+                    }
+                }
+            } else if dst.ty == src.ty || struct_members(&dst.ty).is_some() && struct_members(&src.ty).is_some() {
+                for (n, fv) in src.fields {
+                    if matches!(fv, Value::Uninit(_)) {
+                        continue;
+                    }
+                    if let Some(f) = dst.get_mut(&n) {
+                        coerce_into(f, fv, span, &format!("{name}.{n}"))?;
+                    }
+                }
+            } else {
+                let s = Value::Struct(src);
+                return Err(mismatch(slot, &s));
+            }
+        }
+        (Value::Array(_), v) => return Err(rt(span, format!("{name} is an array; assign its elements one by one ({} given)", v.type_name()))),
+        (_, Value::Uninit(_)) => return Err(rt(span, format!("KSS01422 value for {name} invalid"))),
+        (s, v) => {
+            let s = s.clone();
+            return Err(mismatch(&s, &v));
+        }
+    }
+    Ok(())
+}
+
+fn binary(op: BinOp, l: Value, r: Value, sp: Span) -> Result<Value, RuntimeError> {
+    use Value::*;
+    let type_err = |l: &Value, r: &Value| {
+        let hint = if matches!(op, BinOp::And | BinOp::Or | BinOp::Exor) {
+            " (comparisons bind weaker than AND/OR: put them in parentheses)"
+        } else {
+            ""
+        };
+        rt(sp, format!("{} cannot combine {} and {}{hint}", op.symbol(), l.type_name(), r.type_name()))
+    };
+    Ok(match op {
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => match (&l, &r) {
+            (Int(a), Int(b)) => match op {
+                BinOp::Add => Int(a.wrapping_add(*b)),
+                BinOp::Sub => Int(a.wrapping_sub(*b)),
+                BinOp::Mul => Int(a.wrapping_mul(*b)),
+                _ => {
+                    if *b == 0 {
+                        return Err(rt(sp, "division by zero"));
+                    }
+                    Int(a.wrapping_div(*b))
+                }
+            },
+            _ => {
+                let (Some(a), Some(b)) = (l.as_f64(), r.as_f64()) else { return Err(type_err(&l, &r)) };
+                match op {
+                    BinOp::Add => Real(a + b),
+                    BinOp::Sub => Real(a - b),
+                    BinOp::Mul => Real(a * b),
+                    _ => {
+                        if b == 0.0 {
+                            return Err(rt(sp, "division by zero"));
+                        }
+                        Real(a / b)
+                    }
+                }
+            }
+        },
+        BinOp::And | BinOp::Or | BinOp::Exor => match (&l, &r) {
+            (Bool(a), Bool(b)) => Bool(match op {
+                BinOp::And => *a && *b,
+                BinOp::Or => *a || *b,
+                _ => a ^ b,
+            }),
+            _ => return Err(type_err(&l, &r)),
+        },
+        BinOp::BAnd | BinOp::BOr | BinOp::BExor => match (&l, &r) {
+            (Int(a), Int(b)) => Int(match op {
+                BinOp::BAnd => a & b,
+                BinOp::BOr => a | b,
+                _ => a ^ b,
+            }),
+            _ => return Err(type_err(&l, &r)),
+        },
+        BinOp::Eq | BinOp::Ne => {
+            let eq = match (&l, &r) {
+                (Bool(a), Bool(b)) => a == b,
+                (Enum(a), Enum(b)) => a == b,
+                (Char(a), Char(b)) => a == b,
+                _ => match (l.as_f64(), r.as_f64()) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => return Err(type_err(&l, &r)),
+                },
+            };
+            Bool(if op == BinOp::Eq { eq } else { !eq })
+        }
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+            let (Some(a), Some(b)) = (l.as_f64(), r.as_f64()) else { return Err(type_err(&l, &r)) };
+            Bool(match op {
+                BinOp::Lt => a < b,
+                BinOp::Le => a <= b,
+                BinOp::Gt => a > b,
+                _ => a >= b,
+            })
+        }
+        BinOp::Geo => {
+            let (Struct(a), Struct(b)) = (&l, &r) else { return Err(type_err(&l, &r)) };
+            let (Some(fa), Some(fb)) = (a.to_frame(), b.to_frame()) else {
+                return Err(rt(sp, "`:` needs fully specified frames on both sides"));
+            };
+            let f = Frame::from_iso(&(fa.to_iso() * fb.to_iso()));
+            let mut out = if b.ty == "POS" || b.ty == "E6POS" { (**b).clone() } else { (**a).clone() };
+            if out.ty.is_empty() {
+                out.ty = "FRAME".into();
+            }
+            for (n, v) in [("X", f.x), ("Y", f.y), ("Z", f.z), ("A", f.a), ("B", f.b), ("C", f.c)] {
+                if let Some(s) = out.get_mut(n) {
+                    *s = Real(v);
+                }
+            }
+            Struct(Box::new(out))
+        }
+    })
+}
+
+fn builtin(name: &str, args: &[Value], sp: Span) -> Result<Value, RuntimeError> {
+    let num = |i: usize| -> Result<f64, RuntimeError> {
+        args.get(i).and_then(Value::as_f64).ok_or_else(|| rt(sp, format!("{name} needs a number as argument {}", i + 1)))
+    };
+    let want = |n: usize| -> Result<(), RuntimeError> {
+        if args.len() == n { Ok(()) } else { Err(rt(sp, format!("{name} takes {n} argument(s), {} given", args.len()))) }
+    };
+    Ok(match name {
+        "ABS" => {
+            want(1)?;
+            match &args[0] {
+                Value::Int(i) => Value::Int(i.wrapping_abs()),
+                _ => Value::Real(num(0)?.abs()),
+            }
+        }
+        "SQRT" => {
+            want(1)?;
+            let x = num(0)?;
+            if x < 0.0 {
+                return Err(rt(sp, format!("SQRT of a negative number ({x})")));
+            }
+            Value::Real(x.sqrt())
+        }
+        "SIN" => {
+            want(1)?;
+            Value::Real(num(0)?.to_radians().sin())
+        }
+        "COS" => {
+            want(1)?;
+            Value::Real(num(0)?.to_radians().cos())
+        }
+        "TAN" => {
+            want(1)?;
+            Value::Real(num(0)?.to_radians().tan())
+        }
+        "ACOS" => {
+            want(1)?;
+            let x = num(0)?;
+            if !(-1.0..=1.0).contains(&x) {
+                return Err(rt(sp, format!("ACOS of {x}: outside -1..1")));
+            }
+            Value::Real(x.acos().to_degrees())
+        }
+        "ATAN2" => {
+            want(2)?;
+            Value::Real(num(0)?.atan2(num(1)?).to_degrees())
+        }
+        "INV_POS" => {
+            want(1)?;
+            let Value::Struct(s) = &args[0] else { return Err(rt(sp, "INV_POS needs a FRAME, POS or E6POS")) };
+            let f = s.to_frame().ok_or_else(|| rt(sp, "INV_POS needs a fully specified frame"))?;
+            let inv = Frame::from_iso(&f.to_iso().inverse());
+            let mut out = (**s).clone();
+            for (n, v) in [("X", inv.x), ("Y", inv.y), ("Z", inv.z), ("A", inv.a), ("B", inv.b), ("C", inv.c)] {
+                if let Some(slot) = out.get_mut(n) {
+                    *slot = Value::Real(v);
+                }
+            }
+            Value::Struct(Box::new(out))
+        }
+        _ => return Err(rt(sp, format!("function {name} is not available (DEFFCT is not supported yet)"))),
+    })
+}

@@ -1,0 +1,12 @@
+//! KRL: lexer, parser, diagnostics and the advance-run interpreter.
+
+pub mod ast;
+pub mod diag;
+pub mod interp;
+pub mod lexer;
+pub mod parser;
+pub mod value;
+
+pub use diag::{Diagnostic, Severity, Span};
+pub use interp::{Env, Interpreter, MotionCmd, RuntimeError, Yield};
+pub use parser::parse_module;

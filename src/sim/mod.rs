@@ -1,0 +1,10 @@
+//! The simulation core: bevy-free, deterministic, advanced by one `step()`.
+
+pub mod cell;
+pub mod kinematics;
+pub mod math;
+pub mod motion;
+pub mod physics;
+pub mod robot;
+pub mod scenario;
+pub mod krl;

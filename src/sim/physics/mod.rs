@@ -1,0 +1,502 @@
+//! The cell's rigid-body world (rapier, metres, Z up): floor, conveyors that move parts through
+//! the contact, parts, the vacuum gripper, light barriers, bins and the robot's links.
+
+mod convert;
+
+use nalgebra::{Isometry3, Translation3, UnitQuaternion, Vector3};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use rapier3d::prelude::*;
+
+use self::convert::{iso_mm, pose_mm, to_mm, vec_mm};
+use super::scenario::{BinSpec, Scenario};
+
+const KIND_ENV: u128 = 1;
+const KIND_BELT: u128 = 2;
+const KIND_PART: u128 = 3;
+const KIND_ROBOT: u128 = 4;
+
+fn tag(kind: u128, index: usize) -> u128 {
+    kind | ((index as u128) << 8)
+}
+fn kind_of(tag: u128) -> u128 {
+    tag & 0xff
+}
+fn index_of(tag: u128) -> usize {
+    (tag >> 8) as usize
+}
+
+/// Sets the belt's tangent velocity on every contact with it: the conveyor drives parts
+/// through the contact, not by moving anything.
+struct BeltHooks {
+    /// Velocity of each conveyor's belt surface, m/s, world frame.
+    belt_velocity: Vec<Vector>,
+}
+
+impl PhysicsHooks for BeltHooks {
+    fn modify_solver_contacts(&self, ctx: &mut ContactModificationContext) {
+        let t1 = ctx.colliders.get(ctx.collider1).map_or(0, |c| c.user_data);
+        let t2 = ctx.colliders.get(ctx.collider2).map_or(0, |c| c.user_data);
+        let (belt, sign) = if kind_of(t1) == KIND_BELT {
+            (index_of(t1), 1.0)
+        } else if kind_of(t2) == KIND_BELT {
+            (index_of(t2), -1.0)
+        } else {
+            return;
+        };
+        let v = self.belt_velocity.get(belt).copied().unwrap_or(Vector::ZERO) * sign;
+        if let Some(m) = ctx.rigid_mut() {
+            for c in m.solver_contacts.iter_mut() {
+                c.tangent_velocity = v;
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartState {
+    Free,
+    Held,
+    Delivered,
+}
+
+struct Part {
+    body: RigidBodyHandle,
+    half_mm: Vector3<f64>,
+    state: PartState,
+}
+
+struct Conveyor {
+    dir: Vector3<f64>,
+    speed_mm_s: f64,
+    from: Vector3<f64>,
+    half_width_mm: f64,
+}
+
+struct Spawner {
+    conveyor: usize,
+    next_s: f64,
+    left: u32,
+    rng: StdRng,
+    spec: super::scenario::SpawnerSpec,
+}
+
+/// What one step of the world reports.
+#[derive(Clone, Debug, Default)]
+pub struct PhysicsReport {
+    pub spawned: Vec<usize>,
+    pub delivered: Vec<(usize, String)>,
+    /// New contacts of a robot link with something in the cell: (link name, what it touched).
+    pub collisions: Vec<(String, String)>,
+}
+
+/// A part as the app draws it.
+#[derive(Clone, Debug)]
+pub struct PartView {
+    pub id: usize,
+    /// Pose in the world, mm.
+    pub pose: Isometry3<f64>,
+    pub size_mm: Vector3<f64>,
+    pub state: PartState,
+}
+
+/// Names of the robot's collision bodies, in the order of [`PhysicsCell::set_robot`]'s poses.
+pub const LINK_NAMES: [&str; 4] = ["upper arm (A2)", "forearm (A3)", "wrist (A5)", "tool"];
+
+pub struct PhysicsCell {
+    world: PhysicsWorld,
+    hooks: BeltHooks,
+    conveyors: Vec<Conveyor>,
+    belt_running: Vec<bool>,
+    spawners: Vec<Spawner>,
+    parts: Vec<Part>,
+    robot_bodies: Vec<RigidBodyHandle>,
+    robot_colliders: Vec<ColliderHandle>,
+    env_names: Vec<String>,
+    belt_names: Vec<String>,
+    bins: Vec<(String, Vector3<f64>, Vector3<f64>)>,
+    held: Option<(usize, Isometry3<f64>)>,
+    touching: Vec<(usize, u128)>,
+    time_s: f64,
+    dt: f64,
+}
+
+fn cuboid_mm(hx: f64, hy: f64, hz: f64) -> ColliderBuilder {
+    ColliderBuilder::cuboid((hx / 1000.0) as f32, (hy / 1000.0) as f32, (hz / 1000.0) as f32)
+}
+
+impl PhysicsCell {
+    /// Builds the world from a scenario. `robot_links` are the poses of the robot's collision
+    /// bodies (world, mm) and `tool_len_mm` the tool body length, both at the start position.
+    pub fn new(sc: &Scenario, robot_links: &[Isometry3<f64>; 4], robot_dims: &RobotShape) -> Self {
+        let dt = sc.tick_ms as f64 / 1000.0;
+        let mut world = PhysicsWorld::new();
+        world.gravity = Vector::new(0.0, 0.0, -9.81);
+        world.integration_parameters.dt = dt as f32;
+        let mut env_names = Vec::new();
+        // Floor: top at z = 0.
+        add_fixed(&mut world, &mut env_names, "floor".into(), Isometry3::translation(0.0, 0.0, -25.0), cuboid_mm(5000.0, 5000.0, 25.0));
+
+        let mut conveyors = Vec::new();
+        let mut belt_names = Vec::new();
+        for c in &sc.conveyors {
+            let (from, to) = (Vector3::new(c.from.x, c.from.y, c.from.z), Vector3::new(c.to.x, c.to.y, c.to.z));
+            let d = to - from;
+            let len = d.norm();
+            let dir = d / len;
+            let yaw = dir.y.atan2(dir.x);
+            let rot = UnitQuaternion::from_axis_angle(&Vector3::z_axis(), yaw);
+            let mid = (from + to) / 2.0;
+            let top = from.z;
+            let hw = c.width_mm / 2.0;
+            // The belt and its frame, floor to belt top, as one body; the belt index goes into the tag.
+            let belt_idx = conveyors.len();
+            let iso = Isometry3::from_parts(Translation3::new(mid.x, mid.y, top / 2.0), rot);
+            belt_names.push(format!("conveyor {}", c.name));
+            let body = world.insert_body(RigidBodyBuilder::fixed().pose(pose_mm(&iso)));
+            let col = cuboid_mm(len / 2.0, hw, top / 2.0)
+                .user_data(tag(KIND_BELT, belt_idx))
+                .friction(0.8)
+                .active_hooks(ActiveHooks::MODIFY_SOLVER_CONTACTS);
+            world.colliders.insert_with_parent(col, body, &mut world.bodies);
+            // Side rails.
+            for side in [-1.0, 1.0] {
+                let off = rot * Vector3::new(0.0, side * (hw + 5.0), 0.0);
+                let iso = Isometry3::from_parts(Translation3::new(mid.x + off.x, mid.y + off.y, top + 15.0 - 10.0), rot);
+                add_fixed(&mut world, &mut env_names, format!("conveyor {} rail", c.name), iso, cuboid_mm(len / 2.0, 5.0, 25.0));
+            }
+            if c.end_stop {
+                let off = rot * Vector3::new(len / 2.0 + 5.0, 0.0, 0.0);
+                let iso = Isometry3::from_parts(Translation3::new(mid.x + off.x, mid.y + off.y, top + 30.0 - 15.0), rot);
+                add_fixed(&mut world, &mut env_names, format!("conveyor {} end stop", c.name), iso, cuboid_mm(5.0, hw + 10.0, 45.0));
+            }
+            conveyors.push(Conveyor { dir, speed_mm_s: c.speed_mm_s, from, half_width_mm: hw });
+        }
+        let mut bins = Vec::new();
+        for b in &sc.bins {
+            add_bin(&mut world, &mut env_names, b);
+            let (sx, sy, sz) = b.size_mm;
+            let c = Vector3::new(b.center.x, b.center.y, b.center.z);
+            let wall = 10.0;
+            bins.push((b.name.clone(), c + Vector3::new(-sx / 2.0 + wall, -sy / 2.0 + wall, 0.0), c + Vector3::new(sx / 2.0 - wall, sy / 2.0 - wall, sz)));
+        }
+        // Robot collision bodies: kinematic, reporting contacts with fixed bodies too.
+        let mut robot_bodies = Vec::new();
+        let mut robot_colliders = Vec::new();
+        for (i, iso) in robot_links.iter().enumerate() {
+            let body = world.insert_body(RigidBodyBuilder::kinematic_position_based().pose(pose_mm(iso)));
+            let shape = robot_dims.collider(i);
+            let col = shape
+                .user_data(tag(KIND_ROBOT, i))
+                .active_collision_types(ActiveCollisionTypes::default() | ActiveCollisionTypes::KINEMATIC_FIXED);
+            robot_colliders.push(world.colliders.insert_with_parent(col, body, &mut world.bodies));
+            robot_bodies.push(body);
+        }
+        let spawners = sc
+            .spawners
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Spawner {
+                conveyor: sc.conveyors.iter().position(|c| c.name == s.conveyor).unwrap_or(0),
+                next_s: s.first_s,
+                left: s.count,
+                rng: StdRng::seed_from_u64(sc.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(i as u64 + 1))),
+                spec: s.clone(),
+            })
+            .collect();
+        let n_conv = conveyors.len();
+        PhysicsCell {
+            world,
+            hooks: BeltHooks { belt_velocity: vec![Vector::ZERO; n_conv] },
+            conveyors,
+            belt_running: vec![false; n_conv],
+            spawners,
+            parts: Vec::new(),
+            robot_bodies,
+            robot_colliders,
+            env_names,
+            belt_names,
+            bins,
+            held: None,
+            touching: Vec::new(),
+            time_s: 0.0,
+            dt,
+        }
+    }
+
+}
+
+fn add_fixed(world: &mut PhysicsWorld, names: &mut Vec<String>, name: String, iso: Isometry3<f64>, c: ColliderBuilder) {
+    let idx = names.len();
+    names.push(name);
+    let body = world.insert_body(RigidBodyBuilder::fixed().pose(pose_mm(&iso)));
+    world.colliders.insert_with_parent(c.user_data(tag(KIND_ENV, idx)).friction(0.8), body, &mut world.bodies);
+}
+
+fn add_bin(world: &mut PhysicsWorld, names: &mut Vec<String>, b: &BinSpec) {
+        let (sx, sy, sz) = b.size_mm;
+        let (cx, cy, cz) = (b.center.x, b.center.y, b.center.z);
+        let w = 10.0;
+        let pieces = [
+            (Vector3::new(cx, cy, cz + w / 2.0), (sx / 2.0, sy / 2.0, w / 2.0)),
+            (Vector3::new(cx - sx / 2.0 + w / 2.0, cy, cz + sz / 2.0), (w / 2.0, sy / 2.0, sz / 2.0)),
+            (Vector3::new(cx + sx / 2.0 - w / 2.0, cy, cz + sz / 2.0), (w / 2.0, sy / 2.0, sz / 2.0)),
+            (Vector3::new(cx, cy - sy / 2.0 + w / 2.0, cz + sz / 2.0), (sx / 2.0, w / 2.0, sz / 2.0)),
+            (Vector3::new(cx, cy + sy / 2.0 - w / 2.0, cz + sz / 2.0), (sx / 2.0, w / 2.0, sz / 2.0)),
+        ];
+        for (p, (hx, hy, hz)) in pieces {
+            add_fixed(world, names, format!("bin {}", b.name), Isometry3::translation(p.x, p.y, p.z), cuboid_mm(hx, hy, hz));
+        }
+}
+
+impl PhysicsCell {
+    pub fn time_s(&self) -> f64 {
+        self.time_s
+    }
+
+    /// Switches a conveyor's motor. Starting a belt wakes the parts on it.
+    pub fn set_belt(&mut self, conveyor: usize, running: bool) {
+        if self.belt_running[conveyor] != running {
+            self.belt_running[conveyor] = running;
+            let c = &self.conveyors[conveyor];
+            self.hooks.belt_velocity[conveyor] = if running { vec_mm(&(c.dir * c.speed_mm_s)) } else { Vector::ZERO };
+            for p in &self.parts {
+                if let Some(b) = self.world.bodies.get_mut(p.body) {
+                    b.wake_up(true);
+                }
+            }
+        }
+    }
+
+    /// Is the beam across `conveyor` at `at_mm` from its start, `height_mm` above the belt, interrupted?
+    pub fn beam_blocked(&self, conveyor: usize, at_mm: f64, height_mm: f64) -> bool {
+        let c = &self.conveyors[conveyor];
+        let side = Vector3::new(-c.dir.y, c.dir.x, 0.0);
+        let origin = c.from + c.dir * at_mm + Vector3::new(0.0, 0.0, height_mm) - side * (c.half_width_mm + 20.0);
+        let len_m = ((c.half_width_mm + 20.0) * 2.0 / 1000.0) as f32;
+        let ray = Ray::new(vec_mm(&origin), vec_mm(&(side * 1000.0)));
+        self.parts.iter().filter(|p| p.state != PartState::Delivered).any(|p| {
+            let Some(body) = self.world.bodies.get(p.body) else { return false };
+            body.colliders().iter().any(|h| {
+                self.world.colliders.get(*h).is_some_and(|col| col.shape().cast_ray(col.position(), &ray, len_m, true).is_some())
+            })
+        })
+    }
+
+    /// Moves the robot's collision bodies to these poses (world, mm) during the next step.
+    pub fn set_robot(&mut self, links: &[Isometry3<f64>; 4]) {
+        for (h, iso) in self.robot_bodies.iter().zip(links) {
+            if let Some(b) = self.world.bodies.get_mut(*h) {
+                b.set_next_kinematic_position(pose_mm(iso));
+            }
+        }
+    }
+
+    /// Vacuum on: picks the free part whose top face is under the cup at `tcp` (world, mm),
+    /// within `reach_mm`. Returns the part picked, if any.
+    pub fn grip(&mut self, tcp: &Isometry3<f64>, reach_mm: f64) -> Option<usize> {
+        if self.held.is_some() {
+            return None;
+        }
+        let tool_z = tcp.rotation * Vector3::z();
+        let found = self.parts.iter().enumerate().find_map(|(i, p)| {
+            if p.state != PartState::Free {
+                return None;
+            }
+            let body = self.world.bodies.get(p.body)?;
+            let iso = iso_mm(body.position());
+            let up = iso.rotation * Vector3::z();
+            if tool_z.dot(&up) > -0.9 {
+                return None;
+            }
+            let local = iso.inverse_transform_point(&tcp.translation.vector.into());
+            let h = p.half_mm;
+            let inside = local.x.abs() <= h.x && local.y.abs() <= h.y && local.z >= h.z - 3.0 && local.z <= h.z + reach_mm;
+            inside.then_some((i, iso))
+        })?;
+        let (i, part_iso) = found;
+        // Hold the part where it is, seen from the TCP.
+        let rel = tcp.inverse() * part_iso;
+        if let Some(b) = self.world.bodies.get_mut(self.parts[i].body) {
+            b.set_body_type(RigidBodyType::KinematicPositionBased, true);
+        }
+        self.parts[i].state = PartState::Held;
+        self.held = Some((i, rel));
+        Some(i)
+    }
+
+    /// Vacuum off: the held part goes back to physics with the tool's velocity (mm/s, world).
+    pub fn release(&mut self, velocity_mm_s: Vector3<f64>) -> Option<usize> {
+        let (i, _) = self.held.take()?;
+        if let Some(b) = self.world.bodies.get_mut(self.parts[i].body) {
+            b.set_body_type(RigidBodyType::Dynamic, true);
+            b.set_linvel(vec_mm(&velocity_mm_s), true);
+        }
+        self.parts[i].state = PartState::Free;
+        Some(i)
+    }
+
+    pub fn holding(&self) -> Option<usize> {
+        self.held.map(|(i, _)| i)
+    }
+
+    /// One tick: spawn parts, carry the held part with the TCP (world, mm), step, report.
+    pub fn step(&mut self, tcp: &Isometry3<f64>) -> PhysicsReport {
+        let mut report = PhysicsReport::default();
+        self.spawn(&mut report);
+        if let Some((i, rel)) = self.held
+            && let Some(b) = self.world.bodies.get_mut(self.parts[i].body)
+        {
+            b.set_next_kinematic_position(pose_mm(&(tcp * rel)));
+        }
+        self.world.step_with_events(&self.hooks, &());
+        self.time_s += self.dt;
+        self.check_bins(&mut report);
+        self.check_robot_contacts(&mut report);
+        report
+    }
+
+    fn spawn(&mut self, report: &mut PhysicsReport) {
+        for si in 0..self.spawners.len() {
+            let s = &mut self.spawners[si];
+            if s.left == 0 || self.time_s + 1e-9 < s.next_s {
+                continue;
+            }
+            let c = &self.conveyors[s.conveyor];
+            let (sx, sy, sz) = s.spec.part.size_mm;
+            let half = Vector3::new(sx / 2.0, sy / 2.0, sz / 2.0);
+            let lateral_max = (c.half_width_mm - half.y - 2.0).max(0.0).min(s.spec.lateral_jitter_mm);
+            let lateral = if lateral_max > 0.0 { s.rng.random_range(-lateral_max..=lateral_max) } else { 0.0 };
+            let side = Vector3::new(-c.dir.y, c.dir.x, 0.0);
+            let centre = c.from + c.dir * (half.x + 20.0) + side * lateral + Vector3::new(0.0, 0.0, half.z + 0.5);
+            // Wait while the spot is still taken by the last part.
+            let taken = self.parts.iter().any(|p| {
+                p.state == PartState::Free
+                    && self.world.bodies.get(p.body).is_some_and(|b| (to_mm(b.translation()) - centre).norm() < sx.max(sy) * 1.2)
+            });
+            if taken {
+                continue;
+            }
+            let yaw = c.dir.y.atan2(c.dir.x);
+            let iso = Isometry3::from_parts(Translation3::from(centre), UnitQuaternion::from_axis_angle(&Vector3::z_axis(), yaw));
+            let id = self.parts.len();
+            let body = self.world.insert_body(RigidBodyBuilder::dynamic().pose(pose_mm(&iso)).ccd_enabled(true).can_sleep(false));
+            let vol_m3 = (sx * sy * sz) / 1e9;
+            let col = cuboid_mm(half.x, half.y, half.z)
+                .density((s.spec.part.mass_kg / vol_m3) as f32)
+                .friction(0.7)
+                .user_data(tag(KIND_PART, id));
+            self.world.colliders.insert_with_parent(col, body, &mut self.world.bodies);
+            self.parts.push(Part { body, half_mm: half, state: PartState::Free });
+            let s = &mut self.spawners[si];
+            s.left -= 1;
+            let jitter = if s.spec.interval_jitter_s > 0.0 { s.rng.random_range(0.0..s.spec.interval_jitter_s) } else { 0.0 };
+            s.next_s = self.time_s + s.spec.interval_s + jitter;
+            report.spawned.push(id);
+        }
+    }
+
+    fn check_bins(&mut self, report: &mut PhysicsReport) {
+        for (id, p) in self.parts.iter_mut().enumerate().filter(|(_, p)| p.state == PartState::Free) {
+            let Some(b) = self.world.bodies.get(p.body) else { continue };
+            let c = to_mm(b.translation());
+            if b.linvel().length() > 0.05 {
+                continue;
+            }
+            for (name, lo, hi) in &self.bins {
+                if c.x > lo.x && c.y > lo.y && c.z > lo.z && c.x < hi.x && c.y < hi.y && c.z < hi.z {
+                    p.state = PartState::Delivered;
+                    report.delivered.push((id, name.clone()));
+                    break;
+                }
+            }
+        }
+    }
+
+    fn check_robot_contacts(&mut self, report: &mut PhysicsReport) {
+        let mut now = Vec::new();
+        let held_body = self.held.map(|(i, _)| self.parts[i].body);
+        for (li, h) in self.robot_colliders.iter().enumerate() {
+            for pair in self.world.narrow_phase.contact_pairs_with(*h) {
+                let other = if pair.collider1 == *h { pair.collider2 } else { pair.collider1 };
+                let Some(oc) = self.world.colliders.get(other) else { continue };
+                if kind_of(oc.user_data) == KIND_ROBOT || oc.parent().is_some() && oc.parent() == held_body {
+                    continue;
+                }
+                if pair.find_deepest_contact().is_some_and(|(_, c)| c.dist < -0.0005) {
+                    now.push((li, oc.user_data));
+                }
+            }
+        }
+        for t in &now {
+            if !self.touching.contains(t) {
+                let what = match kind_of(t.1) {
+                    KIND_PART => format!("part {}", index_of(t.1) + 1),
+                    KIND_BELT => self.belt_names[index_of(t.1)].clone(),
+                    _ => self.env_names.get(index_of(t.1)).cloned().unwrap_or_else(|| "cell".into()),
+                };
+                report.collisions.push((LINK_NAMES[t.0].to_string(), what));
+            }
+        }
+        self.touching = now;
+    }
+
+    pub fn parts(&self) -> Vec<PartView> {
+        self.parts
+            .iter()
+            .enumerate()
+            .filter_map(|(id, p)| {
+                let b = self.world.bodies.get(p.body)?;
+                Some(PartView { id, pose: iso_mm(b.position()), size_mm: p.half_mm * 2.0, state: p.state })
+            })
+            .collect()
+    }
+
+    /// A bit-exact fingerprint of every body's pose and velocity, for determinism checks.
+    pub fn fingerprint(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut mix = |x: f32| {
+            h ^= x.to_bits() as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        };
+        for p in &self.parts {
+            if let Some(b) = self.world.bodies.get(p.body) {
+                let t = b.translation();
+                let r = b.rotation();
+                let v = b.linvel();
+                for x in [t.x, t.y, t.z, r.x, r.y, r.z, r.w, v.x, v.y, v.z] {
+                    mix(x);
+                }
+            }
+        }
+        h
+    }
+}
+
+/// Sizes of the robot's collision bodies, mm.
+#[derive(Clone, Debug)]
+pub struct RobotShape {
+    pub upper_arm_len: f64,
+    pub forearm_offset: f64,
+    pub forearm_len: f64,
+    pub wrist_len: f64,
+    pub tool_len: f64,
+    pub tool_radius: f64,
+}
+
+impl RobotShape {
+    /// Gap between the tool body and the TCP, where the vacuum cup sits.
+    pub const CUP_GAP_MM: f64 = 12.0;
+
+    fn collider(&self, i: usize) -> ColliderBuilder {
+        let mm = |x: f64, y: f64, z: f64| Vector::new((x / 1000.0) as f32, (y / 1000.0) as f32, (z / 1000.0) as f32);
+        match i {
+            0 => ColliderBuilder::capsule_from_endpoints(mm(0.0, 0.0, 60.0), mm(0.0, 0.0, self.upper_arm_len), 0.055),
+            1 => ColliderBuilder::capsule_from_endpoints(mm(self.forearm_offset, 0.0, 60.0), mm(self.forearm_offset, 0.0, self.forearm_len - 40.0), 0.045),
+            2 => ColliderBuilder::capsule_from_endpoints(mm(0.0, 0.0, 0.0), mm(0.0, 0.0, self.wrist_len - 35.0), 0.035),
+            _ => {
+                let len = (self.tool_len - Self::CUP_GAP_MM).max(5.0);
+                cuboid_mm(self.tool_radius, self.tool_radius, len / 2.0).translation(mm(0.0, 0.0, len / 2.0))
+            }
+        }
+    }
+}

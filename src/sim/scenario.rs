@@ -1,0 +1,343 @@
+//! Scenario files (RON): the cell, its wiring, the exercise and the program to run.
+//! Units: mm, degrees, seconds, KUKA frames (Z up).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::krl::{Diagnostic, Severity, Span};
+use super::math::Frame;
+use super::robot::RobotModel;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Seed of every random choice in the cell (part spacing, lateral offsets).
+    #[serde(default)]
+    pub seed: u64,
+    /// Length of one simulation tick in ms.
+    #[serde(default = "default_tick_ms")]
+    pub tick_ms: u32,
+    pub robot: RobotSpec,
+    pub tool: ToolSpec,
+    pub gripper: GripperSpec,
+    #[serde(default)]
+    pub conveyors: Vec<ConveyorSpec>,
+    #[serde(default)]
+    pub spawners: Vec<SpawnerSpec>,
+    #[serde(default)]
+    pub light_barriers: Vec<LightBarrierSpec>,
+    #[serde(default)]
+    pub bins: Vec<BinSpec>,
+    pub objective: Objective,
+    /// The `.src` file, relative to the scenario file. Its `.dat` sits beside it.
+    pub program: String,
+}
+
+fn default_tick_ms() -> u32 {
+    4
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RobotSpec {
+    /// KR6_R900_SIXX, KR6_R700_SIXX or KR16_2.
+    pub model: String,
+    /// `$ROBROOT`: the robot base in the world.
+    #[serde(default)]
+    pub base: Frame,
+    /// Axis angles at start, degrees (default: the model's home).
+    #[serde(default)]
+    pub start_deg: Option<[f64; 6]>,
+    /// XHOME, degrees (default: the model's home).
+    #[serde(default)]
+    pub home_deg: Option<[f64; 6]>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ToolSpec {
+    pub name: String,
+    /// TOOL_DATA[1]: the TCP relative to the flange.
+    pub tcp: Frame,
+    /// Radius of the tool body drawn and collided, mm.
+    #[serde(default = "default_tool_radius")]
+    pub radius_mm: f64,
+}
+
+fn default_tool_radius() -> f64 {
+    20.0
+}
+
+/// A vacuum gripper at the TCP, switched by an output.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GripperSpec {
+    /// `$OUT[n]` that switches the vacuum on.
+    pub output: usize,
+    /// `$IN[n]` that reports a part held (vacuum switch), if wired.
+    #[serde(default)]
+    pub held_input: Option<usize>,
+    /// How far below the cup (mm) a part's top may be and still be sucked on.
+    #[serde(default = "default_grip_reach")]
+    pub reach_mm: f64,
+}
+
+fn default_grip_reach() -> f64 {
+    10.0
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConveyorSpec {
+    pub name: String,
+    /// Start of the belt's centre line on its top surface (world, mm). Parts travel from `from` to `to`.
+    pub from: Point,
+    pub to: Point,
+    pub width_mm: f64,
+    pub speed_mm_s: f64,
+    /// `$OUT[n]` that runs the motor.
+    pub motor_output: usize,
+    /// A stop plate at the `to` end that holds parts back.
+    #[serde(default = "yes")]
+    pub end_stop: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Point {
+    #[serde(default)]
+    pub x: f64,
+    #[serde(default)]
+    pub y: f64,
+    #[serde(default)]
+    pub z: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SpawnerSpec {
+    pub conveyor: String,
+    /// Seconds after start of the first part.
+    #[serde(default)]
+    pub first_s: f64,
+    /// Seconds between parts.
+    pub interval_s: f64,
+    /// Random extra delay per part, up to this many seconds.
+    #[serde(default)]
+    pub interval_jitter_s: f64,
+    /// How many parts in all.
+    pub count: u32,
+    /// Largest random sideways offset of a part on the belt, mm.
+    #[serde(default)]
+    pub lateral_jitter_mm: f64,
+    pub part: PartSpec,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PartSpec {
+    /// Box size x, y, z in mm.
+    pub size_mm: (f64, f64, f64),
+    pub mass_kg: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LightBarrierSpec {
+    pub name: String,
+    pub conveyor: String,
+    /// Distance of the beam from the conveyor's `from` end, mm.
+    pub at_mm: f64,
+    /// Height of the beam above the belt, mm.
+    #[serde(default = "default_beam_height")]
+    pub height_mm: f64,
+    /// `$IN[n]` that is TRUE while the beam is interrupted.
+    pub input: usize,
+}
+
+fn default_beam_height() -> f64 {
+    20.0
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BinSpec {
+    pub name: String,
+    /// Centre of the bin floor (world, mm).
+    pub center: Point,
+    /// Outer size x, y, z in mm.
+    pub size_mm: (f64, f64, f64),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Objective {
+    /// Parts to deliver into the bins.
+    pub deliver: u32,
+    /// Within this many simulated seconds.
+    pub within_s: f64,
+    /// Any robot contact with the cell fails the run.
+    #[serde(default = "yes")]
+    pub no_collision: bool,
+}
+
+/// A scenario with its program text, ready to build a cell from.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub model: RobotModel,
+    pub path: PathBuf,
+    pub src_path: PathBuf,
+    pub src: String,
+    pub dat: Option<(PathBuf, String)>,
+}
+
+fn diag(file: &str, src: &str, line: usize, col: usize, msg: String, hint: Option<&str>) -> Diagnostic {
+    let excerpt = src.lines().nth(line.saturating_sub(1)).unwrap_or("").trim_end().to_string();
+    Diagnostic {
+        severity: Severity::Error,
+        code: "SCN001",
+        file: file.to_string(),
+        span: Span::new(line as u32, col as u32, 1),
+        message: msg,
+        hint: hint.map(str::to_string),
+        excerpt,
+    }
+}
+
+/// The line of the first occurrence of `needle` in `src` (1-based), for semantic errors.
+fn line_of(src: &str, needle: &str) -> (usize, usize) {
+    for (i, l) in src.lines().enumerate() {
+        if let Some(c) = l.find(needle) {
+            return (i + 1, c + 1);
+        }
+    }
+    (1, 1)
+}
+
+impl Scenario {
+    /// Parses RON text. Syntax and shape errors carry line and column.
+    pub fn parse(file: &str, text: &str) -> Result<Scenario, Vec<Diagnostic>> {
+        ron::from_str::<Scenario>(text).map_err(|e| {
+            let hint = "see scenarios/pick_and_place.ron for a complete example";
+            vec![diag(file, text, e.span.start.line, e.span.start.col, e.code.to_string(), Some(hint))]
+        })
+    }
+
+    /// Checks what the format cannot: names that must match, I/O numbers, sizes. Lists every problem.
+    pub fn validate(&self, file: &str, text: &str) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut err = |needle: &str, msg: String, hint: Option<&str>| {
+            let (l, c) = line_of(text, needle);
+            out.push(diag(file, text, l, c, msg, hint));
+        };
+        if RobotModel::by_name(&self.robot.model).is_none() {
+            err(
+                &self.robot.model,
+                format!("unknown robot model `{}`", self.robot.model),
+                Some(&format!("known models: {}", RobotModel::KNOWN.join(", "))),
+            );
+        }
+        if !(1..=50).contains(&self.tick_ms) {
+            err("tick_ms", format!("tick_ms {} is outside 1..50", self.tick_ms), None);
+        }
+        let io_ok = |n: usize| (1..=4096).contains(&n);
+        if !io_ok(self.gripper.output) {
+            err("output", format!("gripper output {} is outside 1..4096", self.gripper.output), None);
+        }
+        let mut outputs = vec![("gripper", self.gripper.output)];
+        for c in &self.conveyors {
+            if !io_ok(c.motor_output) {
+                err("motor_output", format!("conveyor {}: motor_output {} is outside 1..4096", c.name, c.motor_output), None);
+            }
+            if let Some((who, _)) = outputs.iter().find(|(_, o)| *o == c.motor_output) {
+                err(&format!("motor_output: {}", c.motor_output), format!("conveyor {} uses $OUT[{}], already wired to the {who}", c.name, c.motor_output), None);
+            }
+            outputs.push(("conveyor", c.motor_output));
+            let len = ((c.to.x - c.from.x).powi(2) + (c.to.y - c.from.y).powi(2)).sqrt();
+            if len < 100.0 {
+                err(&c.name, format!("conveyor {} is {len:.0} mm long; at least 100 mm is needed", c.name), Some("`from` and `to` are the ends of the belt"));
+            }
+            if (c.to.z - c.from.z).abs() > 1e-6 {
+                err(&c.name, format!("conveyor {} is not level (from.z != to.z)", c.name), None);
+            }
+            if c.width_mm <= 0.0 || c.speed_mm_s < 0.0 {
+                err(&c.name, format!("conveyor {} needs a positive width and a non-negative speed", c.name), None);
+            }
+        }
+        let conv = |n: &str| self.conveyors.iter().any(|c| c.name == n);
+        for s in &self.spawners {
+            if !conv(&s.conveyor) {
+                err(&format!("\"{}\"", s.conveyor), format!("spawner: no conveyor named `{}`", s.conveyor), None);
+            }
+            if s.interval_s <= 0.0 {
+                err("interval_s", "spawner interval_s must be positive".into(), None);
+            }
+            let (x, y, z) = s.part.size_mm;
+            if x <= 0.0 || y <= 0.0 || z <= 0.0 || s.part.mass_kg <= 0.0 {
+                err("size_mm", "part size and mass must be positive".into(), None);
+            }
+        }
+        let mut inputs: Vec<usize> = self.gripper.held_input.into_iter().collect();
+        for b in &self.light_barriers {
+            if !conv(&b.conveyor) {
+                err(&format!("\"{}\"", b.conveyor), format!("light barrier {}: no conveyor named `{}`", b.name, b.conveyor), None);
+            }
+            if !io_ok(b.input) {
+                err("input", format!("light barrier {}: input {} is outside 1..4096", b.name, b.input), None);
+            }
+            if inputs.contains(&b.input) {
+                err(&b.name, format!("light barrier {}: $IN[{}] is wired twice", b.name, b.input), None);
+            }
+            inputs.push(b.input);
+        }
+        for b in &self.bins {
+            let (x, y, z) = b.size_mm;
+            if x < 50.0 || y < 50.0 || z < 20.0 {
+                err(&b.name, format!("bin {} is too small", b.name), None);
+            }
+        }
+        if self.objective.deliver > 0 && self.bins.is_empty() {
+            err("objective", "the objective delivers parts, but the cell has no bin".into(), None);
+        }
+        if self.objective.within_s <= 0.0 {
+            err("within_s", "objective within_s must be positive".into(), None);
+        }
+        out
+    }
+
+    /// Reads, parses and validates a scenario and reads its program files.
+    pub fn load(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![diag(&file, "", 1, 1, format!("cannot read the scenario: {e}"), Some("check the path"))]
+        })?;
+        let scenario = Scenario::parse(&file, &text)?;
+        let mut errors = scenario.validate(&file, &text);
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let src_path = dir.join(&scenario.program);
+        let src = match std::fs::read_to_string(&src_path) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let (l, c) = line_of(&text, &scenario.program);
+                errors.push(diag(&file, &text, l, c, format!("cannot read the program {}: {e}", src_path.display()), Some("`program` is relative to the scenario file")));
+                None
+            }
+        };
+        let dat_path = src_path.with_extension("dat");
+        let dat = std::fs::read_to_string(&dat_path).ok().map(|t| (dat_path, t));
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let model = RobotModel::by_name(&scenario.robot.model).expect("validated");
+        Ok(Loaded { scenario, model, path: path.to_path_buf(), src_path, src: src.expect("checked"), dat })
+    }
+}
