@@ -26,6 +26,18 @@ enum Cmd {
         /// Scenario file (RON).
         #[arg(default_value = DEFAULT_SCENARIO)]
         scenario: PathBuf,
+        /// Press Start as soon as the window opens.
+        #[arg(long)]
+        start: bool,
+        /// Simulated seconds per real second.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Save a screenshot (PNG) at the simulated time given by --at, then quit.
+        #[arg(long)]
+        screenshot: Option<PathBuf>,
+        /// Simulated time of the screenshot, seconds.
+        #[arg(long, default_value_t = 0.0)]
+        at: f64,
     },
     /// Run a scenario headless and report: exit 0 pass, 1 fail, 2 bad input.
     Check {
@@ -119,10 +131,10 @@ fn lint(path: &Path) -> ExitCode {
 }
 
 #[cfg(feature = "app")]
-fn window(path: &Path) -> ExitCode {
+fn window(path: &Path, script: robocell::app::Script) -> ExitCode {
     match Scenario::load(path) {
         Ok(loaded) => {
-            robocell::app::run(loaded);
+            robocell::app::run(loaded, script);
             ExitCode::SUCCESS
         }
         Err(diags) => {
@@ -133,16 +145,29 @@ fn window(path: &Path) -> ExitCode {
 }
 
 #[cfg(not(feature = "app"))]
-fn window(_: &Path) -> ExitCode {
+struct Script;
+
+#[cfg(not(feature = "app"))]
+fn window(_: &Path, _: Script) -> ExitCode {
     eprintln!("this robocell was built without the window (feature `app`); try `robocell check`");
     ExitCode::from(2)
+}
+
+#[cfg(feature = "app")]
+fn script(start: bool, speed: f64, screenshot: Option<PathBuf>, at: f64) -> robocell::app::Script {
+    robocell::app::Script { autostart: start || screenshot.is_some(), screenshot: screenshot.map(|p| (p, at)), speed }
+}
+
+#[cfg(not(feature = "app"))]
+fn script(_: bool, _: f64, _: Option<PathBuf>, _: f64) -> Script {
+    Script
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => window(Path::new(DEFAULT_SCENARIO)),
-        Some(Cmd::Run { scenario }) => window(&scenario),
+        None => window(Path::new(DEFAULT_SCENARIO), script(false, 1.0, None, 0.0)),
+        Some(Cmd::Run { scenario, start, speed, screenshot, at }) => window(&scenario, script(start, speed, screenshot, at)),
         Some(Cmd::Check { scenario, verbose }) => check(&scenario, verbose),
         Some(Cmd::Lint { file }) => lint(&file),
     }

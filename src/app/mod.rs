@@ -1,0 +1,140 @@
+//! The window: the cell in 3D, an orbit camera and the pendant panel, on top of `sim`.
+//! Data flows one way: panel -> commands -> `Cell::step` -> events and state -> scene and panel.
+
+mod camera;
+pub mod convert;
+mod panel;
+pub mod scene;
+
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+use bevy::render::view::window::screenshot::{Screenshot, save_to_disk};
+
+use crate::sim::cell::{Cell, Command, Event, Message};
+use crate::sim::scenario::Loaded;
+
+/// The simulated cell and what the app keeps of its events.
+#[derive(Resource)]
+pub struct Sim {
+    pub cell: Cell,
+    /// Commands from the panel, handed to the next tick.
+    pub pending: Vec<Command>,
+    /// Simulated seconds per real second.
+    pub speed: f64,
+    accumulator: f64,
+    /// Newest last.
+    pub log: Vec<Message>,
+    /// Load-time warnings of the program, shown in the panel.
+    pub warnings: Vec<String>,
+}
+
+impl Sim {
+    pub fn new(cell: Cell, warnings: Vec<String>) -> Self {
+        Sim { cell, pending: Vec::new(), speed: 1.0, accumulator: 0.0, log: Vec::new(), warnings }
+    }
+
+    /// Advances the cell by `real_dt` seconds of wall time (at most 0.25 s worth per call).
+    pub fn advance(&mut self, real_dt: f64) -> Vec<Event> {
+        let dt = self.cell.dt();
+        self.accumulator = (self.accumulator + real_dt * self.speed).min(0.25 * self.speed.max(1.0));
+        let mut events = Vec::new();
+        // Commands take effect at once, even while paused between ticks.
+        if !self.pending.is_empty() {
+            let cmds = std::mem::take(&mut self.pending);
+            events.extend(self.cell.step(&cmds));
+            self.accumulator = (self.accumulator - dt).max(0.0);
+        }
+        while self.accumulator >= dt {
+            events.extend(self.cell.step(&[]));
+            self.accumulator -= dt;
+        }
+        for e in &events {
+            if let Event::Message(m) = e {
+                self.log.push(m.clone());
+            }
+            if let Event::State(crate::sim::cell::ProgramState::Ready) = e {
+                self.log.retain(|m| m.text.ends_with("Program reset"));
+            }
+        }
+        events
+    }
+}
+
+/// Steps the cell from bevy's clock. Headless tests use this plugin alone with `MinimalPlugins`.
+pub struct SimPlugin;
+
+impl Plugin for SimPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(Update, (step_sim, scene::sync_robot, scene::sync_parts).chain());
+    }
+}
+
+fn step_sim(time: Res<Time>, mut sim: ResMut<Sim>) {
+    sim.advance(time.delta_secs_f64());
+}
+
+/// Options for a scripted run (screenshots for docs and checks).
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Script {
+    /// Press Start when the window opens.
+    pub autostart: bool,
+    /// Take a screenshot of the window at this simulated time, then quit.
+    pub screenshot: Option<(PathBuf, f64)>,
+    /// Run the simulation this many times faster than real time.
+    pub speed: f64,
+}
+
+fn run_script(mut commands: Commands, mut sim: ResMut<Sim>, script: Res<Script>, mut state: Local<(bool, u32)>, mut exit: MessageWriter<AppExit>) {
+    if script.autostart && sim.cell.time_s() == 0.0 && !state.0 && sim.pending.is_empty() {
+        sim.pending.push(Command::Start);
+    }
+    let Some((path, at)) = &script.screenshot else { return };
+    if !state.0 && sim.cell.time_s() >= *at {
+        state.0 = true;
+        sim.speed = 0.0;
+        commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
+    } else if state.0 {
+        state.1 += 1;
+        if path.exists() && state.1 > 5 || state.1 > 600 {
+            exit.write(AppExit::Success);
+        }
+    }
+}
+
+/// Builds the full windowed app for a loaded scenario.
+pub fn build(loaded: Loaded, script: Script) -> Result<App, Vec<crate::sim::krl::Diagnostic>> {
+    let title = format!("robocell - {}", loaded.scenario.name);
+    let (cell, warnings) = Cell::new(loaded)?;
+    let mut sim = Sim::new(cell, warnings.iter().map(|w| w.to_string()).collect());
+    if script.speed > 0.0 {
+        sim.speed = script.speed;
+    }
+    let mut app = App::new();
+    app.insert_resource(ClearColor(Color::srgb(0.80, 0.84, 0.88)))
+        .add_plugins(DefaultPlugins.set(WindowPlugin {
+            primary_window: Some(Window { title, resolution: (1400u32, 860u32).into(), ..default() }),
+            ..default()
+        }))
+        .add_plugins(bevy_egui::EguiPlugin::default())
+        .insert_resource(sim)
+        .insert_resource(script)
+        .add_plugins(SimPlugin)
+        .add_plugins((scene::ScenePlugin, camera::CameraPlugin, panel::PanelPlugin))
+        .add_systems(Update, run_script.before(step_sim));
+    Ok(app)
+}
+
+/// Opens the window and runs until it is closed.
+pub fn run(loaded: Loaded, script: Script) {
+    match build(loaded, script) {
+        Ok(mut app) => {
+            app.run();
+        }
+        Err(diags) => {
+            for d in diags {
+                eprint!("{d}");
+            }
+        }
+    }
+}

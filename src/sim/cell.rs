@@ -323,6 +323,10 @@ impl Cell {
         for c in commands {
             self.command(c, &mut ev);
         }
+        if commands.contains(&Command::Reset) {
+            // A reset tick ends in the initial state: nothing moves until the next one.
+            return ev;
+        }
         self.read_sensors(&mut ev);
         if self.state == ProgramState::Running {
             self.advance_run(&mut ev);

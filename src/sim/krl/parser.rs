@@ -952,6 +952,8 @@ pub fn parse_module(
         });
     }
     diags.append(&mut sink.out);
+    // Lexer and parser findings in reading order, per file (.src first).
+    diags.sort_by_key(|d| (d.file != src_name, d.span.line, d.span.col));
     (module, diags)
 }
 

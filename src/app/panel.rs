@@ -1,0 +1,181 @@
+//! The pendant panel: program with the advance-run and main-run lines marked, Start/Stop/Reset,
+//! override, I/O, axis values and controller messages.
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
+use super::Sim;
+use crate::sim::cell::{Command, Level, ProgramState};
+use crate::sim::math::Frame;
+
+pub struct PanelPlugin;
+
+impl Plugin for PanelPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(EguiPrimaryContextPass, panel);
+    }
+}
+
+fn level_color(l: Level) -> egui::Color32 {
+    match l {
+        Level::Notification => egui::Color32::from_rgb(90, 160, 255),
+        Level::Status => egui::Color32::from_rgb(240, 200, 40),
+        Level::Acknowledgement => egui::Color32::from_rgb(255, 80, 70),
+    }
+}
+
+fn state_text(s: ProgramState) -> (&'static str, egui::Color32) {
+    match s {
+        ProgramState::Ready => ("READY - press Start", egui::Color32::from_rgb(200, 200, 200)),
+        ProgramState::Running => ("RUNNING", egui::Color32::from_rgb(80, 220, 100)),
+        ProgramState::Stopped => ("STOPPED by operator", egui::Color32::from_rgb(240, 200, 40)),
+        ProgramState::Halted => ("HALT in program", egui::Color32::from_rgb(240, 200, 40)),
+        ProgramState::Finished => ("PROGRAM END", egui::Color32::from_rgb(90, 160, 255)),
+        ProgramState::Faulted => ("FAULT - robot stopped", egui::Color32::from_rgb(255, 80, 70)),
+    }
+}
+
+fn panel(mut contexts: EguiContexts, mut sim: ResMut<Sim>) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "robocell-root".into(),
+        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
+    );
+    egui::Panel::right("pendant").resizable(true).default_size(460.0).show(&mut root, |ui| {
+        pendant(ui, &mut sim);
+    });
+    Ok(())
+}
+
+fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
+    let sc = sim.cell.loaded().scenario.clone();
+    ui.add_space(4.0);
+    ui.heading(&sc.name);
+    ui.label(egui::RichText::new(&sc.description).small());
+    ui.separator();
+
+    // Controls.
+    let state = sim.cell.state();
+    ui.horizontal(|ui| {
+        let can_start = matches!(state, ProgramState::Ready | ProgramState::Stopped | ProgramState::Halted);
+        if ui.add_enabled(can_start, egui::Button::new(egui::RichText::new("▶ Start").size(16.0))).clicked() {
+            sim.pending.push(Command::Start);
+        }
+        if ui.add_enabled(state == ProgramState::Running, egui::Button::new(egui::RichText::new("■ Stop").size(16.0))).clicked() {
+            sim.pending.push(Command::Stop);
+        }
+        if ui.button(egui::RichText::new("⟲ Reset").size(16.0)).clicked() {
+            sim.pending.push(Command::Reset);
+        }
+        let (t, c) = state_text(state);
+        ui.label(egui::RichText::new(t).color(c).strong());
+    });
+    ui.horizontal(|ui| {
+        let mut ov = sim.cell.override_pct() as u8;
+        ui.label("Override $OV_PRO");
+        if ui.add(egui::Slider::new(&mut ov, 1..=100).suffix(" %")).changed() {
+            sim.pending.push(Command::SetOverride(ov));
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Simulation speed");
+        for s in [0.5, 1.0, 2.0, 5.0] {
+            if ui.selectable_label(sim.speed == s, format!("{s}x")).clicked() {
+                sim.speed = s;
+            }
+        }
+    });
+    let obj = &sc.objective;
+    let outcome = match sim.cell.outcome() {
+        Some(Ok(())) => egui::RichText::new("PASS").color(egui::Color32::from_rgb(80, 220, 100)).strong(),
+        Some(Err(r)) => egui::RichText::new(format!("FAIL: {r}")).color(egui::Color32::from_rgb(255, 80, 70)).strong(),
+        None => egui::RichText::new("in progress"),
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!("Objective: {} / {} parts in the bin · {:.1} s of {:.0} s ·", sim.cell.delivered(), obj.deliver, sim.cell.time_s(), obj.within_s));
+        ui.label(outcome);
+    });
+    ui.separator();
+
+    // Program listing.
+    let adv = sim.cell.advance_line();
+    let main = sim.cell.main_run_line();
+    let file = sim.cell.loaded().src_path.file_name().and_then(|f| f.to_str()).unwrap_or("program").to_string();
+    ui.label(egui::RichText::new(format!("{file}   (▶ main run, ▷ advance run)")).strong());
+    let src = sim.cell.loaded().src.clone();
+    egui::ScrollArea::vertical().id_salt("program").max_height(300.0).show(ui, |ui| {
+        for (i, line) in src.lines().enumerate() {
+            let n = i as u32 + 1;
+            let marker = if main == Some(n) {
+                "▶"
+            } else if adv == n && state != ProgramState::Ready {
+                "▷"
+            } else {
+                " "
+            };
+            let mut text = egui::RichText::new(format!("{marker}{n:>3}  {line}")).monospace();
+            if main == Some(n) {
+                text = text.background_color(egui::Color32::from_rgb(40, 90, 50));
+            } else if adv == n && state != ProgramState::Ready {
+                text = text.background_color(egui::Color32::from_rgb(80, 75, 30));
+            } else if line.trim_start().starts_with(';') {
+                text = text.color(egui::Color32::GRAY);
+            }
+            ui.label(text);
+        }
+    });
+    for w in &sim.warnings {
+        ui.label(egui::RichText::new(w).small().color(level_color(Level::Status)));
+    }
+    ui.separator();
+
+    // I/O and axes side by side.
+    ui.columns(2, |cols| {
+        let ui = &mut cols[0];
+        ui.label(egui::RichText::new("Inputs / outputs").strong());
+        let lamp = |on: bool| if on { egui::RichText::new("●").color(egui::Color32::from_rgb(80, 220, 100)) } else { egui::RichText::new("○").color(egui::Color32::GRAY) };
+        for b in &sc.light_barriers {
+            ui.horizontal(|ui| {
+                ui.label(lamp(sim.cell.io.inputs[b.input]));
+                ui.label(format!("$IN[{}] {}", b.input, b.name));
+            });
+        }
+        if let Some(n) = sc.gripper.held_input {
+            ui.horizontal(|ui| {
+                ui.label(lamp(sim.cell.io.inputs[n]));
+                ui.label(format!("$IN[{n}] part on gripper"));
+            });
+        }
+        for c in &sc.conveyors {
+            ui.horizontal(|ui| {
+                ui.label(lamp(sim.cell.io.outputs[c.motor_output]));
+                ui.label(format!("$OUT[{}] conveyor {}", c.motor_output, c.name));
+            });
+        }
+        ui.horizontal(|ui| {
+            ui.label(lamp(sim.cell.io.outputs[sc.gripper.output]));
+            ui.label(format!("$OUT[{}] vacuum", sc.gripper.output));
+        });
+        let ui = &mut cols[1];
+        ui.label(egui::RichText::new("Axes ($AXIS_ACT)").strong());
+        let q = sim.cell.axes_deg();
+        for (i, a) in q.iter().enumerate() {
+            ui.monospace(format!("A{} {:>8.2}°", i + 1, a));
+        }
+        let tcp = Frame::from_iso(&sim.cell.tcp_world());
+        ui.monospace(format!("TCP X {:.1} Y {:.1} Z {:.1}", tcp.x, tcp.y, tcp.z));
+        ui.monospace(format!("    A {:.1} B {:.1} C {:.1}", tcp.a, tcp.b, tcp.c));
+    });
+    ui.separator();
+
+    ui.label(egui::RichText::new("Messages").strong());
+    egui::ScrollArea::vertical().id_salt("messages").show(ui, |ui| {
+        if sim.log.is_empty() {
+            ui.label(egui::RichText::new("none").small());
+        }
+        for m in sim.log.iter().rev().take(50) {
+            ui.label(egui::RichText::new(format!("{:>6.1} s  {}", m.time_s, m.text)).color(level_color(m.level)));
+        }
+    });
+}

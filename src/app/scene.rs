@@ -1,0 +1,275 @@
+//! The 3D cell: static geometry from the scenario, the robot's links and the parts,
+//! kept in step with the simulation.
+
+use bevy::prelude::*;
+use nalgebra::Vector3;
+
+use super::Sim;
+use super::convert::{self, cuboid, offset};
+use crate::sim::physics::PartState;
+
+/// A frame of the arm (see `kinematics::link_frames`), 0 = base .. 6 = flange.
+#[derive(Component)]
+pub struct RobotLink(pub usize);
+
+/// A part of the cell, by its id in the simulation.
+#[derive(Component)]
+pub struct PartEntity(pub usize);
+
+/// A light barrier's beam, by its index in the scenario.
+#[derive(Component)]
+pub struct Beam(pub usize);
+
+pub struct ScenePlugin;
+
+impl Plugin for ScenePlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(Startup, (palette, build_cell, dress_robot).chain())
+            .add_systems(Update, (dress_parts, show_beams).after(sync_parts));
+    }
+}
+
+/// Spawns the link entities (transforms only); the scene plugin gives them meshes.
+pub fn spawn_links(commands: &mut Commands) -> Vec<Entity> {
+    (0..7).map(|i| commands.spawn((RobotLink(i), Transform::default(), Visibility::default())).id()).collect()
+}
+
+/// Moves the link entities to the cell's current axis positions.
+pub fn sync_robot(mut commands: Commands, sim: Res<Sim>, mut links: Query<(&RobotLink, &mut Transform)>) {
+    if links.is_empty() {
+        spawn_links(&mut commands);
+        return;
+    }
+    let frames = sim.cell.link_frames_world();
+    for (l, mut t) in &mut links {
+        *t = convert::transform(&frames[l.0]);
+    }
+}
+
+/// Creates, moves and removes part entities to match the cell.
+pub fn sync_parts(mut commands: Commands, sim: Res<Sim>, mut parts: Query<(Entity, &PartEntity, &mut Transform)>) {
+    let views = sim.cell.parts();
+    let mut seen = vec![false; views.len()];
+    for (e, p, mut t) in &mut parts {
+        match views.get(p.0) {
+            Some(v) => {
+                *t = convert::transform(&v.pose);
+                seen[p.0] = true;
+            }
+            None => commands.entity(e).despawn(),
+        }
+    }
+    for v in views.iter().filter(|v| !seen[v.id]) {
+        commands.spawn((PartEntity(v.id), convert::transform(&v.pose), Visibility::default()));
+    }
+}
+
+#[derive(Resource)]
+struct Palette {
+    orange: Handle<StandardMaterial>,
+    dark: Handle<StandardMaterial>,
+    steel: Handle<StandardMaterial>,
+    belt: Handle<StandardMaterial>,
+    part: Handle<StandardMaterial>,
+    part_held: Handle<StandardMaterial>,
+    beam_free: Handle<StandardMaterial>,
+    beam_blocked: Handle<StandardMaterial>,
+    part_mesh: Option<Handle<Mesh>>,
+}
+
+fn mat(materials: &mut Assets<StandardMaterial>, c: Color, rough: f32, metal: f32) -> Handle<StandardMaterial> {
+    materials.add(StandardMaterial { base_color: c, perceptual_roughness: rough, metallic: metal, ..default() })
+}
+
+fn palette(mut commands: Commands, mut materials: ResMut<Assets<StandardMaterial>>) {
+    let m = &mut *materials;
+    let beam = |m: &mut Assets<StandardMaterial>, c: Color| {
+        m.add(StandardMaterial { base_color: c, emissive: c.to_linear() * 4.0, unlit: true, ..default() })
+    };
+    commands.insert_resource(Palette {
+        orange: mat(m, Color::srgb(0.98, 0.42, 0.02), 0.45, 0.0),
+        dark: mat(m, Color::srgb(0.13, 0.13, 0.14), 0.6, 0.2),
+        steel: mat(m, Color::srgb(0.62, 0.64, 0.67), 0.35, 0.6),
+        belt: mat(m, Color::srgb(0.12, 0.13, 0.12), 0.9, 0.0),
+        part: mat(m, Color::srgb(0.20, 0.55, 0.85), 0.5, 0.0),
+        part_held: mat(m, Color::srgb(0.30, 0.75, 0.95), 0.4, 0.0),
+        beam_free: beam(m, Color::srgb(0.1, 0.9, 0.2)),
+        beam_blocked: beam(m, Color::srgb(1.0, 0.1, 0.1)),
+        part_mesh: None,
+    });
+}
+
+fn build_cell(mut commands: Commands, sim: Res<Sim>, pal: Res<Palette>, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<StandardMaterial>>) {
+    let sc = &sim.cell.loaded().scenario;
+    let floor = mat(&mut materials, Color::srgb(0.55, 0.57, 0.58), 0.9, 0.0);
+    let tile = mat(&mut materials, Color::srgb(0.50, 0.52, 0.53), 0.9, 0.0);
+    let safety = mat(&mut materials, Color::srgb(0.95, 0.80, 0.05), 0.6, 0.0);
+    let bin_mat = mat(&mut materials, Color::srgb(0.15, 0.35, 0.65), 0.6, 0.0);
+    let at = |x: f64, y: f64, z: f64| Transform::from_translation(offset(x, y, z));
+    // Floor with a checker of 1 m tiles and a yellow safety line around the robot.
+    commands.spawn((Mesh3d(meshes.add(cuboid(6000.0, 6000.0, 10.0))), MeshMaterial3d(floor), at(0.0, 0.0, -5.0)));
+    let tile_mesh = meshes.add(cuboid(1000.0, 1000.0, 1.0));
+    for i in -3..3 {
+        for j in -3..3 {
+            if (i + j) % 2 == 0 {
+                commands.spawn((Mesh3d(tile_mesh.clone()), MeshMaterial3d(tile.clone()), at(i as f64 * 1000.0 + 500.0, j as f64 * 1000.0 + 500.0, 0.5)));
+            }
+        }
+    }
+    let ring = meshes.add(Annulus::new(1.18, 1.22));
+    commands.spawn((Mesh3d(ring), MeshMaterial3d(safety.clone()), Transform::from_xyz(0.0, 0.002, 0.0).with_rotation(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2))));
+
+    for c in &sc.conveyors {
+        let from = Vector3::new(c.from.x, c.from.y, c.from.z);
+        let to = Vector3::new(c.to.x, c.to.y, c.to.z);
+        let d = to - from;
+        let len = d.norm();
+        let yaw = d.y.atan2(d.x);
+        let mid = (from + to) / 2.0;
+        let top = from.z;
+        let hw = c.width_mm / 2.0;
+        let root = commands
+            .spawn((Transform::from_translation(offset(mid.x, mid.y, 0.0)).with_rotation(Quat::from_rotation_y(yaw as f32)), Visibility::default()))
+            .id();
+        let mut child = |mesh: Cuboid, m: &Handle<StandardMaterial>, x: f64, y: f64, z: f64| {
+            let e = commands.spawn((Mesh3d(meshes.add(mesh)), MeshMaterial3d(m.clone()), at(x, y, z))).id();
+            commands.entity(root).add_child(e);
+        };
+        child(cuboid(len, c.width_mm, 20.0), &pal.belt, 0.0, 0.0, top - 10.0);
+        child(cuboid(len + 40.0, c.width_mm + 20.0, 60.0), &pal.steel, 0.0, 0.0, top - 50.0);
+        for s in [-1.0, 1.0] {
+            child(cuboid(len, 10.0, 50.0), &pal.steel, 0.0, s * (hw + 5.0), top + 5.0);
+            for end in [-1.0, 1.0] {
+                child(cuboid(40.0, 40.0, top - 80.0), &pal.steel, end * (len / 2.0 - 60.0), s * (hw - 20.0), (top - 80.0) / 2.0);
+            }
+        }
+        // Rollers at the ends.
+        for end in [-1.0, 1.0] {
+            let e = commands
+                .spawn((
+                    Mesh3d(meshes.add(Cylinder::new(0.02, (c.width_mm / 1000.0) as f32))),
+                    MeshMaterial3d(pal.steel.clone()),
+                    at(end * len / 2.0, 0.0, top - 20.0).with_rotation(Quat::from_rotation_x(std::f32::consts::FRAC_PI_2)),
+                ))
+                .id();
+            commands.entity(root).add_child(e);
+        }
+        if c.end_stop {
+            child(cuboid(10.0, c.width_mm + 20.0, 70.0), &safety, len / 2.0 + 5.0, 0.0, top + 5.0);
+        }
+    }
+    for (i, b) in sc.light_barriers.iter().enumerate() {
+        let Some(c) = sc.conveyors.iter().find(|c| c.name == b.conveyor) else { continue };
+        let from = Vector3::new(c.from.x, c.from.y, c.from.z);
+        let d = Vector3::new(c.to.x - c.from.x, c.to.y - c.from.y, 0.0).normalize();
+        let p = from + d * b.at_mm + Vector3::new(0.0, 0.0, b.height_mm);
+        let yaw = d.y.atan2(d.x);
+        let root = commands.spawn((Transform::from_translation(convert::pos(&p)).with_rotation(Quat::from_rotation_y(yaw as f32)), Visibility::default())).id();
+        let beam = commands
+            .spawn((
+                Beam(i),
+                Mesh3d(meshes.add(cuboid(3.0, c.width_mm + 40.0, 3.0))),
+                MeshMaterial3d(pal.beam_free.clone()),
+                Transform::default(),
+            ))
+            .id();
+        commands.entity(root).add_child(beam);
+        for s in [-1.0, 1.0] {
+            let post = commands
+                .spawn((Mesh3d(meshes.add(cuboid(20.0, 20.0, 60.0))), MeshMaterial3d(pal.dark.clone()), at(0.0, s * (c.width_mm / 2.0 + 30.0), 0.0)))
+                .id();
+            commands.entity(root).add_child(post);
+        }
+    }
+    for b in &sc.bins {
+        let (sx, sy, sz) = b.size_mm;
+        let (cx, cy, cz) = (b.center.x, b.center.y, b.center.z);
+        let w = 10.0;
+        let pieces = [
+            ((cx, cy, cz + w / 2.0), (sx, sy, w)),
+            ((cx - sx / 2.0 + w / 2.0, cy, cz + sz / 2.0), (w, sy, sz)),
+            ((cx + sx / 2.0 - w / 2.0, cy, cz + sz / 2.0), (w, sy, sz)),
+            ((cx, cy - sy / 2.0 + w / 2.0, cz + sz / 2.0), (sx, w, sz)),
+            ((cx, cy + sy / 2.0 - w / 2.0, cz + sz / 2.0), (sx, w, sz)),
+        ];
+        for ((x, y, z), (a, bb, c)) in pieces {
+            commands.spawn((Mesh3d(meshes.add(cuboid(a, bb, c))), MeshMaterial3d(bin_mat.clone()), at(x, y, z)));
+        }
+    }
+}
+
+/// Gives the arm its look: dark base, orange links, grey flange and the vacuum gripper.
+fn dress_robot(mut commands: Commands, sim: Res<Sim>, pal: Res<Palette>, mut meshes: ResMut<Assets<Mesh>>) {
+    let links = spawn_links(&mut commands);
+    let g = &sim.cell.model.geometry;
+    let shape = sim.cell.robot_shape();
+    let mm = |x: f64| (x / 1000.0) as f32;
+    let mut add = |link: usize, mesh: Mesh, m: &Handle<StandardMaterial>, t: Transform| {
+        let e = commands.spawn((Mesh3d(meshes.add(mesh)), MeshMaterial3d(m.clone()), t)).id();
+        commands.entity(links[link]).add_child(e);
+    };
+    let along_z = |x: f64, y: f64, z: f64| Transform::from_translation(offset(x, y, z));
+    // Base: a dark foot.
+    add(0, Cylinder::new(mm(110.0), mm(180.0)).into(), &pal.dark, along_z(0.0, 0.0, 90.0));
+    // A1 carousel up to the shoulder.
+    add(1, Cylinder::new(mm(95.0), mm(g.c1 - 200.0)).into(), &pal.orange, along_z(0.0, 0.0, 180.0 + (g.c1 - 200.0) / 2.0));
+    add(1, cuboid(g.a1 + 160.0, 190.0, 150.0).into(), &pal.orange, along_z(g.a1 / 2.0, 0.0, g.c1 - 20.0));
+    // Upper arm A2 -> A3, with motor housings at both joints.
+    add(2, Capsule3d::new(mm(55.0), mm(shape.upper_arm_len)).into(), &pal.orange, along_z(0.0, 0.0, shape.upper_arm_len / 2.0));
+    let hub = |r: f64, w: f64| -> Mesh { Cylinder::new(mm(r), mm(w)).into() };
+    let across = |x: f64, y: f64, z: f64| along_z(x, y, z).with_rotation(Quat::from_rotation_x(std::f32::consts::FRAC_PI_2));
+    add(2, hub(75.0, 170.0), &pal.orange, across(0.0, 0.0, 0.0));
+    add(3, hub(60.0, 150.0), &pal.orange, across(0.0, 0.0, 0.0));
+    // Forearm from the A3-A4 offset to the wrist.
+    add(3, cuboid(130.0, 120.0, 140.0).into(), &pal.orange, along_z(g.a2 * 0.5, 0.0, 30.0));
+    add(4, Capsule3d::new(mm(48.0), mm(shape.forearm_len - 60.0)).into(), &pal.orange, along_z(0.0, 0.0, (shape.forearm_len - 60.0) / 2.0 + 20.0));
+    // Wrist and flange.
+    add(5, hub(42.0, 100.0), &pal.orange, across(0.0, 0.0, 0.0));
+    add(5, Cylinder::new(mm(35.0), mm(g.c4 - 10.0)).into(), &pal.orange, along_z(0.0, 0.0, (g.c4 - 10.0) / 2.0));
+    add(6, Cylinder::new(mm(32.0), mm(10.0)).into(), &pal.steel, along_z(0.0, 0.0, -5.0));
+    // Vacuum gripper: a grey tube and a black cup at the TCP.
+    let tube = (shape.tool_len - crate::sim::physics::RobotShape::CUP_GAP_MM).max(5.0);
+    add(6, Cylinder::new(mm(shape.tool_radius), mm(tube)).into(), &pal.steel, along_z(0.0, 0.0, tube / 2.0));
+    add(6, Cylinder::new(mm(shape.tool_radius * 0.9), mm(12.0)).into(), &pal.dark, along_z(0.0, 0.0, shape.tool_len - 6.0));
+}
+
+fn dress_parts(
+    mut commands: Commands,
+    sim: Res<Sim>,
+    mut pal: ResMut<Palette>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    added: Query<(Entity, &PartEntity), Added<PartEntity>>,
+    mut all: Query<(&PartEntity, &mut MeshMaterial3d<StandardMaterial>)>,
+) {
+    let views = sim.cell.parts();
+    for (e, p) in &added {
+        let Some(v) = views.get(p.0) else { continue };
+        let mesh = match &pal.part_mesh {
+            Some(m) => m.clone(),
+            None => {
+                let m = meshes.add(cuboid(v.size_mm.x, v.size_mm.y, v.size_mm.z));
+                pal.part_mesh = Some(m.clone());
+                m
+            }
+        };
+        commands.entity(e).insert((Mesh3d(mesh), MeshMaterial3d(pal.part.clone())));
+    }
+    for (p, mut m) in &mut all {
+        let held = views.get(p.0).is_some_and(|v| v.state == PartState::Held);
+        let want = if held { &pal.part_held } else { &pal.part };
+        if m.0 != *want {
+            m.0 = want.clone();
+        }
+    }
+}
+
+fn show_beams(sim: Res<Sim>, pal: Res<Palette>, mut beams: Query<(&Beam, &mut MeshMaterial3d<StandardMaterial>)>) {
+    let sc = &sim.cell.loaded().scenario;
+    for (b, mut m) in &mut beams {
+        let blocked = sc.light_barriers.get(b.0).is_some_and(|lb| sim.cell.io.inputs[lb.input]);
+        let want = if blocked { &pal.beam_blocked } else { &pal.beam_free };
+        if m.0 != *want {
+            m.0 = want.clone();
+        }
+    }
+}

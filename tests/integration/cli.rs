@@ -1,0 +1,51 @@
+use std::process::Command;
+
+use super::root;
+
+fn robocell(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_robocell")).args(args).current_dir(root()).output().expect("runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn check_passes_the_default_scenario() {
+    let (code, out, err) = robocell(&["check"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("parts delivered: 3 of 3") && out.contains("PASS"), "{out}");
+}
+
+#[test]
+fn check_exits_2_on_bad_input() {
+    let dir = std::env::temp_dir().join(format!("robocell-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.ron");
+    std::fs::write(&bad, "(name: \"x\", robot: (model: 5))").unwrap();
+    let (code, _, err) = robocell(&["check", bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.ron:1:"), "{err}");
+    let (code, _, _) = robocell(&["check", "no/such/file.ron"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn check_exits_1_when_the_program_fails() {
+    let dir = std::env::temp_dir().join(format!("robocell-fail-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(root().join("scenarios/pick_and_place.ron")).unwrap();
+    std::fs::write(dir.join("cell.ron"), text.replace("within_s: 60", "within_s: 3")).unwrap();
+    std::fs::copy(root().join("scenarios/pick_place.src"), dir.join("pick_place.src")).unwrap();
+    std::fs::copy(root().join("scenarios/pick_place.dat"), dir.join("pick_place.dat")).unwrap();
+    let (code, out, err) = robocell(&["check", dir.join("cell.ron").to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("FAIL") && out.contains("time is up"), "{out}");
+}
+
+#[test]
+fn lint_points_at_the_error() {
+    let (code, _, err) = robocell(&["lint", "tests/krl/elseif.src"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("tests/krl/elseif.src:7:3: error[KRL043]"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    let (code, out, _) = robocell(&["lint", "scenarios/pick_place.src"]);
+    assert_eq!(code, 0, "{out}");
+}

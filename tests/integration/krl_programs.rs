@@ -1,0 +1,121 @@
+//! Runs every program in tests/krl and checks the outcome its `; EXPECT` comments state:
+//! `state S`, `var NAME = VALUE`, `out N = TRUE|FALSE`, `message TEXT`, `error CODE`.
+
+use robocell::sim::cell::{Cell, Command, ProgramState};
+use robocell::sim::krl::value::Value;
+
+use super::{cell_with_program, root};
+
+fn run(cell: &mut Cell, max_ticks: u64) {
+    cell.step(&[Command::Start]);
+    for _ in 0..max_ticks {
+        if matches!(cell.state(), ProgramState::Finished | ProgramState::Faulted | ProgramState::Halted) {
+            break;
+        }
+        cell.step(&[]);
+    }
+}
+
+fn value_matches(v: &Value, want: &str) -> bool {
+    match v {
+        Value::Int(i) => want.parse::<i64>().is_ok_and(|w| w == *i as i64),
+        Value::Real(r) => want.parse::<f64>().is_ok_and(|w| (w - r).abs() < 1e-3),
+        Value::Bool(b) => want.eq_ignore_ascii_case(if *b { "TRUE" } else { "FALSE" }),
+        other => other.to_string() == want,
+    }
+}
+
+fn check_program(path: &std::path::Path) -> Vec<String> {
+    let src = std::fs::read_to_string(path).unwrap();
+    let expects: Vec<&str> = src.lines().filter_map(|l| l.trim().strip_prefix("; EXPECT ")).collect();
+    assert!(!expects.is_empty(), "{} has no EXPECT lines", path.display());
+    let mut failures = Vec::new();
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    let wanted_errors: Vec<&str> = expects.iter().filter_map(|e| e.strip_prefix("error ")).collect();
+    let mut cell = match cell_with_program(path) {
+        Ok(c) => {
+            if !wanted_errors.is_empty() {
+                failures.push(format!("{name}: expected compile errors {wanted_errors:?}, got none"));
+                return failures;
+            }
+            c
+        }
+        Err(diags) => {
+            for code in &wanted_errors {
+                if !diags.iter().any(|d| d.code == *code) {
+                    failures.push(format!("{name}: expected error {code}, got {:?}", diags.iter().map(|d| d.to_string()).collect::<Vec<_>>()));
+                }
+            }
+            if wanted_errors.is_empty() {
+                failures.push(format!("{name}: unexpected errors {:?}", diags.iter().map(|d| d.to_string()).collect::<Vec<_>>()));
+            }
+            for d in &diags {
+                assert!(d.span.line >= 1 && d.span.col >= 1, "{name}: diagnostic without a position: {d}");
+            }
+            return failures;
+        }
+    };
+    let busy = expects.iter().any(|e| *e == "state RUNNING");
+    run(&mut cell, if busy { 50 } else { 20_000 });
+    for e in &expects {
+        if let Some(s) = e.strip_prefix("state ") {
+            let got = format!("{:?}", cell.state()).to_ascii_uppercase();
+            if got != s {
+                failures.push(format!("{name}: state {got}, expected {s}; messages {:?}", cell.messages().iter().map(|m| &m.text).collect::<Vec<_>>()));
+            }
+        } else if let Some(rest) = e.strip_prefix("var ") {
+            let (var, want) = rest.split_once(" = ").expect("var NAME = VALUE");
+            match cell.variable(var) {
+                Some(v) if value_matches(v, want) => {}
+                other => failures.push(format!("{name}: {var} is {other:?}, expected {want}")),
+            }
+        } else if let Some(rest) = e.strip_prefix("out ") {
+            let (n, want) = rest.split_once(" = ").expect("out N = BOOL");
+            let n: usize = n.parse().unwrap();
+            if cell.io.outputs[n] != want.eq_ignore_ascii_case("TRUE") {
+                failures.push(format!("{name}: $OUT[{n}] is {}, expected {want}", cell.io.outputs[n]));
+            }
+        } else if let Some(text) = e.strip_prefix("message ") {
+            if !cell.messages().iter().any(|m| m.text.contains(text)) {
+                failures.push(format!("{name}: no message containing `{text}` in {:?}", cell.messages().iter().map(|m| &m.text).collect::<Vec<_>>()));
+            }
+        }
+    }
+    failures
+}
+
+#[test]
+fn every_krl_program_behaves_as_its_comments_say() {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("tests/krl")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "src")).collect();
+    files.sort();
+    assert!(files.len() >= 15);
+    let failures: Vec<String> = files.iter().flat_map(|f| check_program(f)).collect();
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn parser_reports_every_error_with_position() {
+    let src = "DEF many( )\n  DECL INT a\n  a = = 1\n  IF a == 1 THEN\n  ELSEIF\n  a = 1 %\nEND\n";
+    let (_, diags) = robocell::sim::krl::parse_module("many.src", src, None);
+    let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.len() >= 3, "{errors:?}");
+    let text = errors[0].to_string();
+    assert!(text.starts_with("many.src:3:"), "{text}");
+    assert!(text.contains("3 |   a = = 1"), "{text}");
+}
+
+#[test]
+fn random_input_never_panics_the_lexer_or_parser() {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+    let pieces = [
+        "DEF", "END", "IF", "THEN", "ELSE", "ENDIF", "WHILE", "ENDWHILE", "FOR", "TO", "STEP", "ENDFOR", "LOOP", "ENDLOOP", "PTP", "LIN", "DECL",
+        "INT", "E6POS", "{", "}", "(", ")", "[", "]", ",", "=", "==", "<>", ":", ".", "X", "1.5", "'B101'", "'H1G'", "\"s", "#ENUM", ";c", "\n",
+        "&ACCESS", "AND", "-", "*", "WAIT", "SEC", "FOR", "$OUT", "é", "\t", "DEFDAT", "ENDDAT", "%", "9999999999999",
+    ];
+    let mut rng = StdRng::seed_from_u64(1);
+    for _ in 0..3000 {
+        let n = rng.random_range(1..60);
+        let s: String = (0..n).map(|_| pieces[rng.random_range(0..pieces.len())]).collect::<Vec<_>>().join(" ");
+        let _ = robocell::sim::krl::parse_module("fuzz.src", &s, Some(("fuzz.dat", &s)));
+    }
+}
