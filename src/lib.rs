@@ -1,3 +1,3 @@
-pub mod sim;
 #[cfg(feature = "app")]
 pub mod app;
+pub mod sim;

@@ -48,9 +48,7 @@ enum Cmd {
         verbose: bool,
     },
     /// Check KRL syntax of a .src file (and its .dat): exit 0 clean, 1 errors, 2 unreadable.
-    Lint {
-        file: PathBuf,
-    },
+    Lint { file: PathBuf },
 }
 
 fn print_diags(diags: &[Diagnostic]) {

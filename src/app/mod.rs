@@ -85,7 +85,13 @@ pub struct Script {
     pub speed: f64,
 }
 
-fn run_script(mut commands: Commands, mut sim: ResMut<Sim>, script: Res<Script>, mut state: Local<(bool, u32)>, mut exit: MessageWriter<AppExit>) {
+fn run_script(
+    mut commands: Commands,
+    mut sim: ResMut<Sim>,
+    script: Res<Script>,
+    mut state: Local<(bool, u32)>,
+    mut exit: MessageWriter<AppExit>,
+) {
     if script.autostart && sim.cell.time_s() == 0.0 && !state.0 && sim.pending.is_empty() {
         sim.pending.push(Command::Start);
     }
@@ -112,10 +118,12 @@ pub fn build(loaded: Loaded, script: Script) -> Result<App, Vec<crate::sim::krl:
     }
     let mut app = App::new();
     app.insert_resource(ClearColor(Color::srgb(0.80, 0.84, 0.88)))
-        .add_plugins(DefaultPlugins.set(WindowPlugin {
-            primary_window: Some(Window { title, resolution: (1400u32, 860u32).into(), ..default() }),
-            ..default()
-        }))
+        .add_plugins(
+            DefaultPlugins.set(WindowPlugin {
+                primary_window: Some(Window { title, resolution: (1400u32, 860u32).into(), ..default() }),
+                ..default()
+            }),
+        )
         .add_plugins(bevy_egui::EguiPlugin::default())
         .insert_resource(sim)
         .insert_resource(script)

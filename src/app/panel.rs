@@ -93,7 +93,13 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
         None => egui::RichText::new("in progress"),
     };
     ui.horizontal_wrapped(|ui| {
-        ui.label(format!("Objective: {} / {} parts in the bin · {:.1} s of {:.0} s ·", sim.cell.delivered(), obj.deliver, sim.cell.time_s(), obj.within_s));
+        ui.label(format!(
+            "Objective: {} / {} parts in the bin · {:.1} s of {:.0} s ·",
+            sim.cell.delivered(),
+            obj.deliver,
+            sim.cell.time_s(),
+            obj.within_s
+        ));
         ui.label(outcome);
     });
     ui.separator();
@@ -134,7 +140,13 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
     ui.columns(2, |cols| {
         let ui = &mut cols[0];
         ui.label(egui::RichText::new("Inputs / outputs").strong());
-        let lamp = |on: bool| if on { egui::RichText::new("●").color(egui::Color32::from_rgb(80, 220, 100)) } else { egui::RichText::new("○").color(egui::Color32::GRAY) };
+        let lamp = |on: bool| {
+            if on {
+                egui::RichText::new("●").color(egui::Color32::from_rgb(80, 220, 100))
+            } else {
+                egui::RichText::new("○").color(egui::Color32::GRAY)
+            }
+        };
         for b in &sc.light_barriers {
             ui.horizontal(|ui| {
                 ui.label(lamp(sim.cell.io.inputs[b.input]));

@@ -99,7 +99,13 @@ fn palette(mut commands: Commands, mut materials: ResMut<Assets<StandardMaterial
     });
 }
 
-fn build_cell(mut commands: Commands, sim: Res<Sim>, pal: Res<Palette>, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<StandardMaterial>>) {
+fn build_cell(
+    mut commands: Commands,
+    sim: Res<Sim>,
+    pal: Res<Palette>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
     let sc = &sim.cell.loaded().scenario;
     let floor = mat(&mut materials, Color::srgb(0.55, 0.57, 0.58), 0.9, 0.0);
     let tile = mat(&mut materials, Color::srgb(0.50, 0.52, 0.53), 0.9, 0.0);
@@ -112,12 +118,20 @@ fn build_cell(mut commands: Commands, sim: Res<Sim>, pal: Res<Palette>, mut mesh
     for i in -3..3 {
         for j in -3..3 {
             if (i + j) % 2 == 0 {
-                commands.spawn((Mesh3d(tile_mesh.clone()), MeshMaterial3d(tile.clone()), at(i as f64 * 1000.0 + 500.0, j as f64 * 1000.0 + 500.0, 0.5)));
+                commands.spawn((
+                    Mesh3d(tile_mesh.clone()),
+                    MeshMaterial3d(tile.clone()),
+                    at(i as f64 * 1000.0 + 500.0, j as f64 * 1000.0 + 500.0, 0.5),
+                ));
             }
         }
     }
     let ring = meshes.add(Annulus::new(1.18, 1.22));
-    commands.spawn((Mesh3d(ring), MeshMaterial3d(safety.clone()), Transform::from_xyz(0.0, 0.002, 0.0).with_rotation(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2))));
+    commands.spawn((
+        Mesh3d(ring),
+        MeshMaterial3d(safety.clone()),
+        Transform::from_xyz(0.0, 0.002, 0.0).with_rotation(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2)),
+    ));
 
     for c in &sc.conveyors {
         let from = Vector3::new(c.from.x, c.from.y, c.from.z);
@@ -129,7 +143,10 @@ fn build_cell(mut commands: Commands, sim: Res<Sim>, pal: Res<Palette>, mut mesh
         let top = from.z;
         let hw = c.width_mm / 2.0;
         let root = commands
-            .spawn((Transform::from_translation(offset(mid.x, mid.y, 0.0)).with_rotation(Quat::from_rotation_y(yaw as f32)), Visibility::default()))
+            .spawn((
+                Transform::from_translation(offset(mid.x, mid.y, 0.0)).with_rotation(Quat::from_rotation_y(yaw as f32)),
+                Visibility::default(),
+            ))
             .id();
         let mut child = |mesh: Cuboid, m: &Handle<StandardMaterial>, x: f64, y: f64, z: f64| {
             let e = commands.spawn((Mesh3d(meshes.add(mesh)), MeshMaterial3d(m.clone()), at(x, y, z))).id();
@@ -164,7 +181,9 @@ fn build_cell(mut commands: Commands, sim: Res<Sim>, pal: Res<Palette>, mut mesh
         let d = Vector3::new(c.to.x - c.from.x, c.to.y - c.from.y, 0.0).normalize();
         let p = from + d * b.at_mm + Vector3::new(0.0, 0.0, b.height_mm);
         let yaw = d.y.atan2(d.x);
-        let root = commands.spawn((Transform::from_translation(convert::pos(&p)).with_rotation(Quat::from_rotation_y(yaw as f32)), Visibility::default())).id();
+        let root = commands
+            .spawn((Transform::from_translation(convert::pos(&p)).with_rotation(Quat::from_rotation_y(yaw as f32)), Visibility::default()))
+            .id();
         let beam = commands
             .spawn((
                 Beam(i),
@@ -176,7 +195,11 @@ fn build_cell(mut commands: Commands, sim: Res<Sim>, pal: Res<Palette>, mut mesh
         commands.entity(root).add_child(beam);
         for s in [-1.0, 1.0] {
             let post = commands
-                .spawn((Mesh3d(meshes.add(cuboid(20.0, 20.0, 60.0))), MeshMaterial3d(pal.dark.clone()), at(0.0, s * (c.width_mm / 2.0 + 30.0), 0.0)))
+                .spawn((
+                    Mesh3d(meshes.add(cuboid(20.0, 20.0, 60.0))),
+                    MeshMaterial3d(pal.dark.clone()),
+                    at(0.0, s * (c.width_mm / 2.0 + 30.0), 0.0),
+                ))
                 .id();
             commands.entity(root).add_child(post);
         }
@@ -222,7 +245,12 @@ fn dress_robot(mut commands: Commands, sim: Res<Sim>, pal: Res<Palette>, mut mes
     add(3, hub(60.0, 150.0), &pal.orange, across(0.0, 0.0, 0.0));
     // Forearm from the A3-A4 offset to the wrist.
     add(3, cuboid(130.0, 120.0, 140.0).into(), &pal.orange, along_z(g.a2 * 0.5, 0.0, 30.0));
-    add(4, Capsule3d::new(mm(48.0), mm(shape.forearm_len - 60.0)).into(), &pal.orange, along_z(0.0, 0.0, (shape.forearm_len - 60.0) / 2.0 + 20.0));
+    add(
+        4,
+        Capsule3d::new(mm(48.0), mm(shape.forearm_len - 60.0)).into(),
+        &pal.orange,
+        along_z(0.0, 0.0, (shape.forearm_len - 60.0) / 2.0 + 20.0),
+    );
     // Wrist and flange.
     add(5, hub(42.0, 100.0), &pal.orange, across(0.0, 0.0, 0.0));
     add(5, Cylinder::new(mm(35.0), mm(g.c4 - 10.0)).into(), &pal.orange, along_z(0.0, 0.0, (g.c4 - 10.0) / 2.0));

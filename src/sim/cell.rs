@@ -154,6 +154,7 @@ pub struct Cell {
     bco_done: bool,
     program_done: bool,
     budget_warned: bool,
+    approx_noted: bool,
     pub io: Io,
     physics: PhysicsCell,
     robroot: Isometry3<f64>,
@@ -222,6 +223,7 @@ impl Cell {
             bco_done: false,
             program_done: false,
             budget_warned: false,
+            approx_noted: false,
             io: Io::default(),
             physics,
             robroot,
@@ -466,6 +468,15 @@ impl Cell {
             match y {
                 Yield::Motion(cmd) => {
                     let line = cmd.span.line;
+                    if !cmd.approx.is_empty() && !self.approx_noted {
+                        self.approx_noted = true;
+                        self.msg(
+                            ev,
+                            Level::Notification,
+                            "Approximation (C_PTP/C_DIS/C_VEL/C_ORI) is not simulated yet: exact stop".into(),
+                            Some(line),
+                        );
+                    }
                     match self.plan(&cmd) {
                         Ok(traj) => {
                             if let Some(last) = traj.samples.last() {
@@ -585,18 +596,20 @@ impl Cell {
         let relative = matches!(cmd.kind, MotionKind::PtpRel | MotionKind::LinRel);
         let start = self.planned_end;
         if !self.bco_done {
-            let complete = if t.has_axes() {
-                ["A1", "A2", "A3", "A4", "A5", "A6"].iter().all(|n| t.num(n).is_some())
-            } else {
-                t.to_frame().is_some()
-            };
+            let complete =
+                if t.has_axes() { ["A1", "A2", "A3", "A4", "A5", "A6"].iter().all(|n| t.num(n).is_some()) } else { t.to_frame().is_some() };
             if relative || !complete {
                 return Err("BCO: the first motion must go to a fully specified point (e.g. PTP XHOME)".into());
             }
             self.bco_done = true;
         }
         let ptp = PtpParams { vel_axis_pct: cmd.vel_axis_pct, acc_axis_pct: cmd.acc_axis_pct, override_pct: self.override_pct };
-        let lin = LinParams { vel_m_s: cmd.vel_cp_m_s, acc_m_s2: cmd.acc_cp_m_s2, vel_ori_deg_s: cmd.vel_ori_deg_s, override_pct: self.override_pct };
+        let lin = LinParams {
+            vel_m_s: cmd.vel_cp_m_s,
+            acc_m_s2: cmd.acc_cp_m_s2,
+            vel_ori_deg_s: cmd.vel_ori_deg_s,
+            override_pct: self.override_pct,
+        };
         let base = cmd.base.to_iso();
         let tool = cmd.tool.to_iso();
         // Axis targets.
@@ -606,7 +619,12 @@ impl Cell {
                 if relative { start[i] + v.unwrap_or(0.0) } else { v.unwrap_or(start[i]) }
             });
             if let Some((axis, sign)) = self.model.limit_violation(&end) {
-                return Err(format!("Software limit switch {sign}A{}: target {:.1} deg is beyond {:.0} deg", axis + 1, end[axis], if sign == '+' { self.model.max_deg[axis] } else { self.model.min_deg[axis] }));
+                return Err(format!(
+                    "Software limit switch {sign}A{}: target {:.1} deg is beyond {:.0} deg",
+                    axis + 1,
+                    end[axis],
+                    if sign == '+' { self.model.max_deg[axis] } else { self.model.min_deg[axis] }
+                ));
             }
             return Ok(match cmd.kind {
                 MotionKind::Ptp | MotionKind::PtpRel => plan_ptp(&self.model, &start, &end, &ptp, self.dt),

@@ -47,18 +47,8 @@ pub fn link_frames(model: &RobotModel, q_deg: &[f64; 6]) -> [Isometry3<f64>; 7] 
     let r5 = r4 * ry(t[4]);
     let r6 = r5 * rz(t[5]);
     let p_fl = p_wc + r6 * Vector3::new(0.0, 0.0, g.c4);
-    let iso = |p: Vector3<f64>, r: Rotation3<f64>| {
-        Isometry3::from_parts(Translation3::from(p), UnitQuaternion::from_rotation_matrix(&r))
-    };
-    [
-        Isometry3::identity(),
-        iso(Vector3::zeros(), r1),
-        iso(p_a2, r2),
-        iso(p_a3, r3),
-        iso(p_el, r4),
-        iso(p_wc, r5),
-        iso(p_fl, r6),
-    ]
+    let iso = |p: Vector3<f64>, r: Rotation3<f64>| Isometry3::from_parts(Translation3::from(p), UnitQuaternion::from_rotation_matrix(&r));
+    [Isometry3::identity(), iso(Vector3::zeros(), r1), iso(p_a2, r2), iso(p_a3, r3), iso(p_el, r4), iso(p_wc, r5), iso(p_fl, r6)]
 }
 
 /// Flange pose in the robot base for axis angles in degrees.
@@ -93,11 +83,7 @@ pub fn turn_of(q_deg: &[f64; 6]) -> u8 {
 }
 
 fn acos_checked(x: f64) -> Option<f64> {
-    if x.abs() <= 1.0 + 1e-12 {
-        Some(x.clamp(-1.0, 1.0).acos())
-    } else {
-        None
-    }
+    if x.abs() <= 1.0 + 1e-12 { Some(x.clamp(-1.0, 1.0).acos()) } else { None }
 }
 
 /// All IK solutions of a flange pose (robot base, mm) within the software limits,
@@ -157,25 +143,21 @@ pub fn ik_raw_each(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnMu
     let th1_ii = base + off - std::f64::consts::PI;
 
     let mut arms: [(f64, f64, f64); 4] = [(f64::NAN, 0.0, 0.0); 4];
-    if s1 > 1e-12 {
-        if let (Some(a2), Some(a3)) = (
-            acos_checked((s1_sq + g.c2 * g.c2 - k_sq) / (2.0 * s1 * g.c2)),
-            acos_checked((s1_sq - g.c2 * g.c2 - k_sq) / (2.0 * g.c2 * k)),
-        ) {
-            let at = nx1.atan2(dz);
-            arms[0] = (th1_i, -a2 + at, a3 - psi3);
-            arms[1] = (th1_i, a2 + at, -a3 - psi3);
-        }
+    if s1 > 1e-12
+        && let (Some(a2), Some(a3)) =
+            (acos_checked((s1_sq + g.c2 * g.c2 - k_sq) / (2.0 * s1 * g.c2)), acos_checked((s1_sq - g.c2 * g.c2 - k_sq) / (2.0 * g.c2 * k)))
+    {
+        let at = nx1.atan2(dz);
+        arms[0] = (th1_i, -a2 + at, a3 - psi3);
+        arms[1] = (th1_i, a2 + at, -a3 - psi3);
     }
-    if s2 > 1e-12 {
-        if let (Some(a2), Some(a3)) = (
-            acos_checked((s2_sq + g.c2 * g.c2 - k_sq) / (2.0 * s2 * g.c2)),
-            acos_checked((s2_sq - g.c2 * g.c2 - k_sq) / (2.0 * g.c2 * k)),
-        ) {
-            let at = (nx1 + 2.0 * g.a1).atan2(dz);
-            arms[2] = (th1_ii, -a2 - at, a3 - psi3);
-            arms[3] = (th1_ii, a2 - at, -a3 - psi3);
-        }
+    if s2 > 1e-12
+        && let (Some(a2), Some(a3)) =
+            (acos_checked((s2_sq + g.c2 * g.c2 - k_sq) / (2.0 * s2 * g.c2)), acos_checked((s2_sq - g.c2 * g.c2 - k_sq) / (2.0 * g.c2 * k)))
+    {
+        let at = (nx1 + 2.0 * g.a1).atan2(dz);
+        arms[2] = (th1_ii, -a2 - at, a3 - psi3);
+        arms[3] = (th1_ii, a2 - at, -a3 - psi3);
     }
 
     for &(t1, t2, t3) in arms.iter().filter(|a| !a.0.is_nan()) {

@@ -2,9 +2,9 @@
 
 pub mod cell;
 pub mod kinematics;
+pub mod krl;
 pub mod math;
 pub mod motion;
 pub mod physics;
 pub mod robot;
 pub mod scenario;
-pub mod krl;

@@ -259,12 +259,20 @@ impl Scenario {
                 err("motor_output", format!("conveyor {}: motor_output {} is outside 1..4096", c.name, c.motor_output), None);
             }
             if let Some((who, _)) = outputs.iter().find(|(_, o)| *o == c.motor_output) {
-                err(&format!("motor_output: {}", c.motor_output), format!("conveyor {} uses $OUT[{}], already wired to the {who}", c.name, c.motor_output), None);
+                err(
+                    &format!("motor_output: {}", c.motor_output),
+                    format!("conveyor {} uses $OUT[{}], already wired to the {who}", c.name, c.motor_output),
+                    None,
+                );
             }
             outputs.push(("conveyor", c.motor_output));
             let len = ((c.to.x - c.from.x).powi(2) + (c.to.y - c.from.y).powi(2)).sqrt();
             if len < 100.0 {
-                err(&c.name, format!("conveyor {} is {len:.0} mm long; at least 100 mm is needed", c.name), Some("`from` and `to` are the ends of the belt"));
+                err(
+                    &c.name,
+                    format!("conveyor {} is {len:.0} mm long; at least 100 mm is needed", c.name),
+                    Some("`from` and `to` are the ends of the belt"),
+                );
             }
             if (c.to.z - c.from.z).abs() > 1e-6 {
                 err(&c.name, format!("conveyor {} is not level (from.z != to.z)", c.name), None);
@@ -317,9 +325,8 @@ impl Scenario {
     /// Reads, parses and validates a scenario and reads its program files.
     pub fn load(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![diag(&file, "", 1, 1, format!("cannot read the scenario: {e}"), Some("check the path"))]
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| vec![diag(&file, "", 1, 1, format!("cannot read the scenario: {e}"), Some("check the path"))])?;
         let scenario = Scenario::parse(&file, &text)?;
         let mut errors = scenario.validate(&file, &text);
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -328,7 +335,14 @@ impl Scenario {
             Ok(s) => Some(s),
             Err(e) => {
                 let (l, c) = line_of(&text, &scenario.program);
-                errors.push(diag(&file, &text, l, c, format!("cannot read the program {}: {e}", src_path.display()), Some("`program` is relative to the scenario file")));
+                errors.push(diag(
+                    &file,
+                    &text,
+                    l,
+                    c,
+                    format!("cannot read the program {}: {e}", src_path.display()),
+                    Some("`program` is relative to the scenario file"),
+                ));
                 None
             }
         };

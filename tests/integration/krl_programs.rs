@@ -43,7 +43,8 @@ fn check_program(path: &std::path::Path) -> Vec<String> {
         Err(diags) => {
             for code in &wanted_errors {
                 if !diags.iter().any(|d| d.code == *code) {
-                    failures.push(format!("{name}: expected error {code}, got {:?}", diags.iter().map(|d| d.to_string()).collect::<Vec<_>>()));
+                    failures
+                        .push(format!("{name}: expected error {code}, got {:?}", diags.iter().map(|d| d.to_string()).collect::<Vec<_>>()));
                 }
             }
             if wanted_errors.is_empty() {
@@ -55,13 +56,16 @@ fn check_program(path: &std::path::Path) -> Vec<String> {
             return failures;
         }
     };
-    let busy = expects.iter().any(|e| *e == "state RUNNING");
+    let busy = expects.contains(&"state RUNNING");
     run(&mut cell, if busy { 50 } else { 20_000 });
     for e in &expects {
         if let Some(s) = e.strip_prefix("state ") {
             let got = format!("{:?}", cell.state()).to_ascii_uppercase();
             if got != s {
-                failures.push(format!("{name}: state {got}, expected {s}; messages {:?}", cell.messages().iter().map(|m| &m.text).collect::<Vec<_>>()));
+                failures.push(format!(
+                    "{name}: state {got}, expected {s}; messages {:?}",
+                    cell.messages().iter().map(|m| &m.text).collect::<Vec<_>>()
+                ));
             }
         } else if let Some(rest) = e.strip_prefix("var ") {
             let (var, want) = rest.split_once(" = ").expect("var NAME = VALUE");
@@ -75,10 +79,13 @@ fn check_program(path: &std::path::Path) -> Vec<String> {
             if cell.io.outputs[n] != want.eq_ignore_ascii_case("TRUE") {
                 failures.push(format!("{name}: $OUT[{n}] is {}, expected {want}", cell.io.outputs[n]));
             }
-        } else if let Some(text) = e.strip_prefix("message ") {
-            if !cell.messages().iter().any(|m| m.text.contains(text)) {
-                failures.push(format!("{name}: no message containing `{text}` in {:?}", cell.messages().iter().map(|m| &m.text).collect::<Vec<_>>()));
-            }
+        } else if let Some(text) = e.strip_prefix("message ")
+            && !cell.messages().iter().any(|m| m.text.contains(text))
+        {
+            failures.push(format!(
+                "{name}: no message containing `{text}` in {:?}",
+                cell.messages().iter().map(|m| &m.text).collect::<Vec<_>>()
+            ));
         }
     }
     failures
@@ -86,7 +93,11 @@ fn check_program(path: &std::path::Path) -> Vec<String> {
 
 #[test]
 fn every_krl_program_behaves_as_its_comments_say() {
-    let mut files: Vec<_> = std::fs::read_dir(root().join("tests/krl")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "src")).collect();
+    let mut files: Vec<_> = std::fs::read_dir(root().join("tests/krl"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "src"))
+        .collect();
     files.sort();
     assert!(files.len() >= 15);
     let failures: Vec<String> = files.iter().flat_map(|f| check_program(f)).collect();
@@ -108,9 +119,59 @@ fn parser_reports_every_error_with_position() {
 fn random_input_never_panics_the_lexer_or_parser() {
     use rand::{Rng, SeedableRng, rngs::StdRng};
     let pieces = [
-        "DEF", "END", "IF", "THEN", "ELSE", "ENDIF", "WHILE", "ENDWHILE", "FOR", "TO", "STEP", "ENDFOR", "LOOP", "ENDLOOP", "PTP", "LIN", "DECL",
-        "INT", "E6POS", "{", "}", "(", ")", "[", "]", ",", "=", "==", "<>", ":", ".", "X", "1.5", "'B101'", "'H1G'", "\"s", "#ENUM", ";c", "\n",
-        "&ACCESS", "AND", "-", "*", "WAIT", "SEC", "FOR", "$OUT", "é", "\t", "DEFDAT", "ENDDAT", "%", "9999999999999",
+        "DEF",
+        "END",
+        "IF",
+        "THEN",
+        "ELSE",
+        "ENDIF",
+        "WHILE",
+        "ENDWHILE",
+        "FOR",
+        "TO",
+        "STEP",
+        "ENDFOR",
+        "LOOP",
+        "ENDLOOP",
+        "PTP",
+        "LIN",
+        "DECL",
+        "INT",
+        "E6POS",
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        ",",
+        "=",
+        "==",
+        "<>",
+        ":",
+        ".",
+        "X",
+        "1.5",
+        "'B101'",
+        "'H1G'",
+        "\"s",
+        "#ENUM",
+        ";c",
+        "\n",
+        "&ACCESS",
+        "AND",
+        "-",
+        "*",
+        "WAIT",
+        "SEC",
+        "FOR",
+        "$OUT",
+        "é",
+        "\t",
+        "DEFDAT",
+        "ENDDAT",
+        "%",
+        "9999999999999",
     ];
     let mut rng = StdRng::seed_from_u64(1);
     for _ in 0..3000 {

@@ -1,11 +1,11 @@
 //! Integration tests, one binary: KRL programs, scenarios, determinism, CLI and the app.
 
+#[cfg(feature = "app")]
+mod app;
 mod cli;
 mod determinism;
 mod krl_programs;
 mod scenarios;
-#[cfg(feature = "app")]
-mod app;
 
 use std::path::{Path, PathBuf};
 

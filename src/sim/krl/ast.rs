@@ -78,7 +78,10 @@ pub enum ExprKind {
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Call(String, Vec<Expr>),
-    Aggregate { type_name: Option<String>, fields: Vec<(String, Expr)> },
+    Aggregate {
+        type_name: Option<String>,
+        fields: Vec<(String, Expr)>,
+    },
     Paren(Box<Expr>),
 }
 

@@ -268,10 +268,7 @@ impl Compiler {
                 self.emit(Op::WaitSec(e.clone()), sp);
             }
             StmtKind::Motion { kind, target, tool_relative, approx } => {
-                self.emit(
-                    Op::Motion { kind: *kind, target: target.clone(), tool_relative: *tool_relative, approx: approx.clone() },
-                    sp,
-                );
+                self.emit(Op::Motion { kind: *kind, target: target.clone(), tool_relative: *tool_relative, approx: approx.clone() }, sp);
             }
             StmtKind::Call { name, args } => {
                 self.emit(Op::Call(name.clone(), args.clone()), sp);
@@ -555,9 +552,9 @@ impl Interpreter {
                 if e.is_some() {
                     return Err(rt(sp, "RETURN with a value is only allowed in a DEFFCT"));
                 }
-                return Ok(self.ret(env)?);
+                return self.ret(env);
             }
-            Op::End => return Ok(self.ret(env)?),
+            Op::End => return self.ret(env),
             Op::Motion { kind, target, tool_relative, approx } => {
                 let adv = match self.globals.get("$ADVANCE") {
                     Some(Value::Int(a)) => (*a).clamp(0, 5) as usize,
@@ -716,7 +713,10 @@ impl Interpreter {
         for (p, a) in params.iter().zip(args) {
             let v = self.eval(a, env)?;
             let slot = locals.entry(p.name.clone()).or_insert(Value::Uninit(Scalar::Int));
-            if matches!(slot, Value::Uninit(_)) && !matches!(v, Value::Uninit(_)) && !matches!(slot, Value::Uninit(Scalar::Int) | Value::Uninit(Scalar::Real)) {
+            if matches!(slot, Value::Uninit(_))
+                && !matches!(v, Value::Uninit(_))
+                && !matches!(slot, Value::Uninit(Scalar::Int) | Value::Uninit(Scalar::Real))
+            {
                 *slot = v;
             } else {
                 coerce_into(slot, v, a.span, &p.name)?;
@@ -954,11 +954,7 @@ impl Interpreter {
             }
         }
         let in_locals = self.stack.last().is_some_and(|f| f.locals.contains_key(root));
-        let slot = if in_locals {
-            self.stack.last_mut().and_then(|f| f.locals.get_mut(root))
-        } else {
-            self.globals.get_mut(root)
-        };
+        let slot = if in_locals { self.stack.last_mut().and_then(|f| f.locals.get_mut(root)) } else { self.globals.get_mut(root) };
         let Some(mut slot) = slot else {
             return Err(rt(cur.span, format!("{root} is not declared")));
         };
@@ -984,17 +980,14 @@ fn routines_is_empty(it: &Interpreter) -> bool {
 }
 
 fn check_init(v: &Value, e: &Expr) -> Result<(), RuntimeError> {
-    if matches!(v, Value::Uninit(_)) {
-        Err(rt(e.span, format!("KSS01422 {} value invalid", expr_text(e))))
-    } else {
-        Ok(())
-    }
+    if matches!(v, Value::Uninit(_)) { Err(rt(e.span, format!("KSS01422 {} value invalid", expr_text(e)))) } else { Ok(()) }
 }
 
 /// Assigns `v` into `slot` with KRL's conversions: REAL to INT rounds, aggregates update
 /// the listed members, structures copy members of the same name.
 pub fn coerce_into(slot: &mut Value, v: Value, span: Span, name: &str) -> Result<(), RuntimeError> {
-    let mismatch = |slot: &Value, v: &Value| rt(span, format!("type mismatch: {name} is {}, the value is {}", slot.type_name(), v.type_name()));
+    let mismatch =
+        |slot: &Value, v: &Value| rt(span, format!("type mismatch: {name} is {}, the value is {}", slot.type_name(), v.type_name()));
     match (&mut *slot, v) {
         (Value::Int(_) | Value::Uninit(Scalar::Int), Value::Int(i)) => *slot = Value::Int(i),
         (Value::Int(_) | Value::Uninit(Scalar::Int), Value::Real(r)) => {
@@ -1032,7 +1025,9 @@ pub fn coerce_into(slot: &mut Value, v: Value, span: Span, name: &str) -> Result
                 return Err(mismatch(slot, &s));
             }
         }
-        (Value::Array(_), v) => return Err(rt(span, format!("{name} is an array; assign its elements one by one ({} given)", v.type_name()))),
+        (Value::Array(_), v) => {
+            return Err(rt(span, format!("{name} is an array; assign its elements one by one ({} given)", v.type_name())));
+        }
         (_, Value::Uninit(_)) => return Err(rt(span, format!("KSS01422 value for {name} invalid"))),
         (s, v) => {
             let s = s.clone();

@@ -100,7 +100,12 @@ pub fn lex(src: &str, diags: &mut DiagSink) -> Vec<Token> {
                 } else {
                     match text.parse::<i64>() {
                         Ok(v) if v <= i32::MAX as i64 => out.push(Token { tok: Tok::Int(v), span }),
-                        _ => diags.error("KRL001", span, format!("integer `{text}` is too large"), Some("INT is 32-bit signed: at most 2147483647")),
+                        _ => diags.error(
+                            "KRL001",
+                            span,
+                            format!("integer `{text}` is too large"),
+                            Some("INT is 32-bit signed: at most 2147483647"),
+                        ),
                     }
                 }
                 continue;
@@ -114,7 +119,12 @@ pub fn lex(src: &str, diags: &mut DiagSink) -> Vec<Token> {
                     i += 1;
                 }
                 if i >= chars.len() {
-                    diags.error("KRL002", Span::new(lno, col, (i - s) as u32), "string is not closed", Some("close it with \" on the same line"));
+                    diags.error(
+                        "KRL002",
+                        Span::new(lno, col, (i - s) as u32),
+                        "string is not closed",
+                        Some("close it with \" on the same line"),
+                    );
                 } else {
                     i += 1;
                     out.push(Token { tok: Tok::Str(text), span: Span::new(lno, col, (i - s) as u32) });
@@ -144,7 +154,12 @@ pub fn lex(src: &str, diags: &mut DiagSink) -> Vec<Token> {
                 } else if text.len() == 1 && text.is_ascii() {
                     out.push(Token { tok: Tok::Char(text.as_bytes()[0]), span });
                 } else {
-                    diags.error("KRL003", span, format!("'{text}' is not a character, binary or hex literal"), Some("strings use double quotes: \"text\""));
+                    diags.error(
+                        "KRL003",
+                        span,
+                        format!("'{text}' is not a character, binary or hex literal"),
+                        Some("strings use double quotes: \"text\""),
+                    );
                 }
                 continue;
             }

@@ -10,8 +10,25 @@ pub const BUILTIN_FUNCS: &[&str] = &["ABS", "SQRT", "SIN", "COS", "TAN", "ACOS",
 const SIMPLE_TYPES: &[&str] = &["INT", "REAL", "BOOL", "CHAR", "FRAME", "POS", "E6POS", "AXIS", "E6AXIS"];
 /// Statements a real controller knows that robocell does not run yet.
 const NOT_YET: &[&str] = &[
-    "SWITCH", "GOTO", "INTERRUPT", "TRIGGER", "PULSE", "CIRC", "CIRC_REL", "SPTP", "SLIN", "SCIRC", "SPLINE", "PTP_SPLINE",
-    "BRAKE", "RESUME", "SIGNAL", "STRUC", "ENUM", "ON_ERROR_PROCEED", "ASYPTP",
+    "SWITCH",
+    "GOTO",
+    "INTERRUPT",
+    "TRIGGER",
+    "PULSE",
+    "CIRC",
+    "CIRC_REL",
+    "SPTP",
+    "SLIN",
+    "SCIRC",
+    "SPLINE",
+    "PTP_SPLINE",
+    "BRAKE",
+    "RESUME",
+    "SIGNAL",
+    "STRUC",
+    "ENUM",
+    "ON_ERROR_PROCEED",
+    "ASYPTP",
 ];
 
 struct Parser<'s, 'd> {
@@ -124,7 +141,9 @@ impl<'s, 'd> Parser<'s, 'd> {
         if !self.at_eol() {
             let (s, found) = (self.span(), self.describe());
             let hint = if self.is_kw("VEL") || self.is_punct("%") || self.is_kw("CONT") {
-                Some("this looks like the header text of an inline-form fold (what the smartPAD shows); the code inside the fold is e.g. `PTP XP1 C_PTP`")
+                Some(
+                    "this looks like the header text of an inline-form fold (what the smartPAD shows); the code inside the fold is e.g. `PTP XP1 C_PTP`",
+                )
             } else {
                 Some("KRL allows one statement per line")
             };
@@ -150,11 +169,21 @@ impl<'s, 'd> Parser<'s, 'd> {
                 }
             } else if self.is_kw("DEFFCT") {
                 let s = self.span();
-                self.err("KRL013", s, "DEFFCT functions are not supported by robocell yet", Some("write the computation inline or as a DEF routine with an OUT parameter"));
+                self.err(
+                    "KRL013",
+                    s,
+                    "DEFFCT functions are not supported by robocell yet",
+                    Some("write the computation inline or as a DEF routine with an OUT parameter"),
+                );
                 self.skip_to_kw("ENDFCT");
             } else {
                 let (s, found) = (self.span(), self.describe());
-                self.err("KRL014", s, format!("expected DEF, found {found}"), Some("a .src file holds DEF ... END routines; the first one carries the module name"));
+                self.err(
+                    "KRL014",
+                    s,
+                    format!("expected DEF, found {found}"),
+                    Some("a .src file holds DEF ... END routines; the first one carries the module name"),
+                );
                 self.skip_line();
             }
         }
@@ -246,8 +275,7 @@ impl<'s, 'd> Parser<'s, 'd> {
             return true;
         }
         // `INT i` without DECL: a type name followed by a name (not `INT = ...`).
-        matches!(self.peek(), Some(Tok::Ident(s)) if SIMPLE_TYPES.contains(&s.as_str()))
-            && matches!(self.peek_at(1), Some(Tok::Ident(_)))
+        matches!(self.peek(), Some(Tok::Ident(s)) if SIMPLE_TYPES.contains(&s.as_str())) && matches!(self.peek_at(1), Some(Tok::Ident(_)))
     }
 
     /// `[GLOBAL] [DECL] [CONST] TYPE name[dims] [= init], name2 ...`
@@ -262,7 +290,12 @@ impl<'s, 'd> Parser<'s, 'd> {
             return out;
         };
         if !SIMPLE_TYPES.contains(&ty.as_str()) {
-            self.err("KRL019", tsp, format!("type {ty} is not known to robocell"), Some("known types: INT, REAL, BOOL, CHAR, FRAME, POS, E6POS, AXIS, E6AXIS"));
+            self.err(
+                "KRL019",
+                tsp,
+                format!("type {ty} is not known to robocell"),
+                Some("known types: INT, REAL, BOOL, CHAR, FRAME, POS, E6POS, AXIS, E6AXIS"),
+            );
             self.skip_line();
             return out;
         }
@@ -282,7 +315,12 @@ impl<'s, 'd> Parser<'s, 'd> {
                         _ if self.is_punct("]") && allow_init => {}
                         _ => {
                             let (s, f) = (self.span(), self.describe());
-                            self.err("KRL020", s, format!("expected an array size, found {f}"), Some("array sizes are positive integer constants: DECL INT a[10]"));
+                            self.err(
+                                "KRL020",
+                                s,
+                                format!("expected an array size, found {f}"),
+                                Some("array sizes are positive integer constants: DECL INT a[10]"),
+                            );
                             self.skip_line();
                             return out;
                         }
@@ -307,7 +345,12 @@ impl<'s, 'd> Parser<'s, 'd> {
                         if allow_init {
                             init = Some(e);
                         } else {
-                            self.err("KRL021", esp, "a declaration in a .src file cannot have an initial value", Some("declare the variable, then assign it in the statement section"));
+                            self.err(
+                                "KRL021",
+                                esp,
+                                "a declaration in a .src file cannot have an initial value",
+                                Some("declare the variable, then assign it in the statement section"),
+                            );
                         }
                     }
                     Err(()) => {
@@ -331,7 +374,12 @@ impl<'s, 'd> Parser<'s, 'd> {
         }
         if !self.eat_kw("DEFDAT") {
             let (s, f) = (self.span(), self.describe());
-            self.err("KRL030", s, format!("expected DEFDAT, found {f}"), Some("a .dat file starts with `DEFDAT name` and ends with ENDDAT"));
+            self.err(
+                "KRL030",
+                s,
+                format!("expected DEFDAT, found {f}"),
+                Some("a .dat file starts with `DEFDAT name` and ends with ENDDAT"),
+            );
             return;
         }
         let _ = self.expect_ident("the data list name");
@@ -360,7 +408,12 @@ impl<'s, 'd> Parser<'s, 'd> {
                 module.data.extend(ds);
             } else {
                 let (s, f) = (self.span(), self.describe());
-                self.err("KRL032", s, format!("expected a declaration in the data list, found {f}"), Some("a .dat holds DECL lines, e.g. DECL E6POS XP1={X 500,Y 0,Z 400,A 0,B 90,C 0}"));
+                self.err(
+                    "KRL032",
+                    s,
+                    format!("expected a declaration in the data list, found {f}"),
+                    Some("a .dat holds DECL lines, e.g. DECL E6POS XP1={X 500,Y 0,Z 400,A 0,B 90,C 0}"),
+                );
                 self.skip_line();
             }
         }
@@ -404,7 +457,12 @@ impl<'s, 'd> Parser<'s, 'd> {
         let (body, t) = self.parse_block(terms);
         if t.is_none() {
             let want = terms.join(" or ");
-            self.err("KRL041", open_span, format!("{open} without {want}"), Some(&format!("close the {open} block with {want} before the routine ends")));
+            self.err(
+                "KRL041",
+                open_span,
+                format!("{open} without {want}"),
+                Some(&format!("close the {open} block with {want} before the routine ends")),
+            );
         }
         (body, t)
     }
@@ -439,7 +497,12 @@ impl<'s, 'd> Parser<'s, 'd> {
                 StmtKind::If { cond, then_body, else_body }
             }
             "ELSEIF" | "ELSIF" | "ELIF" => {
-                self.err("KRL043", span, format!("{kw} does not exist in KRL"), Some("nest the test in the ELSE branch (ELSE / IF ... ENDIF / ENDIF), or use SWITCH"));
+                self.err(
+                    "KRL043",
+                    span,
+                    format!("{kw} does not exist in KRL"),
+                    Some("nest the test in the ELSE branch (ELSE / IF ... ENDIF / ENDIF), or use SWITCH"),
+                );
                 self.skip_line();
                 return Err(());
             }
@@ -539,7 +602,12 @@ impl<'s, 'd> Parser<'s, 'd> {
                     _ => MotionKind::LinRel,
                 };
                 if self.at_eol() {
-                    self.err("KRL046", span, format!("{kw} needs a target"), Some("e.g. PTP XHOME or LIN {X 500, Y 0, Z 400, A 0, B 90, C 0}"));
+                    self.err(
+                        "KRL046",
+                        span,
+                        format!("{kw} needs a target"),
+                        Some("e.g. PTP XHOME or LIN {X 500, Y 0, Z 400, A 0, B 90, C 0}"),
+                    );
                     self.skip_line();
                     return Err(());
                 }
@@ -568,7 +636,12 @@ impl<'s, 'd> Parser<'s, 'd> {
                 StmtKind::Motion { kind, target, tool_relative, approx }
             }
             k if NOT_YET.contains(&k) => {
-                self.err("KRL047", span, format!("{k} is KRL, but robocell does not run it yet"), Some("see the README for the statements robocell runs today"));
+                self.err(
+                    "KRL047",
+                    span,
+                    format!("{k} is KRL, but robocell does not run it yet"),
+                    Some("see the README for the statements robocell runs today"),
+                );
                 self.skip_line();
                 return Err(());
             }
@@ -896,11 +969,7 @@ fn is_lvalue(e: &Expr) -> bool {
 
 /// Parses a `.src` file (and its `.dat`, if given) into a module.
 /// Returns the module and every diagnostic found; the module is usable only without errors.
-pub fn parse_module(
-    src_name: &str,
-    src: &str,
-    dat: Option<(&str, &str)>,
-) -> (Module, Vec<super::diag::Diagnostic>) {
+pub fn parse_module(src_name: &str, src: &str, dat: Option<(&str, &str)>) -> (Module, Vec<super::diag::Diagnostic>) {
     let mut module = Module::default();
     let mut diags = Vec::new();
     {

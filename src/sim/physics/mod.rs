@@ -177,7 +177,11 @@ impl PhysicsCell {
             let (sx, sy, sz) = b.size_mm;
             let c = Vector3::new(b.center.x, b.center.y, b.center.z);
             let wall = 10.0;
-            bins.push((b.name.clone(), c + Vector3::new(-sx / 2.0 + wall, -sy / 2.0 + wall, 0.0), c + Vector3::new(sx / 2.0 - wall, sy / 2.0 - wall, sz)));
+            bins.push((
+                b.name.clone(),
+                c + Vector3::new(-sx / 2.0 + wall, -sy / 2.0 + wall, 0.0),
+                c + Vector3::new(sx / 2.0 - wall, sy / 2.0 - wall, sz),
+            ));
         }
         // Robot collision bodies: kinematic, reporting contacts with fixed bodies too.
         let mut robot_bodies = Vec::new();
@@ -222,7 +226,6 @@ impl PhysicsCell {
             dt,
         }
     }
-
 }
 
 fn add_fixed(world: &mut PhysicsWorld, names: &mut Vec<String>, name: String, iso: Isometry3<f64>, c: ColliderBuilder) {
@@ -233,19 +236,19 @@ fn add_fixed(world: &mut PhysicsWorld, names: &mut Vec<String>, name: String, is
 }
 
 fn add_bin(world: &mut PhysicsWorld, names: &mut Vec<String>, b: &BinSpec) {
-        let (sx, sy, sz) = b.size_mm;
-        let (cx, cy, cz) = (b.center.x, b.center.y, b.center.z);
-        let w = 10.0;
-        let pieces = [
-            (Vector3::new(cx, cy, cz + w / 2.0), (sx / 2.0, sy / 2.0, w / 2.0)),
-            (Vector3::new(cx - sx / 2.0 + w / 2.0, cy, cz + sz / 2.0), (w / 2.0, sy / 2.0, sz / 2.0)),
-            (Vector3::new(cx + sx / 2.0 - w / 2.0, cy, cz + sz / 2.0), (w / 2.0, sy / 2.0, sz / 2.0)),
-            (Vector3::new(cx, cy - sy / 2.0 + w / 2.0, cz + sz / 2.0), (sx / 2.0, w / 2.0, sz / 2.0)),
-            (Vector3::new(cx, cy + sy / 2.0 - w / 2.0, cz + sz / 2.0), (sx / 2.0, w / 2.0, sz / 2.0)),
-        ];
-        for (p, (hx, hy, hz)) in pieces {
-            add_fixed(world, names, format!("bin {}", b.name), Isometry3::translation(p.x, p.y, p.z), cuboid_mm(hx, hy, hz));
-        }
+    let (sx, sy, sz) = b.size_mm;
+    let (cx, cy, cz) = (b.center.x, b.center.y, b.center.z);
+    let w = 10.0;
+    let pieces = [
+        (Vector3::new(cx, cy, cz + w / 2.0), (sx / 2.0, sy / 2.0, w / 2.0)),
+        (Vector3::new(cx - sx / 2.0 + w / 2.0, cy, cz + sz / 2.0), (w / 2.0, sy / 2.0, sz / 2.0)),
+        (Vector3::new(cx + sx / 2.0 - w / 2.0, cy, cz + sz / 2.0), (w / 2.0, sy / 2.0, sz / 2.0)),
+        (Vector3::new(cx, cy - sy / 2.0 + w / 2.0, cz + sz / 2.0), (sx / 2.0, w / 2.0, sz / 2.0)),
+        (Vector3::new(cx, cy + sy / 2.0 - w / 2.0, cz + sz / 2.0), (sx / 2.0, w / 2.0, sz / 2.0)),
+    ];
+    for (p, (hx, hy, hz)) in pieces {
+        add_fixed(world, names, format!("bin {}", b.name), Isometry3::translation(p.x, p.y, p.z), cuboid_mm(hx, hy, hz));
+    }
 }
 
 impl PhysicsCell {
@@ -276,9 +279,9 @@ impl PhysicsCell {
         let ray = Ray::new(vec_mm(&origin), vec_mm(&(side * 1000.0)));
         self.parts.iter().filter(|p| p.state != PartState::Delivered).any(|p| {
             let Some(body) = self.world.bodies.get(p.body) else { return false };
-            body.colliders().iter().any(|h| {
-                self.world.colliders.get(*h).is_some_and(|col| col.shape().cast_ray(col.position(), &ray, len_m, true).is_some())
-            })
+            body.colliders()
+                .iter()
+                .any(|h| self.world.colliders.get(*h).is_some_and(|col| col.shape().cast_ray(col.position(), &ray, len_m, true).is_some()))
         })
     }
 
@@ -491,7 +494,11 @@ impl RobotShape {
         let mm = |x: f64, y: f64, z: f64| Vector::new((x / 1000.0) as f32, (y / 1000.0) as f32, (z / 1000.0) as f32);
         match i {
             0 => ColliderBuilder::capsule_from_endpoints(mm(0.0, 0.0, 60.0), mm(0.0, 0.0, self.upper_arm_len), 0.055),
-            1 => ColliderBuilder::capsule_from_endpoints(mm(self.forearm_offset, 0.0, 60.0), mm(self.forearm_offset, 0.0, self.forearm_len - 40.0), 0.045),
+            1 => ColliderBuilder::capsule_from_endpoints(
+                mm(self.forearm_offset, 0.0, 60.0),
+                mm(self.forearm_offset, 0.0, self.forearm_len - 40.0),
+                0.045,
+            ),
             2 => ColliderBuilder::capsule_from_endpoints(mm(0.0, 0.0, 0.0), mm(0.0, 0.0, self.wrist_len - 35.0), 0.035),
             _ => {
                 let len = (self.tool_len - Self::CUP_GAP_MM).max(5.0);
