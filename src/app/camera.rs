@@ -1,8 +1,12 @@
 //! Orbit camera: drag with the left or right mouse button to turn, wheel to zoom.
 
+use bevy::camera::CameraOutputMode;
+use bevy::camera::visibility::RenderLayers;
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
 use bevy::prelude::*;
+use bevy::render::render_resource::BlendState;
 use bevy_egui::input::EguiWantsInput;
+use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext};
 
 pub struct CameraPlugin;
 
@@ -28,12 +32,25 @@ impl Orbit {
     }
 }
 
-fn spawn_camera(mut commands: Commands) {
-    let orbit = Orbit { focus: Vec3::new(0.35, 0.35, 0.1), yaw: 0.75, pitch: -0.5, distance: 3.0 };
+fn spawn_camera(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>) {
+    let orbit = Orbit { focus: Vec3::new(0.3, 0.25, -0.1), yaw: 0.55, pitch: -0.45, distance: 2.6 };
     commands.spawn((Camera3d::default(), orbit.transform(), orbit));
+    // The panel gets a camera of its own, so the 3D view can keep to the area beside it.
+    egui.auto_create_primary_context = false;
+    commands.spawn((
+        PrimaryEguiContext,
+        Camera2d,
+        RenderLayers::none(),
+        Camera {
+            order: 1,
+            output_mode: CameraOutputMode::Write { blend_state: Some(BlendState::ALPHA_BLENDING), clear_color: ClearColorConfig::None },
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+    ));
     commands.insert_resource(GlobalAmbientLight { brightness: 400.0, ..default() });
     commands.spawn((
-        DirectionalLight { illuminance: 9000.0, shadows_enabled: true, ..default() },
+        DirectionalLight { illuminance: 9000.0, shadow_maps_enabled: true, ..default() },
         Transform::from_xyz(2.0, 4.0, 3.0).looking_at(Vec3::ZERO, Vec3::Y),
     ));
 }

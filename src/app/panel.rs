@@ -1,7 +1,9 @@
 //! The pendant panel: program with the advance-run and main-run lines marked, Start/Stop/Reset,
 //! override, I/O, axis values and controller messages.
 
+use bevy::camera::Viewport;
 use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::Sim;
@@ -35,17 +37,48 @@ fn state_text(s: ProgramState) -> (&'static str, egui::Color32) {
     }
 }
 
-fn panel(mut contexts: EguiContexts, mut sim: ResMut<Sim>) -> Result {
+fn panel(
+    mut contexts: EguiContexts,
+    mut sim: ResMut<Sim>,
+    mut camera: Single<&mut Camera, With<Camera3d>>,
+    window: Single<&Window, With<PrimaryWindow>>,
+) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut root = egui::Ui::new(
         ctx.clone(),
         "robocell-root".into(),
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
-    egui::Panel::right("pendant").resizable(true).default_size(460.0).show(&mut root, |ui| {
-        pendant(ui, &mut sim);
-    });
+    let width = egui::Panel::right("pendant")
+        .resizable(true)
+        .default_size(470.0)
+        .show(&mut root, |ui| {
+            pendant(ui, &mut sim);
+        })
+        .response
+        .rect
+        .width();
+    // The 3D view takes the part of the window left of the panel.
+    let panel_px = (width * window.scale_factor()) as u32;
+    let size = UVec2::new(window.physical_width().saturating_sub(panel_px).max(1), window.physical_height().max(1));
+    camera.viewport = Some(Viewport { physical_position: UVec2::ZERO, physical_size: size, ..default() });
     Ok(())
+}
+
+/// A signal lamp: filled green when TRUE, a grey ring when FALSE.
+fn lamp(ui: &mut egui::Ui, on: bool) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
+    let c = rect.center();
+    if on {
+        ui.painter().circle_filled(c, 5.5, egui::Color32::from_rgb(80, 220, 100));
+    } else {
+        ui.painter().circle_stroke(c, 5.0, egui::Stroke::new(1.5, egui::Color32::GRAY));
+    }
+}
+
+/// Rounds away display noise such as -0.00.
+fn tidy(x: f64) -> f64 {
+    if x.abs() < 0.005 { 0.0 } else { x }
 }
 
 fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
@@ -108,15 +141,16 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
     let adv = sim.cell.advance_line();
     let main = sim.cell.main_run_line();
     let file = sim.cell.loaded().src_path.file_name().and_then(|f| f.to_str()).unwrap_or("program").to_string();
-    ui.label(egui::RichText::new(format!("{file}   (▶ main run, ▷ advance run)")).strong());
+    ui.label(egui::RichText::new(format!("{file}   (▶ main run, » advance run)")).strong());
     let src = sim.cell.loaded().src.clone();
-    egui::ScrollArea::vertical().id_salt("program").max_height(300.0).show(ui, |ui| {
+    let follow = main.unwrap_or(adv);
+    egui::ScrollArea::both().id_salt("program").max_height(320.0).auto_shrink([false, true]).show(ui, |ui| {
         for (i, line) in src.lines().enumerate() {
             let n = i as u32 + 1;
             let marker = if main == Some(n) {
                 "▶"
             } else if adv == n && state != ProgramState::Ready {
-                "▷"
+                "»"
             } else {
                 " "
             };
@@ -128,7 +162,10 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
             } else if line.trim_start().starts_with(';') {
                 text = text.color(egui::Color32::GRAY);
             }
-            ui.label(text);
+            let r = ui.add(egui::Label::new(text).wrap_mode(egui::TextWrapMode::Extend));
+            if n == follow && state == ProgramState::Running {
+                ui.scroll_to_rect(r.rect, Some(egui::Align::Center));
+            }
         }
     });
     for w in &sim.warnings {
@@ -140,44 +177,37 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
     ui.columns(2, |cols| {
         let ui = &mut cols[0];
         ui.label(egui::RichText::new("Inputs / outputs").strong());
-        let lamp = |on: bool| {
-            if on {
-                egui::RichText::new("●").color(egui::Color32::from_rgb(80, 220, 100))
-            } else {
-                egui::RichText::new("○").color(egui::Color32::GRAY)
-            }
-        };
         for b in &sc.light_barriers {
             ui.horizontal(|ui| {
-                ui.label(lamp(sim.cell.io.inputs[b.input]));
+                lamp(ui, sim.cell.io.inputs[b.input]);
                 ui.label(format!("$IN[{}] {}", b.input, b.name));
             });
         }
         if let Some(n) = sc.gripper.held_input {
             ui.horizontal(|ui| {
-                ui.label(lamp(sim.cell.io.inputs[n]));
+                lamp(ui, sim.cell.io.inputs[n]);
                 ui.label(format!("$IN[{n}] part on gripper"));
             });
         }
         for c in &sc.conveyors {
             ui.horizontal(|ui| {
-                ui.label(lamp(sim.cell.io.outputs[c.motor_output]));
+                lamp(ui, sim.cell.io.outputs[c.motor_output]);
                 ui.label(format!("$OUT[{}] conveyor {}", c.motor_output, c.name));
             });
         }
         ui.horizontal(|ui| {
-            ui.label(lamp(sim.cell.io.outputs[sc.gripper.output]));
+            lamp(ui, sim.cell.io.outputs[sc.gripper.output]);
             ui.label(format!("$OUT[{}] vacuum", sc.gripper.output));
         });
         let ui = &mut cols[1];
         ui.label(egui::RichText::new("Axes ($AXIS_ACT)").strong());
         let q = sim.cell.axes_deg();
         for (i, a) in q.iter().enumerate() {
-            ui.monospace(format!("A{} {:>8.2}°", i + 1, a));
+            ui.monospace(format!("A{} {:>8.2}°", i + 1, tidy(*a)));
         }
         let tcp = Frame::from_iso(&sim.cell.tcp_world());
-        ui.monospace(format!("TCP X {:.1} Y {:.1} Z {:.1}", tcp.x, tcp.y, tcp.z));
-        ui.monospace(format!("    A {:.1} B {:.1} C {:.1}", tcp.a, tcp.b, tcp.c));
+        ui.monospace(format!("TCP X {:.1} Y {:.1} Z {:.1}", tidy(tcp.x), tidy(tcp.y), tidy(tcp.z)));
+        ui.monospace(format!("    A {:.1} B {:.1} C {:.1}", tidy(tcp.a), tidy(tcp.b), tidy(tcp.c)));
     });
     ui.separator();
 

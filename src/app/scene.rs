@@ -91,8 +91,8 @@ fn palette(mut commands: Commands, mut materials: ResMut<Assets<StandardMaterial
         dark: mat(m, Color::srgb(0.13, 0.13, 0.14), 0.6, 0.2),
         steel: mat(m, Color::srgb(0.62, 0.64, 0.67), 0.35, 0.6),
         belt: mat(m, Color::srgb(0.12, 0.13, 0.12), 0.9, 0.0),
-        part: mat(m, Color::srgb(0.20, 0.55, 0.85), 0.5, 0.0),
-        part_held: mat(m, Color::srgb(0.30, 0.75, 0.95), 0.4, 0.0),
+        part: mat(m, Color::srgb(0.15, 0.70, 0.35), 0.5, 0.0),
+        part_held: mat(m, Color::srgb(0.35, 0.90, 0.50), 0.4, 0.0),
         beam_free: beam(m, Color::srgb(0.1, 0.9, 0.2)),
         beam_blocked: beam(m, Color::srgb(1.0, 0.1, 0.1)),
         part_mesh: None,
@@ -110,7 +110,7 @@ fn build_cell(
     let floor = mat(&mut materials, Color::srgb(0.55, 0.57, 0.58), 0.9, 0.0);
     let tile = mat(&mut materials, Color::srgb(0.50, 0.52, 0.53), 0.9, 0.0);
     let safety = mat(&mut materials, Color::srgb(0.95, 0.80, 0.05), 0.6, 0.0);
-    let bin_mat = mat(&mut materials, Color::srgb(0.15, 0.35, 0.65), 0.6, 0.0);
+    let bin_mat = mat(&mut materials, Color::srgb(0.22, 0.30, 0.42), 0.6, 0.1);
     let at = |x: f64, y: f64, z: f64| Transform::from_translation(offset(x, y, z));
     // Floor with a checker of 1 m tiles and a yellow safety line around the robot.
     commands.spawn((Mesh3d(meshes.add(cuboid(6000.0, 6000.0, 10.0))), MeshMaterial3d(floor), at(0.0, 0.0, -5.0)));
@@ -160,6 +160,9 @@ fn build_cell(
                 child(cuboid(40.0, 40.0, top - 80.0), &pal.steel, end * (len / 2.0 - 60.0), s * (hw - 20.0), (top - 80.0) / 2.0);
             }
         }
+        if c.end_stop {
+            child(cuboid(10.0, c.width_mm + 20.0, 70.0), &safety, len / 2.0 + 5.0, 0.0, top + 5.0);
+        }
         // Rollers at the ends.
         for end in [-1.0, 1.0] {
             let e = commands
@@ -170,9 +173,6 @@ fn build_cell(
                 ))
                 .id();
             commands.entity(root).add_child(e);
-        }
-        if c.end_stop {
-            child(cuboid(10.0, c.width_mm + 20.0, 70.0), &safety, len / 2.0 + 5.0, 0.0, top + 5.0);
         }
     }
     for (i, b) in sc.light_barriers.iter().enumerate() {

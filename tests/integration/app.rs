@@ -39,3 +39,49 @@ fn app_steps_the_cell_and_moves_the_robot_and_parts() {
     assert!(n_parts > 0);
     assert_eq!(parts.iter(world).count(), n_parts);
 }
+
+/// Renders the window under Xvfb with software Vulkan and checks the picture shows the cell.
+/// Needs `xvfb-run` and a Vulkan driver; CI installs both (`.ci/run`), so there it must run.
+#[test]
+fn renders_the_cell_offscreen() {
+    let have_xvfb = std::process::Command::new("sh").args(["-c", "command -v xvfb-run"]).output().is_ok_and(|o| o.status.success());
+    if !have_xvfb {
+        assert!(std::env::var_os("CI").is_none(), "CI must provide xvfb-run for the render test");
+        eprintln!("skipped: xvfb-run is not installed (Debian: xvfb mesa-vulkan-drivers libvulkan1)");
+        return;
+    }
+    let out = std::env::temp_dir().join(format!("robocell-render-{}.png", std::process::id()));
+    let _ = std::fs::remove_file(&out);
+    let status = std::process::Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1400x860x24", env!("CARGO_BIN_EXE_robocell"), "run", "--speed", "4", "--at", "3", "--screenshot"])
+        .arg(&out)
+        .current_dir(super::root())
+        .env("RUST_LOG", "error")
+        .status()
+        .expect("xvfb-run starts");
+    assert!(status.success(), "robocell run exited with {status}");
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&out).expect("screenshot written")));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), (1400, 860));
+    let bpp = info.line_size / info.width as usize;
+    let px = |x: u32, y: u32| {
+        let i = y as usize * info.line_size + x as usize * bpp;
+        (buf[i], buf[i + 1], buf[i + 2])
+    };
+    // KUKA orange of the robot in the 3D view, the dark pendant panel on the right.
+    let mut orange = 0;
+    for y in (0..860).step_by(2) {
+        for x in (0..900).step_by(2) {
+            let (r, g, b) = px(x, y);
+            if r > 180 && (60..150).contains(&g) && b < 60 {
+                orange += 1;
+            }
+        }
+    }
+    assert!(orange > 500, "the robot is drawn: {orange} orange samples");
+    let (r, g, b) = px(1300, 800);
+    assert!(r < 60 && g < 60 && b < 60, "the panel is drawn: {:?}", (r, g, b));
+    let _ = std::fs::remove_file(&out);
+}
