@@ -712,13 +712,11 @@ impl Interpreter {
         let mut out_binds = Vec::new();
         for (p, a) in params.iter().zip(args) {
             let v = self.eval(a, env)?;
-            let slot = locals.entry(p.name.clone()).or_insert(Value::Uninit(Scalar::Int));
-            if matches!(slot, Value::Uninit(_))
-                && !matches!(v, Value::Uninit(_))
-                && !matches!(slot, Value::Uninit(Scalar::Int) | Value::Uninit(Scalar::Real))
-            {
-                *slot = v;
-            } else {
+            let Some(slot) = locals.get_mut(&p.name) else {
+                return Err(rt(p.span, format!("parameter {} of {name} has no declaration (e.g. DECL INT {})", p.name, p.name)));
+            };
+            // An OUT parameter may receive a variable that has no value yet.
+            if !(p.out && matches!(v, Value::Uninit(_))) {
                 coerce_into(slot, v, a.span, &p.name)?;
             }
             if p.out {
