@@ -7,7 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use robocell::sim::cell::Cell;
 use robocell::sim::kinematics::{fk, ik};
 use robocell::sim::math::Frame;
-use robocell::sim::motion::{LinParams, PtpParams, plan_lin, plan_ptp};
+use robocell::sim::motion::{CpParams, OriType, PtpParams, plan_lin, plan_ptp};
 use robocell::sim::robot::RobotModel;
 use robocell::sim::scenario::Scenario;
 
@@ -24,7 +24,7 @@ fn kinematics(c: &mut Criterion) {
     let start = [0.0, -80.0, 100.0, 0.0, 40.0, 0.0];
     let mut target = fk(&m, &start) * tool;
     target.translation.vector += nalgebra::Vector3::new(0.0, 200.0, -100.0);
-    let lin = LinParams { vel_m_s: 1.0, acc_m_s2: 2.3, vel_ori_deg_s: 200.0, override_pct: 100.0 };
+    let lin = CpParams { vel_m_s: 1.0, acc_m_s2: 2.3, vel_ori_deg_s: 200.0, override_pct: 100.0, ori: OriType::Var, tcp_cap_mm_s: None };
     let traj = plan_lin(&m, &start, &tool, &target, &lin, 0.004);
     let n = traj.samples.len();
     c.bench_function(&format!("plan_lin_whole_motion_{n}_ticks"), |b| {

@@ -12,10 +12,14 @@ use super::krl::interp::ConfigGlobals;
 use super::krl::value::{StructVal, Value};
 use super::krl::{Diagnostic, Env, Interpreter, MotionCmd, Severity, Yield, parse_module};
 use super::math::Frame;
-use super::motion::{LinParams, PtpParams, Trajectory, plan_lin, plan_ptp};
+use super::krl::ast::Approx;
+use super::motion::{CartPath, CpParams, OriType, PtpParams, Trajectory, plan_cartesian, plan_lin, plan_ptp_capped};
 use super::physics::{PartView, PhysicsCell, RobotShape};
 use super::robot::RobotModel;
-use super::scenario::Loaded;
+use super::scenario::{Loaded, OperatingMode};
+
+/// The TCP speed limit in T1, mm/s.
+pub const T1_SPEED_MM_S: f64 = 250.0;
 
 /// Operations the interpreter may run in one tick before it yields.
 pub const OPS_PER_TICK: u32 = 20_000;
@@ -31,6 +35,8 @@ pub enum Command {
     Reset,
     /// Program override `$OV_PRO`, percent.
     SetOverride(u8),
+    /// Operating mode `$MODE_OP`; takes effect from the next motion planned.
+    SetMode(OperatingMode),
 }
 
 /// Message types as the smartHMI shows them.
@@ -89,6 +95,21 @@ struct Planned {
     traj: Trajectory,
     next: usize,
     line: u32,
+    /// Approximation asked for at the end of this motion: the criterion and its distance.
+    approx: Option<ApproxZone>,
+    /// The next motion was blended into this one's end.
+    blended: bool,
+    /// The target (axes) the motion was planned to.
+    end: [f64; 6],
+    tool: Isometry3<f64>,
+}
+
+/// How close to its end a motion may start blending into the next one.
+#[derive(Clone, Copy, Debug)]
+struct ApproxZone {
+    kind: Approx,
+    /// C_PTP: axis degrees; C_DIS: mm; C_ORI: degrees; C_VEL: fraction of the top speed.
+    size: f64,
 }
 
 /// The I/O image: `$IN[1..4096]`, `$OUT[1..4096]`.
@@ -154,7 +175,6 @@ pub struct Cell {
     bco_done: bool,
     program_done: bool,
     budget_warned: bool,
-    approx_noted: bool,
     pub io: Io,
     physics: PhysicsCell,
     robroot: Isometry3<f64>,
@@ -168,6 +188,8 @@ pub struct Cell {
     outcome: Option<Result<(), String>>,
     messages: Vec<Message>,
     override_pct: f64,
+    mode: OperatingMode,
+    approx_lines_noted: Vec<u32>,
 }
 
 impl Cell {
@@ -210,7 +232,10 @@ impl Cell {
         };
         let links = Self::collision_poses(&model, &robroot, &q);
         let physics = PhysicsCell::new(sc, &links, &shape);
+        let mut interp = interp;
+        interp.set_global("$MODE_OP", Value::Enum(format!("{:?}", sc.mode)));
         let dt = sc.tick_ms as f64 / 1000.0;
+        let mode = sc.mode;
         let prev_tcp = robroot * fk(&model, &q) * tool;
         let cell = Cell {
             loaded,
@@ -223,7 +248,6 @@ impl Cell {
             bco_done: false,
             program_done: false,
             budget_warned: false,
-            approx_noted: false,
             io: Io::default(),
             physics,
             robroot,
@@ -237,6 +261,8 @@ impl Cell {
             outcome: None,
             messages: Vec::new(),
             override_pct: 100.0,
+            mode,
+            approx_lines_noted: Vec::new(),
         };
         Ok((cell, diags))
     }
@@ -302,6 +328,9 @@ impl Cell {
     }
     pub fn override_pct(&self) -> f64 {
         self.override_pct
+    }
+    pub fn mode(&self) -> OperatingMode {
+        self.mode
     }
     pub fn variable(&self, name: &str) -> Option<&Value> {
         self.interp.variable(name)
@@ -423,6 +452,11 @@ impl Cell {
                 self.override_pct = (*p).min(100) as f64;
                 self.interp.set_global("$OV_PRO", Value::Int(self.override_pct as i32));
             }
+            Command::SetMode(m) => {
+                self.mode = *m;
+                self.interp.set_global("$MODE_OP", Value::Enum(format!("{m:?}")));
+                self.msg(ev, Level::Notification, format!("Operating mode {m:?}"), None);
+            }
         }
     }
 
@@ -468,21 +502,21 @@ impl Cell {
             match y {
                 Yield::Motion(cmd) => {
                     let line = cmd.span.line;
-                    if !cmd.approx.is_empty() && !self.approx_noted {
-                        self.approx_noted = true;
-                        self.msg(
-                            ev,
-                            Level::Notification,
-                            "Approximation (C_PTP/C_DIS/C_VEL/C_ORI) is not simulated yet: exact stop".into(),
-                            Some(line),
-                        );
-                    }
                     match self.plan(&cmd) {
                         Ok(traj) => {
-                            if let Some(last) = traj.samples.last() {
-                                self.planned_end = *last;
-                            }
-                            self.queue.push_back(Planned { traj, next: 0, line });
+                            let end = traj.samples.last().copied().unwrap_or(self.planned_end);
+                            let mut p = Planned {
+                                traj,
+                                next: 0,
+                                line,
+                                approx: approx_zone(&cmd),
+                                blended: false,
+                                end,
+                                tool: cmd.tool.to_iso(),
+                            };
+                            self.blend_into_previous(&mut p);
+                            self.planned_end = end;
+                            self.queue.push_back(p);
                         }
                         Err(text) => {
                             self.fault(ev, text, Some(line));
@@ -543,6 +577,11 @@ impl Cell {
                 self.fault(ev, m, Some(done.line));
                 return;
             }
+            if done.approx.is_some() && !done.blended && !self.approx_lines_noted.contains(&done.line) {
+                // No look-ahead: the next motion was not known in time (advance-run stop, $ADVANCE = 0, program end).
+                self.approx_lines_noted.push(done.line);
+                self.msg(ev, Level::Notification, "Approximation not possible: exact stop".into(), Some(done.line));
+            }
             ev.push(Event::MotionDone { line: done.line });
         }
     }
@@ -593,7 +632,7 @@ impl Cell {
         let Value::Struct(t) = &cmd.target else {
             return Err(format!("motion target must be a position, not {}", cmd.target.type_name()));
         };
-        let relative = matches!(cmd.kind, MotionKind::PtpRel | MotionKind::LinRel);
+        let relative = cmd.kind.is_relative();
         let start = self.planned_end;
         if !self.bco_done {
             let complete =
@@ -603,15 +642,32 @@ impl Cell {
             }
             self.bco_done = true;
         }
-        let ptp = PtpParams { vel_axis_pct: cmd.vel_axis_pct, acc_axis_pct: cmd.acc_axis_pct, override_pct: self.override_pct };
-        let lin = LinParams {
+        // A motion that blends with a neighbour uses half the acceleration, so that the overlap
+        // of two motions never asks more of an axis than it has.
+        let blends_in = self.queue.back().is_some_and(|p| p.approx.is_some() && !p.blended);
+        let acc_scale = if !cmd.approx.is_empty() || blends_in { 0.5 } else { 1.0 };
+        let ptp = PtpParams {
+            vel_axis_pct: cmd.vel_axis_pct,
+            acc_axis_pct: cmd.acc_axis_pct.map(|a| a * acc_scale),
+            override_pct: self.override_pct,
+        };
+        let cap = (self.mode == OperatingMode::T1).then_some(T1_SPEED_MM_S);
+        let lin = CpParams {
             vel_m_s: cmd.vel_cp_m_s,
             acc_m_s2: cmd.acc_cp_m_s2,
             vel_ori_deg_s: cmd.vel_ori_deg_s,
             override_pct: self.override_pct,
+            ori: match cmd.ori_type.as_str() {
+                "CONSTANT" => OriType::Constant,
+                "JOINT" => OriType::Joint,
+                _ => OriType::Var,
+            },
+            tcp_cap_mm_s: cap,
+            acc_scale,
         };
         let base = cmd.base.to_iso();
         let tool = cmd.tool.to_iso();
+        let ptp_cap = cap.map(|c| (&tool, c));
         // Axis targets.
         if t.has_axes() {
             let end: [f64; 6] = std::array::from_fn(|i| {
@@ -627,7 +683,8 @@ impl Cell {
                 ));
             }
             return Ok(match cmd.kind {
-                MotionKind::Ptp | MotionKind::PtpRel => plan_ptp(&self.model, &start, &end, &ptp, self.dt),
+                MotionKind::Ptp | MotionKind::PtpRel => plan_ptp_capped(&self.model, &start, &end, &ptp, ptp_cap, self.dt),
+                MotionKind::Circ | MotionKind::CircRel => return Err("CIRC needs Cartesian points (X, Y, Z, A, B, C)".into()),
                 _ => {
                     let end_tcp = fk(&self.model, &end) * tool;
                     plan_lin(&self.model, &start, &tool, &end_tcp, &lin, self.dt)
@@ -641,40 +698,28 @@ impl Cell {
         let base_in_rb = self.robroot.inverse() * base;
         let cur_tcp_base = base_in_rb.inverse() * fk(&self.model, &start) * tool;
         let cur = Frame::from_iso(&cur_tcp_base);
-        let target_base = if relative {
-            let d = Frame::new(
-                t.num("X").unwrap_or(0.0),
-                t.num("Y").unwrap_or(0.0),
-                t.num("Z").unwrap_or(0.0),
-                t.num("A").unwrap_or(0.0),
-                t.num("B").unwrap_or(0.0),
-                t.num("C").unwrap_or(0.0),
-            )
-            .to_iso();
-            if cmd.tool_relative {
-                cur_tcp_base * d
-            } else {
-                let mut p = d.rotation * cur_tcp_base;
-                p.translation.vector = cur_tcp_base.translation.vector + d.translation.vector;
-                p
-            }
-        } else {
-            Frame::new(
-                t.num("X").unwrap_or(cur.x),
-                t.num("Y").unwrap_or(cur.y),
-                t.num("Z").unwrap_or(cur.z),
-                t.num("A").unwrap_or(cur.a),
-                t.num("B").unwrap_or(cur.b),
-                t.num("C").unwrap_or(cur.c),
-            )
-            .to_iso()
-        };
+        let resolve = |t: &StructVal| point_in_base(t, &cur, &cur_tcp_base, relative, cmd.tool_relative);
+        let target_base = resolve(t);
         let tcp_rb = base_in_rb * target_base;
         let flange = tcp_rb * tool.inverse();
         match cmd.kind {
             MotionKind::Ptp | MotionKind::PtpRel => {
                 let end = self.choose_ptp_solution(&flange, t, &start)?;
-                Ok(plan_ptp(&self.model, &start, &end, &ptp, self.dt))
+                Ok(plan_ptp_capped(&self.model, &start, &end, &ptp, ptp_cap, self.dt))
+            }
+            MotionKind::Circ | MotionKind::CircRel => {
+                let Some(Value::Struct(aux)) = &cmd.aux else {
+                    return Err("CIRC needs an auxiliary point".into());
+                };
+                let aux_rb = base_in_rb * resolve(aux);
+                if ik_near(&self.model, &flange, &start).is_none() {
+                    return Err(format!("Target not reachable: {}", describe_target(&target_base)));
+                }
+                let p0 = (fk(&self.model, &start) * tool).translation.vector;
+                let path = CartPath::arc(p0, aux_rb.translation.vector, tcp_rb.translation.vector, cmd.ca_deg)
+                    .ok_or("CIRC: start, auxiliary point and target lie on one line; no circle goes through them")?;
+                // With CA the orientation at the end is the target's, reached at the end of the arc.
+                Ok(plan_cartesian(&self.model, &start, &tool, &path, &tcp_rb.rotation, &lin, self.dt))
             }
             _ => {
                 if ik_near(&self.model, &flange, &start).is_none() {
@@ -682,6 +727,75 @@ impl Cell {
                 }
                 Ok(plan_lin(&self.model, &start, &tool, &tcp_rb, &lin, self.dt))
             }
+        }
+    }
+
+    /// Blends the start of `next` into the end of the last queued motion when that one asked for
+    /// approximation and the robot has not yet reached its blend zone. The two motions overlap:
+    /// their axis displacements add up, so position and velocity stay continuous.
+    fn blend_into_previous(&mut self, next: &mut Planned) {
+        let Some(prev) = self.queue.back_mut() else { return };
+        let Some(zone) = prev.approx else { return };
+        if prev.blended || prev.traj.stop_message.is_some() || next.traj.samples.len() < 2 {
+            return;
+        }
+        let model = &self.model;
+        let b = prev.end;
+        let n_prev = prev.traj.samples.len();
+        let tool = prev.tool;
+        let b_tcp = fk(model, &b) * tool;
+        let start_tcp_prev = fk(model, prev.traj.samples.first().expect("non-empty")) * tool;
+        let end_tcp_next = fk(model, next.traj.samples.last().expect("non-empty")) * tool;
+        let k = match zone.kind {
+            Approx::CPtp => {
+                let half_prev = kinematics::max_delta(&prev.traj.samples[0], &b) / 2.0;
+                let half_next = kinematics::max_delta(&next.end, &b) / 2.0;
+                let r = zone.size.min(half_prev).min(half_next);
+                prev.traj.samples.iter().position(|q| kinematics::max_delta(q, &b) <= r)
+            }
+            Approx::CDis => {
+                let half_prev = (b_tcp.translation.vector - start_tcp_prev.translation.vector).norm() / 2.0;
+                let half_next = (end_tcp_next.translation.vector - b_tcp.translation.vector).norm() / 2.0;
+                let r = zone.size.min(half_prev).min(half_next);
+                prev.traj.samples.iter().position(|q| ((fk(model, q) * tool).translation.vector - b_tcp.translation.vector).norm() <= r)
+            }
+            Approx::COri => {
+                let half_prev = b_tcp.rotation.angle_to(&start_tcp_prev.rotation).to_degrees() / 2.0;
+                let half_next = end_tcp_next.rotation.angle_to(&b_tcp.rotation).to_degrees() / 2.0;
+                let r = zone.size.min(half_prev).min(half_next);
+                prev.traj.samples.iter().position(|q| (fk(model, q) * tool).rotation.angle_to(&b_tcp.rotation).to_degrees() <= r)
+            }
+            Approx::CVel => {
+                // In the braking phase, once the leading axis is below the given share of its top speed.
+                let speed = |j: usize| kinematics::max_delta(&prev.traj.samples[j], &prev.traj.samples[j - 1]);
+                let top = (1..n_prev).map(speed).fold(0.0, f64::max);
+                (n_prev / 2..n_prev).find(|&j| j > 0 && speed(j) <= top * zone.size)
+            }
+        };
+        let Some(k) = k else { return };
+        let mut m = (n_prev - k).min(next.traj.samples.len() / 2);
+        // The overlap must keep every axis within its limits; shorten it until it does.
+        while m > 0 {
+            let k = n_prev - m;
+            if prev.next + 2 > k {
+                return;
+            }
+            let mut window: Vec<[f64; 6]> = prev.traj.samples[k - 2..k].to_vec();
+            for j in 0..m {
+                let (a, add) = (prev.traj.samples[k + j], next.traj.samples[j]);
+                window.push(std::array::from_fn(|i| a[i] + add[i] - b[i]));
+            }
+            window.extend(next.traj.samples.iter().skip(m).take(2));
+            let first = window[0];
+            let ok = crate::sim::motion::worst_limit_ratio(model, &first, &window[1..], self.dt, 1.0, false) <= 1.0 + 1e-9;
+            if ok {
+                prev.traj.samples.truncate(k);
+                prev.traj.samples.extend_from_slice(&window[2..2 + m]);
+                next.traj.samples.drain(..m);
+                prev.blended = true;
+                return;
+            }
+            m /= 2;
         }
     }
 
@@ -707,6 +821,39 @@ impl Cell {
             (Some(s), None) => format!("Target not reachable with S {s}: {target}"),
             _ => format!("Target not reachable with the current status S {}: {target} (give S and T)", status_of(&self.model, start)),
         })
+    }
+}
+
+/// The zone a motion's approximation suffix asks for, from `$APO`.
+fn approx_zone(cmd: &MotionCmd) -> Option<ApproxZone> {
+    let [cptp, cdis, cori, cvel] = cmd.apo;
+    // A PTP blends by C_PTP unless only a Cartesian criterion is given (KSS 8 writes PTP P C_DIS).
+    let kind = if cmd.kind.is_ptp() && cmd.approx.contains(&Approx::CPtp) { Approx::CPtp } else { *cmd.approx.first()? };
+    let size = match kind {
+        Approx::CPtp => cptp.clamp(1.0, 100.0) / 100.0 * 90.0,
+        Approx::CDis => cdis.max(0.0),
+        Approx::COri => cori.max(0.0),
+        Approx::CVel => cvel.clamp(1.0, 100.0) / 100.0,
+    };
+    Some(ApproxZone { kind, size })
+}
+
+/// A target or auxiliary point in `$BASE`: absolute with missing members from the start point,
+/// or relative to the start (in BASE or TOOL directions).
+fn point_in_base(t: &StructVal, cur: &Frame, cur_tcp: &Isometry3<f64>, relative: bool, tool_relative: bool) -> Isometry3<f64> {
+    if relative {
+        let n = |m: &str| t.num(m).unwrap_or(0.0);
+        let d = Frame::new(n("X"), n("Y"), n("Z"), n("A"), n("B"), n("C")).to_iso();
+        if tool_relative {
+            cur_tcp * d
+        } else {
+            let mut p = d.rotation * cur_tcp;
+            p.translation.vector = cur_tcp.translation.vector + d.translation.vector;
+            p
+        }
+    } else {
+        let n = |m: &str, d: f64| t.num(m).unwrap_or(d);
+        Frame::new(n("X", cur.x), n("Y", cur.y), n("Z", cur.z), n("A", cur.a), n("B", cur.b), n("C", cur.c)).to_iso()
     }
 }
 

@@ -224,6 +224,47 @@ fn emit_branches(model: &RobotModel, q: [f64; 6], f: &mut impl FnMut(IkSolution)
     }
 }
 
+/// A configuration where the arm loses a degree of freedom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Singularity {
+    /// A5 = 0: A4 and A6 line up.
+    Wrist,
+    /// The wrist centre on the A1 axis.
+    Overhead,
+    /// The arm stretched: A3 at the elbow's straight position.
+    Elbow,
+}
+
+impl std::fmt::Display for Singularity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Singularity::Wrist => "wrist singularity (A5 near 0)",
+            Singularity::Overhead => "overhead singularity (wrist centre on the A1 axis)",
+            Singularity::Elbow => "elbow singularity (arm stretched)",
+        })
+    }
+}
+
+/// Singular configurations within `tol_deg` (and `tol_deg` * 10 mm for the overhead case).
+pub fn singularities(model: &RobotModel, q_deg: &[f64; 6], tol_deg: f64) -> Vec<Singularity> {
+    let g = &model.geometry;
+    let t = to_theta(model, q_deg);
+    let k = (g.a2 * g.a2 + g.c3 * g.c3).sqrt();
+    let psi3 = g.a2.atan2(g.c3);
+    let wx = g.c2 * t[1].sin() + k * (t[1] + t[2] + psi3).sin() + g.a1;
+    let mut out = Vec::new();
+    if q_deg[4].abs() < tol_deg {
+        out.push(Singularity::Wrist);
+    }
+    if (wx * wx + g.b * g.b).sqrt() < tol_deg * 10.0 {
+        out.push(Singularity::Overhead);
+    }
+    if (q_deg[2] + psi3.to_degrees()).abs() < tol_deg {
+        out.push(Singularity::Elbow);
+    }
+    out
+}
+
 /// The solution nearest to `from` (largest single-axis move smallest), optionally with a required status.
 pub fn nearest(sols: &[IkSolution], from: &[f64; 6], status: Option<u8>) -> Option<IkSolution> {
     sols.iter()
@@ -276,6 +317,33 @@ mod tests {
                     assert!(p2.rotation.angle_to(&pose.rotation) < 1e-6);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn singular_configurations_are_named() {
+        let m = RobotModel::kr6_r900_sixx();
+        assert_eq!(singularities(&m, &m.home_deg, 0.5), vec![Singularity::Wrist]);
+        let phi = -(m.geometry.a2.atan2(m.geometry.c3)).to_degrees();
+        assert!(singularities(&m, &[0.0, -40.0, phi, 0.0, 30.0, 0.0], 0.5).contains(&Singularity::Elbow));
+        // Wrist centre straight above A1: upper arm leaning back so the forearm brings it over the axis.
+        let q = [0.0, -95.0, 86.0, 0.0, 30.0, 0.0];
+        let wc = link_frames(&m, &q)[5].translation.vector;
+        let r = (wc.x * wc.x + wc.y * wc.y).sqrt();
+        assert_eq!(singularities(&m, &q, 0.5).contains(&Singularity::Overhead), r < 5.0, "r = {r}");
+        assert!(singularities(&m, &[10.0, -60.0, 80.0, 20.0, 40.0, 0.0], 0.5).is_empty());
+    }
+
+    #[test]
+    fn ik_at_the_wrist_singularity_still_reaches_the_pose() {
+        let m = RobotModel::kr6_r900_sixx();
+        let pose = fk(&m, &m.home_deg);
+        let sols = ik(&m, &pose);
+        assert!(!sols.is_empty());
+        for s in &sols {
+            let p2 = fk(&m, &s.axes_deg);
+            assert!((p2.translation.vector - pose.translation.vector).norm() < 1e-6);
+            assert!(p2.rotation.angle_to(&pose.rotation) < 1e-6);
         }
     }
 

@@ -2,9 +2,9 @@
 //! A plan is the axis positions at every tick, checked before the robot moves; a LIN that
 //! reaches a software limit or a singularity on its way stops there with a message.
 
-use nalgebra::Isometry3;
+use nalgebra::{Isometry3, Rotation3, Unit, UnitQuaternion, Vector3};
 
-use super::kinematics::{fk, ik_near};
+use super::kinematics::{fk, ik_near, singularities};
 use super::robot::RobotModel;
 
 /// A time-optimal trapezoidal profile for s in [0, 1] with peak speed `v` and acceleration `a`
@@ -68,6 +68,34 @@ pub struct PtpParams {
 
 /// Synchronised PTP: all axes start and stop together; the most constrained axis sets the time.
 pub fn plan_ptp(model: &RobotModel, start: &[f64; 6], end: &[f64; 6], p: &PtpParams, dt: f64) -> Trajectory {
+    plan_ptp_capped(model, start, end, p, None, dt)
+}
+
+/// PTP whose TCP (flange * `tool`) stays under a speed cap in mm/s (T1: 250 mm/s).
+pub fn plan_ptp_capped(
+    model: &RobotModel,
+    start: &[f64; 6],
+    end: &[f64; 6],
+    p: &PtpParams,
+    cap: Option<(&Isometry3<f64>, f64)>,
+    dt: f64,
+) -> Trajectory {
+    let mut scale = 1.0;
+    let mut t = plan_ptp_scaled(model, start, end, p, scale, dt);
+    if let Some((tool, cap)) = cap {
+        for _ in 0..4 {
+            let v = max_tcp_speed(model, tool, start, &t.samples, dt);
+            if v <= cap {
+                break;
+            }
+            scale *= cap / v * 0.98;
+            t = plan_ptp_scaled(model, start, end, p, scale, dt);
+        }
+    }
+    t
+}
+
+fn plan_ptp_scaled(model: &RobotModel, start: &[f64; 6], end: &[f64; 6], p: &PtpParams, scale: f64, dt: f64) -> Trajectory {
     let ov = (p.override_pct / 100.0).clamp(0.0, 1.0);
     let mut v_norm = f64::INFINITY;
     let mut a_norm = f64::INFINITY;
@@ -84,38 +112,173 @@ pub fn plan_ptp(model: &RobotModel, start: &[f64; 6], end: &[f64; 6], p: &PtpPar
     if !v_norm.is_finite() || ov <= 0.0 {
         return Trajectory { samples: vec![*end], stop_message: None };
     }
-    let prof = Trapezoid::new(v_norm, a_norm);
+    let prof = Trapezoid::new(v_norm * scale, a_norm * scale * scale);
     let samples = prof.samples(dt).map(|s| std::array::from_fn(|i| start[i] + (end[i] - start[i]) * s)).collect();
     Trajectory { samples, stop_message: None }
 }
 
-/// Parameters of a LIN motion.
+/// How the orientation is guided along a LIN or CIRC (`$ORI_TYPE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OriType {
+    /// Smooth change from start to end orientation.
+    #[default]
+    Var,
+    /// The start orientation is kept.
+    Constant,
+    /// The wrist axes A4..A6 move linearly in axis space.
+    Joint,
+}
+
+/// Parameters of a LIN or CIRC motion.
 #[derive(Clone, Copy, Debug)]
-pub struct LinParams {
+pub struct CpParams {
     pub vel_m_s: f64,
     pub acc_m_s2: f64,
     pub vel_ori_deg_s: f64,
     pub override_pct: f64,
+    pub ori: OriType,
+    /// A TCP speed cap in mm/s (T1: 250).
+    pub tcp_cap_mm_s: Option<f64>,
+    /// Share of the acceleration limits to use (0.5 where the motion blends with a neighbour).
+    pub acc_scale: f64,
+}
+
+/// The geometric TCP path of a Cartesian motion, in the robot base (mm).
+#[derive(Clone, Debug)]
+pub enum CartPath {
+    Line { from: Vector3<f64>, to: Vector3<f64> },
+    /// An arc about `center` in the plane with normal `normal`, starting at `from`, turning `angle_rad`.
+    Arc { center: Vector3<f64>, normal: Vector3<f64>, from: Vector3<f64>, angle_rad: f64 },
+}
+
+impl CartPath {
+    pub fn point(&self, s: f64) -> Vector3<f64> {
+        match self {
+            CartPath::Line { from, to } => from + (to - from) * s,
+            CartPath::Arc { center, normal, from, angle_rad } => {
+                let r = Rotation3::from_axis_angle(&Unit::new_normalize(*normal), angle_rad * s);
+                center + r * (from - center)
+            }
+        }
+    }
+    pub fn length_mm(&self) -> f64 {
+        match self {
+            CartPath::Line { from, to } => (to - from).norm(),
+            CartPath::Arc { center, from, angle_rad, .. } => (from - center).norm() * angle_rad.abs(),
+        }
+    }
+
+    /// The circle through `p0`, `aux` and `p2`, from `p0` through `aux` to `p2`, or on to the
+    /// circular angle `ca_deg` when given (its sign sets the direction). None if the points are on a line.
+    pub fn arc(p0: Vector3<f64>, aux: Vector3<f64>, p2: Vector3<f64>, ca_deg: Option<f64>) -> Option<CartPath> {
+        let (a, b) = (aux - p0, p2 - p0);
+        let n = a.cross(&b);
+        let nn = n.norm_squared();
+        if nn < 1e-9 * a.norm_squared().max(1.0) * b.norm_squared().max(1.0) {
+            return None;
+        }
+        let center = p0 + (b.norm_squared() * n.cross(&a) + a.norm_squared() * b.cross(&n)) / (2.0 * nn);
+        let normal = n.normalize();
+        let ang = |p: &Vector3<f64>| {
+            let (u, v) = (p0 - center, p - center);
+            let mut t = u.cross(&v).dot(&normal).atan2(u.dot(&v));
+            if t < 0.0 {
+                t += std::f64::consts::TAU;
+            }
+            t
+        };
+        let angle_rad = match ca_deg {
+            Some(ca) => ca.to_radians(),
+            None => ang(&p2),
+        };
+        Some(CartPath::Arc { center, normal, from: p0, angle_rad })
+    }
 }
 
 /// A straight TCP line from the current axes to `end_tcp` (robot base, mm), TCP = flange * `tool`.
-pub fn plan_lin(
+pub fn plan_lin(model: &RobotModel, start_q: &[f64; 6], tool: &Isometry3<f64>, end_tcp: &Isometry3<f64>, p: &CpParams, dt: f64) -> Trajectory {
+    let start_tcp = fk(model, start_q) * tool;
+    let path = CartPath::Line { from: start_tcp.translation.vector, to: end_tcp.translation.vector };
+    plan_cartesian(model, start_q, tool, &path, &end_tcp.rotation, p, dt)
+}
+
+/// Samples of the path: normalised parameter, axes.
+struct Dense {
+    s: Vec<f64>,
+    q: Vec<[f64; 6]>,
+    stop: Option<String>,
+}
+
+/// A TCP path with its orientation guidance, solved to axes at any parameter s in [0, 1].
+struct Guided<'a> {
+    model: &'a RobotModel,
+    tool: Isometry3<f64>,
+    tool_inv: Isometry3<f64>,
+    path: &'a CartPath,
+    r0: UnitQuaternion<f64>,
+    r1: UnitQuaternion<f64>,
+    ori: OriType,
+    wrist0: [f64; 3],
+    wrist1: [f64; 3],
+}
+
+impl Guided<'_> {
+    /// Axes for parameter `s`, continuing from `prev`. Err with a message where the path cannot go on.
+    fn axes(&self, s: f64, prev: &[f64; 6]) -> Result<[f64; 6], String> {
+        let pos = self.path.point(s);
+        let q = match self.ori {
+            OriType::Var | OriType::Constant => {
+                let rot = if self.ori == OriType::Var { self.r0.slerp(&self.r1, s) } else { self.r0 };
+                let flange = Isometry3::from_parts(pos.into(), rot) * self.tool_inv;
+                ik_near(self.model, &flange, prev).ok_or("Workspace error: the path leaves the robot's reach")?
+            }
+            OriType::Joint => {
+                // Wrist axes interpolated; the main axes found so that the TCP is on the path.
+                let w: [f64; 3] = std::array::from_fn(|i| self.wrist0[i] + (self.wrist1[i] - self.wrist0[i]) * s);
+                let mut q = *prev;
+                for _ in 0..4 {
+                    q[3..6].copy_from_slice(&w);
+                    let rot = (fk(self.model, &q) * self.tool).rotation;
+                    let flange = Isometry3::from_parts(pos.into(), rot) * self.tool_inv;
+                    q = ik_near(self.model, &flange, &q).ok_or("Workspace error: the path leaves the robot's reach")?;
+                }
+                q
+            }
+        };
+        if let Some((axis, sign)) = self.model.limit_violation(&q) {
+            return Err(format!("Software limit switch {sign}A{}", axis + 1));
+        }
+        Ok(q)
+    }
+}
+
+/// A LIN or CIRC: the path is sampled densely, each stretch gets the highest speed that keeps every
+/// axis within its speed and acceleration limits, and the motion slows down where the arm needs
+/// fast axis motion (near singularities). Where it would have to crawl, or where it meets a software
+/// limit or the edge of the workspace, the robot stops there with a message.
+pub fn plan_cartesian(
     model: &RobotModel,
     start_q: &[f64; 6],
     tool: &Isometry3<f64>,
-    end_tcp: &Isometry3<f64>,
-    p: &LinParams,
+    path: &CartPath,
+    end_rot: &UnitQuaternion<f64>,
+    p: &CpParams,
     dt: f64,
 ) -> Trajectory {
     let start_tcp = fk(model, start_q) * tool;
-    let dp = end_tcp.translation.vector - start_tcp.translation.vector;
-    let len = dp.norm();
-    let ang = start_tcp.rotation.angle_to(&end_tcp.rotation).to_degrees();
+    let r0 = start_tcp.rotation;
+    let r1 = if p.ori == OriType::Constant { r0 } else { *end_rot };
+    let len = path.length_mm();
+    let ang = r0.angle_to(&r1).to_degrees();
     let ov = (p.override_pct / 100.0).clamp(0.0, 1.0);
-    let v_mm = (p.vel_m_s * 1000.0).clamp(0.1, model.max_cp_speed_m_s * 1000.0) * ov;
-    let a_mm = (p.acc_m_s2 * 1000.0).max(1.0);
+    let mut v_mm = (p.vel_m_s * 1000.0).clamp(0.1, model.max_cp_speed_m_s * 1000.0) * ov;
+    if let Some(cap) = p.tcp_cap_mm_s {
+        v_mm = v_mm.min(cap);
+    }
+    let acc_scale = p.acc_scale.clamp(0.05, 1.0);
+    let a_mm = (p.acc_m_s2 * 1000.0).max(1.0) * acc_scale;
     let v_ori = p.vel_ori_deg_s.max(1.0) * ov;
-    let a_ori = 1000.0;
+    let a_ori = 1000.0 * acc_scale;
     let mut v_norm = f64::INFINITY;
     let mut a_norm = f64::INFINITY;
     if len > 1e-6 {
@@ -126,34 +289,167 @@ pub fn plan_lin(
         v_norm = v_norm.min(v_ori / ang);
         a_norm = a_norm.min(a_ori / ang);
     }
+    // The end configuration for #JOINT: the solution nearest to the start.
+    let (mut wrist0, mut wrist1) = ([0.0; 3], [0.0; 3]);
+    wrist0.copy_from_slice(&start_q[3..6]);
+    if p.ori == OriType::Joint {
+        let end_flange = Isometry3::from_parts(path.point(1.0).into(), r1) * tool.inverse();
+        if let Some(qe) = ik_near(model, &end_flange, start_q) {
+            wrist1.copy_from_slice(&qe[3..6]);
+        } else {
+            wrist1 = wrist0;
+        }
+    }
+    let g = Guided { model, tool: *tool, tool_inv: tool.inverse(), path, r0, r1, ori: p.ori, wrist0, wrist1 };
     if !v_norm.is_finite() || ov <= 0.0 {
         return Trajectory { samples: vec![*start_q], stop_message: None };
     }
-    let prof = Trapezoid::new(v_norm, a_norm);
-    let tool_inv = tool.inverse();
-    let mut samples = Vec::with_capacity((prof.duration_s / dt) as usize + 2);
-    let mut prev = *start_q;
-    for s in prof.samples(dt) {
-        let pos = start_tcp.translation.vector + dp * s;
-        let rot = start_tcp.rotation.slerp(&end_tcp.rotation, s);
-        let tcp = Isometry3::from_parts(pos.into(), rot);
-        let flange = tcp * tool_inv;
-        let Some(q) = ik_near(model, &flange, &prev) else {
-            return Trajectory { samples, stop_message: Some("Workspace error: the LIN path leaves the robot's reach".into()) };
-        };
-        if let Some((axis, sign)) = model.limit_violation(&q) {
-            return Trajectory { samples, stop_message: Some(format!("Software limit switch {sign}A{}", axis + 1)) };
-        }
-        for i in 0..6 {
-            if (q[i] - prev[i]).abs() > model.max_speed_deg_s[i] * dt * 1.05 {
-                let near = if q[4].abs() < 5.0 || prev[4].abs() < 5.0 { " (wrist singularity, A5 near 0)" } else { "" };
-                return Trajectory { samples, stop_message: Some(format!("Commanded speed A{} exceeded{near}", i + 1)) };
+
+    // Dense samples: at most 1 mm or 0.5 degree apart.
+    let n = ((len / 1.0).max(ang / 0.5).ceil() as usize).clamp(2, 50_000);
+    let mut dense = Dense { s: vec![0.0], q: vec![*start_q], stop: None };
+    for k in 1..=n {
+        let s = k as f64 / n as f64;
+        match g.axes(s, dense.q.last().expect("non-empty")) {
+            Ok(q) => {
+                dense.s.push(s);
+                dense.q.push(q);
+            }
+            Err(m) => {
+                dense.stop = Some(m);
+                break;
             }
         }
-        samples.push(q);
-        prev = q;
     }
-    Trajectory { samples, stop_message: None }
+    // Speed and acceleration caps per stretch, from how fast the axes turn per unit of s.
+    let m = dense.q.len() - 1;
+    let mut v_cap = vec![v_norm; m];
+    let mut a_cap = vec![a_norm; m];
+    for k in 0..m {
+        let ds = dense.s[k + 1] - dense.s[k];
+        for i in 0..6 {
+            let rate = (dense.q[k + 1][i] - dense.q[k][i]).abs() / ds;
+            if rate > 1e-12 {
+                v_cap[k] = v_cap[k].min(model.max_speed_deg_s[i] * 0.98 / rate);
+                a_cap[k] = a_cap[k].min(model.max_acc_deg_s2[i] * 0.9 * acc_scale / rate);
+            }
+        }
+        if v_cap[k] < v_norm * 0.02 {
+            // It would have to crawl: stop before this stretch.
+            let near = singularities(model, &dense.q[k + 1], 3.0);
+            let why = match near.first() {
+                Some(s) => format!("{s}"),
+                None => "an axis would exceed its speed".into(),
+            };
+            let axis = (0..6).max_by(|&a, &b| {
+                let ra = (dense.q[k + 1][a] - dense.q[k][a]).abs() / model.max_speed_deg_s[a];
+                let rb = (dense.q[k + 1][b] - dense.q[k][b]).abs() / model.max_speed_deg_s[b];
+                ra.total_cmp(&rb)
+            });
+            dense.stop = Some(format!("Commanded speed A{} too high near {why}: the robot stops before it", axis.unwrap_or(0) + 1));
+            dense.s.truncate(k + 1);
+            dense.q.truncate(k + 1);
+            v_cap.truncate(k);
+            a_cap.truncate(k);
+            break;
+        }
+    }
+    if dense.q.len() < 2 {
+        return Trajectory { samples: vec![*start_q], stop_message: dense.stop };
+    }
+    // Time the path; where the path's curvature asks more of an axis than the caps foresaw,
+    // slow down as a whole until every axis keeps its speed and acceleration.
+    let mut slow = 1.0;
+    let mut samples = time_path(&g, &dense, &v_cap, &a_cap, slow, dt);
+    for _ in 0..4 {
+        let worst = worst_limit_ratio(model, start_q, &samples, dt, acc_scale, true);
+        if worst <= 1.0 {
+            break;
+        }
+        slow *= 1.0 / worst.sqrt() * 0.97;
+        samples = time_path(&g, &dense, &v_cap, &a_cap, slow, dt);
+    }
+    Trajectory { samples, stop_message: dense.stop }
+}
+
+/// The largest share of an axis's speed or (scaled) acceleration limit used by `samples`, which
+/// follow `start` one tick apart. With `at_rest` the motion starts and ends standing still.
+pub fn worst_limit_ratio(model: &RobotModel, start: &[f64; 6], samples: &[[f64; 6]], dt: f64, acc_scale: f64, at_rest: bool) -> f64 {
+    let mut all: Vec<[f64; 6]> = Vec::with_capacity(samples.len() + 2);
+    all.push(*start);
+    all.extend_from_slice(samples);
+    if at_rest && let Some(last) = samples.last() {
+        all.push(*last);
+    }
+    let v: Vec<[f64; 6]> = all.windows(2).map(|w| std::array::from_fn(|i| (w[1][i] - w[0][i]) / dt)).collect();
+    let mut worst: f64 = 0.0;
+    for (k, vk) in v.iter().enumerate() {
+        for i in 0..6 {
+            worst = worst.max(vk[i].abs() / model.max_speed_deg_s[i]);
+            let prev_v = if k > 0 {
+                v[k - 1][i]
+            } else if at_rest {
+                0.0
+            } else {
+                continue;
+            };
+            worst = worst.max(((vk[i] - prev_v) / dt).abs() / (model.max_acc_deg_s2[i] * acc_scale));
+        }
+    }
+    worst
+}
+
+/// Axis samples per tick for a densely sampled path, with speeds capped per stretch and scaled by `slow`.
+fn time_path(g: &Guided, dense: &Dense, v_cap: &[f64], a_cap: &[f64], slow: f64, dt: f64) -> Vec<[f64; 6]> {
+    let m = dense.q.len() - 1;
+    let a_cap: Vec<f64> = a_cap.iter().map(|a| a * slow * slow).collect();
+    let v_cap: Vec<f64> = v_cap.iter().map(|v| v * slow).collect();
+    // Forward and backward passes: the fastest profile within the caps, at rest at both ends.
+    let mut v = vec![0.0; m + 1];
+    for k in 0..m {
+        let ds = dense.s[k + 1] - dense.s[k];
+        let node = if k + 1 < m { v_cap[k].min(v_cap[k + 1]) } else { 0.0 };
+        v[k + 1] = node.min((v[k] * v[k] + 2.0 * a_cap[k] * ds).sqrt());
+    }
+    for k in (0..m).rev() {
+        let ds = dense.s[k + 1] - dense.s[k];
+        v[k] = v[k].min((v[k + 1] * v[k + 1] + 2.0 * a_cap[k] * ds).sqrt());
+    }
+    // Time along the samples, then one pose per tick.
+    let mut samples = Vec::new();
+    let mut t = 0.0;
+    let mut next_tick = dt;
+    let mut prev = dense.q[0];
+    for k in 0..m {
+        let ds = dense.s[k + 1] - dense.s[k];
+        let (v0, v1) = (v[k], v[k + 1]);
+        let seg_t = 2.0 * ds / (v0 + v1).max(1e-12);
+        let acc = (v1 * v1 - v0 * v0) / (2.0 * ds);
+        while next_tick < t + seg_t - 1e-12 {
+            let tau = next_tick - t;
+            let s = dense.s[k] + v0 * tau + 0.5 * acc * tau * tau;
+            let q = g.axes(s.min(dense.s[k + 1]), &prev).unwrap_or(dense.q[k + 1]);
+            samples.push(q);
+            prev = q;
+            next_tick += dt;
+        }
+        t += seg_t;
+    }
+    samples.push(dense.q[m]);
+    samples
+}
+
+
+/// The largest TCP speed (mm/s) along axis samples taken `dt` apart.
+pub fn max_tcp_speed(model: &RobotModel, tool: &Isometry3<f64>, start: &[f64; 6], samples: &[[f64; 6]], dt: f64) -> f64 {
+    let mut prev = (fk(model, start) * tool).translation.vector;
+    let mut best: f64 = 0.0;
+    for q in samples {
+        let p = (fk(model, q) * tool).translation.vector;
+        best = best.max((p - prev).norm() / dt);
+        prev = p;
+    }
+    best
 }
 
 #[cfg(test)]
@@ -191,7 +487,7 @@ mod tests {
         let a = fk(&m, &start) * tool;
         let mut b = a;
         b.translation.vector += nalgebra::Vector3::new(0.0, 150.0, -100.0);
-        let p = LinParams { vel_m_s: 0.5, acc_m_s2: 2.3, vel_ori_deg_s: 200.0, override_pct: 100.0 };
+        let p = CpParams { vel_m_s: 0.5, acc_m_s2: 2.3, vel_ori_deg_s: 200.0, override_pct: 100.0, ori: OriType::Var, tcp_cap_mm_s: None, acc_scale: 1.0 };
         let t = plan_lin(&m, &start, &tool, &b, &p, 0.004);
         assert!(t.stop_message.is_none(), "{:?}", t.stop_message);
         let dir = (b.translation.vector - a.translation.vector).normalize();

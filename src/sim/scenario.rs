@@ -35,6 +35,21 @@ pub struct Scenario {
     pub objective: Objective,
     /// The `.src` file, relative to the scenario file. Its `.dat` sits beside it.
     pub program: String,
+    /// Operating mode at start: T1 (TCP at most 250 mm/s), T2 or AUT.
+    #[serde(default)]
+    pub mode: OperatingMode,
+}
+
+/// `$MODE_OP`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OperatingMode {
+    /// Manual reduced velocity: the TCP moves at most 250 mm/s.
+    T1,
+    /// Manual high velocity.
+    T2,
+    /// Automatic.
+    #[default]
+    AUT,
 }
 
 fn default_tick_ms() -> u32 {

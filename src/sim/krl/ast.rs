@@ -89,8 +89,19 @@ pub enum ExprKind {
 pub enum MotionKind {
     Ptp,
     Lin,
+    Circ,
     PtpRel,
     LinRel,
+    CircRel,
+}
+
+impl MotionKind {
+    pub fn is_relative(self) -> bool {
+        matches!(self, MotionKind::PtpRel | MotionKind::LinRel | MotionKind::CircRel)
+    }
+    pub fn is_ptp(self) -> bool {
+        matches!(self, MotionKind::Ptp | MotionKind::PtpRel)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,7 +132,8 @@ pub enum StmtKind {
     Continue,
     WaitFor(Expr),
     WaitSec(Expr),
-    Motion { kind: MotionKind, target: Expr, tool_relative: bool, approx: Vec<Approx> },
+    /// `aux` and `ca` (circular angle) belong to CIRC.
+    Motion { kind: MotionKind, target: Expr, aux: Option<Expr>, ca: Option<Expr>, tool_relative: bool, approx: Vec<Approx> },
     Call { name: String, args: Vec<Expr> },
 }
 

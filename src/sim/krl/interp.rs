@@ -29,6 +29,9 @@ pub trait Env {
 pub struct MotionCmd {
     pub kind: MotionKind,
     pub target: Value,
+    /// CIRC: the auxiliary point and the circular angle in degrees.
+    pub aux: Option<Value>,
+    pub ca_deg: Option<f64>,
     pub tool_relative: bool,
     pub approx: Vec<Approx>,
     pub span: Span,
@@ -39,6 +42,10 @@ pub struct MotionCmd {
     pub acc_axis_pct: [f64; 6],
     pub tool: Frame,
     pub base: Frame,
+    /// `$APO`: CPTP %, CDIS mm, CORI deg, CVEL %.
+    pub apo: [f64; 4],
+    /// `$ORI_TYPE` as written (VAR, CONSTANT, JOINT).
+    pub ori_type: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -75,7 +82,7 @@ enum Op {
     Continue,
     Halt,
     Return(Option<Expr>),
-    Motion { kind: MotionKind, target: Expr, tool_relative: bool, approx: Vec<Approx> },
+    Motion { kind: MotionKind, target: Expr, aux: Option<Expr>, ca: Option<Expr>, tool_relative: bool, approx: Vec<Approx> },
     Call(String, Vec<Expr>),
     End,
 }
@@ -169,7 +176,7 @@ impl Compiler {
             Op::JumpIfNot(c, _) => uses_io(c),
             Op::ForInit(_, e) => uses_io(e),
             Op::Call(_, a) => a.iter().any(uses_io),
-            Op::Motion { target, .. } => uses_io(target),
+            Op::Motion { target, aux, .. } => uses_io(target) || aux.as_ref().is_some_and(uses_io),
             _ => false,
         };
         self.code.push(Instr { op, span, adv_stop });
@@ -267,8 +274,16 @@ impl Compiler {
             StmtKind::WaitSec(e) => {
                 self.emit(Op::WaitSec(e.clone()), sp);
             }
-            StmtKind::Motion { kind, target, tool_relative, approx } => {
-                self.emit(Op::Motion { kind: *kind, target: target.clone(), tool_relative: *tool_relative, approx: approx.clone() }, sp);
+            StmtKind::Motion { kind, target, aux, ca, tool_relative, approx } => {
+                let op = Op::Motion {
+                    kind: *kind,
+                    target: target.clone(),
+                    aux: aux.clone(),
+                    ca: ca.clone(),
+                    tool_relative: *tool_relative,
+                    approx: approx.clone(),
+                };
+                self.emit(op, sp);
             }
             StmtKind::Call { name, args } => {
                 self.emit(Op::Call(name.clone(), args.clone()), sp);
@@ -293,6 +308,8 @@ fn system_defaults(g: &mut HashMap<String, Value>) {
     g.insert("$ACC_AXIS".into(), ints(50));
     g.insert("$OV_PRO".into(), Value::Int(100));
     g.insert("$ADVANCE".into(), Value::Int(3));
+    g.insert("$ORI_TYPE".into(), Value::Enum("VAR".into()));
+    g.insert("$CIRC_TYPE".into(), Value::Enum("BASE".into()));
     g.insert("$NULLFRAME".into(), Value::frame(&Frame::NULL));
     g.insert("$WORLD".into(), Value::frame(&Frame::NULL));
     g.insert("$BASE".into(), Value::frame(&Frame::NULL));
@@ -555,7 +572,7 @@ impl Interpreter {
                 return self.ret(env);
             }
             Op::End => return self.ret(env),
-            Op::Motion { kind, target, tool_relative, approx } => {
+            Op::Motion { kind, target, aux, ca, tool_relative, approx } => {
                 let adv = match self.globals.get("$ADVANCE") {
                     Some(Value::Int(a)) => (*a).clamp(0, 5) as usize,
                     _ => 3,
@@ -564,7 +581,12 @@ impl Interpreter {
                     return Ok(Some(Yield::Blocked));
                 }
                 let target = self.eval(target, env)?;
-                let cmd = self.motion_cmd(*kind, target, *tool_relative, approx.clone(), sp, env)?;
+                let mut cmd = self.motion_cmd(*kind, target, *tool_relative, approx.clone(), sp, env)?;
+                cmd.aux = aux.as_ref().map(|a| self.eval(a, env)).transpose()?;
+                cmd.ca_deg = match ca {
+                    Some(c) => Some(self.eval(c, env)?.as_f64().ok_or_else(|| rt(c.span, "CA needs an angle in degrees"))?),
+                    None => None,
+                };
                 self.advance();
                 return Ok(Some(Yield::Motion(Box::new(cmd))));
             }
@@ -608,9 +630,17 @@ impl Interpreter {
             }
         };
         let _ = env;
+        let ori_type = match self.globals.get("$ORI_TYPE") {
+            Some(Value::Enum(e)) => e.clone(),
+            _ => "VAR".into(),
+        };
         Ok(MotionCmd {
             kind,
             target,
+            aux: None,
+            ca_deg: None,
+            apo: [g(self, "$APO", "CPTP"), g(self, "$APO", "CDIS"), g(self, "$APO", "CORI"), g(self, "$APO", "CVEL")],
+            ori_type,
             tool_relative,
             approx,
             span,

@@ -593,13 +593,15 @@ impl<'s, 'd> Parser<'s, 'd> {
                     return Err(());
                 }
             }
-            "PTP" | "LIN" | "PTP_REL" | "LIN_REL" => {
+            "PTP" | "LIN" | "CIRC" | "PTP_REL" | "LIN_REL" | "CIRC_REL" => {
                 self.pos += 1;
                 let kind = match kw.as_str() {
                     "PTP" => MotionKind::Ptp,
                     "LIN" => MotionKind::Lin,
+                    "CIRC" => MotionKind::Circ,
                     "PTP_REL" => MotionKind::PtpRel,
-                    _ => MotionKind::LinRel,
+                    "LIN_REL" => MotionKind::LinRel,
+                    _ => MotionKind::CircRel,
                 };
                 if self.at_eol() {
                     self.err(
@@ -611,12 +613,31 @@ impl<'s, 'd> Parser<'s, 'd> {
                     self.skip_line();
                     return Err(());
                 }
-                let target = self.parse_expr()?;
+                let mut target = self.parse_expr()?;
+                let (mut aux, mut ca) = (None, None);
+                if matches!(kind, MotionKind::Circ | MotionKind::CircRel) {
+                    if !self.eat_punct(",") {
+                        self.err("KRL046", span, format!("{kw} needs an auxiliary point and a target"), Some("CIRC aux_point, target_point [, CA angle]"));
+                        self.skip_line();
+                        return Err(());
+                    }
+                    aux = Some(target);
+                    target = self.parse_expr()?;
+                    if self.eat_punct(",") {
+                        if !self.eat_kw("CA") {
+                            let (s, f) = (self.span(), self.describe());
+                            self.err("KRL046", s, format!("expected CA after the target, found {f}"), Some("CIRC aux, target, CA 90"));
+                            self.skip_line();
+                            return Err(());
+                        }
+                        ca = Some(self.parse_expr()?);
+                    }
+                }
                 let mut tool_relative = false;
                 let mut approx = Vec::new();
                 loop {
                     match self.peek() {
-                        Some(Tok::Enum(e)) if matches!(kind, MotionKind::PtpRel | MotionKind::LinRel) && (e == "TOOL" || e == "BASE") => {
+                        Some(Tok::Enum(e)) if kind.is_relative() && (e == "TOOL" || e == "BASE") => {
                             tool_relative = e == "TOOL";
                             self.pos += 1;
                         }
@@ -633,7 +654,7 @@ impl<'s, 'd> Parser<'s, 'd> {
                     }
                 }
                 self.end_line("the motion target");
-                StmtKind::Motion { kind, target, tool_relative, approx }
+                StmtKind::Motion { kind, target, aux, ca, tool_relative, approx }
             }
             k if NOT_YET.contains(&k) => {
                 self.err(
