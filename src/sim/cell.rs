@@ -7,12 +7,12 @@ use std::collections::VecDeque;
 use nalgebra::Isometry3;
 
 use super::kinematics::{self, fk, ik, ik_near, link_frames, status_of, turn_of};
+use super::krl::ast::Approx;
 use super::krl::ast::MotionKind;
 use super::krl::interp::ConfigGlobals;
 use super::krl::value::{StructVal, Value};
 use super::krl::{Diagnostic, Env, Interpreter, MotionCmd, Severity, Yield, parse_module};
 use super::math::Frame;
-use super::krl::ast::Approx;
 use super::motion::{CartPath, CpParams, OriType, PtpParams, Trajectory, plan_cartesian, plan_lin, plan_ptp_capped};
 use super::physics::{PartView, PhysicsCell, RobotShape};
 use super::robot::RobotModel;
@@ -505,15 +505,8 @@ impl Cell {
                     match self.plan(&cmd) {
                         Ok(traj) => {
                             let end = traj.samples.last().copied().unwrap_or(self.planned_end);
-                            let mut p = Planned {
-                                traj,
-                                next: 0,
-                                line,
-                                approx: approx_zone(&cmd),
-                                blended: false,
-                                end,
-                                tool: cmd.tool.to_iso(),
-                            };
+                            let mut p =
+                                Planned { traj, next: 0, line, approx: approx_zone(&cmd), blended: false, end, tool: cmd.tool.to_iso() };
                             self.blend_into_previous(&mut p);
                             self.planned_end = end;
                             self.queue.push_back(p);
@@ -642,10 +635,7 @@ impl Cell {
             }
             self.bco_done = true;
         }
-        // A motion that blends with a neighbour uses half the acceleration, so that the overlap
-        // of two motions never asks more of an axis than it has.
-        let blends_in = self.queue.back().is_some_and(|p| p.approx.is_some() && !p.blended);
-        let acc_scale = if !cmd.approx.is_empty() || blends_in { 0.5 } else { 1.0 };
+        let acc_scale = 1.0;
         let ptp = PtpParams {
             vel_axis_pct: cmd.vel_axis_pct,
             acc_axis_pct: cmd.acc_axis_pct.map(|a| a * acc_scale),
@@ -812,7 +802,12 @@ impl Cell {
             });
         }
         let pick = match (s_req, t_req) {
-            (Some(s), Some(tt)) => sols.iter().find(|x| x.status == s && x.turn == tt).map(|x| x.axes_deg),
+            // An axis within 0.01 degree of zero may carry either sign after rounding: its T bit does not decide.
+            (Some(s), Some(tt)) => sols
+                .iter()
+                .filter(|x| x.status == s && (0..6).all(|i| (x.turn ^ tt) & (1 << i) == 0 || x.axes_deg[i].abs() < 0.01))
+                .min_by(|a, b| kinematics::max_delta(&a.axes_deg, start).total_cmp(&kinematics::max_delta(&b.axes_deg, start)))
+                .map(|x| x.axes_deg),
             (Some(s), None) => kinematics::nearest(&sols, start, Some(s)).map(|x| x.axes_deg),
             _ => kinematics::nearest(&sols, start, Some(status_of(&self.model, start))).map(|x| x.axes_deg),
         };

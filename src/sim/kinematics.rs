@@ -64,14 +64,16 @@ pub fn status_of(model: &RobotModel, q_deg: &[f64; 6]) -> u8 {
     let psi3 = g.a2.atan2(g.c3);
     let wx = g.c2 * t[1].sin() + k * (t[1] + t[2] + psi3).sin() + g.a1;
     let phi_deg = -psi3.to_degrees();
+    // A hair's tolerance so that an axis at exactly 0 (or at the elbow's straight angle)
+    // gets the same bits whatever rounding the IK left on it.
     let mut s = 0;
-    if wx < 0.0 {
+    if wx < -1e-9 {
         s |= 1;
     }
-    if q_deg[2] >= phi_deg {
+    if q_deg[2] >= phi_deg - 1e-9 {
         s |= 2;
     }
-    if q_deg[4] <= 0.0 {
+    if q_deg[4] <= 1e-9 {
         s |= 4;
     }
     s
@@ -79,7 +81,7 @@ pub fn status_of(model: &RobotModel, q_deg: &[f64; 6]) -> u8 {
 
 /// KUKA Turn bits: bit i set when axis i+1 is negative.
 pub fn turn_of(q_deg: &[f64; 6]) -> u8 {
-    (0..6).filter(|&i| q_deg[i] < 0.0).fold(0, |t, i| t | (1 << i))
+    (0..6).filter(|&i| q_deg[i] < -1e-9).fold(0, |t, i| t | (1 << i))
 }
 
 fn acos_checked(x: f64) -> Option<f64> {

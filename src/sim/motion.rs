@@ -146,9 +146,17 @@ pub struct CpParams {
 /// The geometric TCP path of a Cartesian motion, in the robot base (mm).
 #[derive(Clone, Debug)]
 pub enum CartPath {
-    Line { from: Vector3<f64>, to: Vector3<f64> },
+    Line {
+        from: Vector3<f64>,
+        to: Vector3<f64>,
+    },
     /// An arc about `center` in the plane with normal `normal`, starting at `from`, turning `angle_rad`.
-    Arc { center: Vector3<f64>, normal: Vector3<f64>, from: Vector3<f64>, angle_rad: f64 },
+    Arc {
+        center: Vector3<f64>,
+        normal: Vector3<f64>,
+        from: Vector3<f64>,
+        angle_rad: f64,
+    },
 }
 
 impl CartPath {
@@ -196,7 +204,14 @@ impl CartPath {
 }
 
 /// A straight TCP line from the current axes to `end_tcp` (robot base, mm), TCP = flange * `tool`.
-pub fn plan_lin(model: &RobotModel, start_q: &[f64; 6], tool: &Isometry3<f64>, end_tcp: &Isometry3<f64>, p: &CpParams, dt: f64) -> Trajectory {
+pub fn plan_lin(
+    model: &RobotModel,
+    start_q: &[f64; 6],
+    tool: &Isometry3<f64>,
+    end_tcp: &Isometry3<f64>,
+    p: &CpParams,
+    dt: f64,
+) -> Trajectory {
     let start_tcp = fk(model, start_q) * tool;
     let path = CartPath::Line { from: start_tcp.translation.vector, to: end_tcp.translation.vector };
     plan_cartesian(model, start_q, tool, &path, &end_tcp.rotation, p, dt)
@@ -439,7 +454,6 @@ fn time_path(g: &Guided, dense: &Dense, v_cap: &[f64], a_cap: &[f64], slow: f64,
     samples
 }
 
-
 /// The largest TCP speed (mm/s) along axis samples taken `dt` apart.
 pub fn max_tcp_speed(model: &RobotModel, tool: &Isometry3<f64>, start: &[f64; 6], samples: &[[f64; 6]], dt: f64) -> f64 {
     let mut prev = (fk(model, start) * tool).translation.vector;
@@ -487,7 +501,15 @@ mod tests {
         let a = fk(&m, &start) * tool;
         let mut b = a;
         b.translation.vector += nalgebra::Vector3::new(0.0, 150.0, -100.0);
-        let p = CpParams { vel_m_s: 0.5, acc_m_s2: 2.3, vel_ori_deg_s: 200.0, override_pct: 100.0, ori: OriType::Var, tcp_cap_mm_s: None, acc_scale: 1.0 };
+        let p = CpParams {
+            vel_m_s: 0.5,
+            acc_m_s2: 2.3,
+            vel_ori_deg_s: 200.0,
+            override_pct: 100.0,
+            ori: OriType::Var,
+            tcp_cap_mm_s: None,
+            acc_scale: 1.0,
+        };
         let t = plan_lin(&m, &start, &tool, &b, &p, 0.004);
         assert!(t.stop_message.is_none(), "{:?}", t.stop_message);
         let dir = (b.translation.vector - a.translation.vector).normalize();

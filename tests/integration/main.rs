@@ -5,6 +5,7 @@ mod app;
 mod cli;
 mod determinism;
 mod krl_programs;
+mod motion_props;
 mod scenarios;
 
 use std::path::{Path, PathBuf};
@@ -27,4 +28,24 @@ pub fn cell_with_program(path: &Path) -> Result<Cell, Vec<robocell::sim::krl::Di
     loaded.src_path = path.to_path_buf();
     loaded.dat = None;
     Cell::new(loaded).map(|(c, _)| c)
+}
+
+/// A cell with only the robot and a floor, running `src` in operating mode `mode`.
+pub fn empty_cell(src: &str, mode: robocell::sim::scenario::OperatingMode) -> Cell {
+    let mut loaded = default_scenario();
+    let sc = &mut loaded.scenario;
+    sc.conveyors.clear();
+    sc.spawners.clear();
+    sc.light_barriers.clear();
+    sc.bins.clear();
+    sc.objective.deliver = 0;
+    sc.objective.within_s = 600.0;
+    sc.mode = mode;
+    loaded.src = src.to_string();
+    loaded.src_path = PathBuf::from("generated.src");
+    loaded.dat = None;
+    match Cell::new(loaded) {
+        Ok((c, _)) => c,
+        Err(d) => panic!("{}", d.iter().map(|d| d.to_string()).collect::<String>()),
+    }
 }

@@ -121,11 +121,27 @@ pub struct Stmt {
 #[derive(Clone, Debug, PartialEq)]
 pub enum StmtKind {
     Assign(Expr, Expr),
-    If { cond: Expr, then_body: Vec<Stmt>, else_body: Vec<Stmt> },
-    While { cond: Expr, body: Vec<Stmt> },
-    Repeat { body: Vec<Stmt>, cond: Expr },
+    If {
+        cond: Expr,
+        then_body: Vec<Stmt>,
+        else_body: Vec<Stmt>,
+    },
+    While {
+        cond: Expr,
+        body: Vec<Stmt>,
+    },
+    Repeat {
+        body: Vec<Stmt>,
+        cond: Expr,
+    },
     Loop(Vec<Stmt>),
-    For { var: String, from: Expr, to: Expr, step: Option<Expr>, body: Vec<Stmt> },
+    For {
+        var: String,
+        from: Expr,
+        to: Expr,
+        step: Option<Expr>,
+        body: Vec<Stmt>,
+    },
     Exit,
     Halt,
     Return(Option<Expr>),
@@ -133,8 +149,18 @@ pub enum StmtKind {
     WaitFor(Expr),
     WaitSec(Expr),
     /// `aux` and `ca` (circular angle) belong to CIRC.
-    Motion { kind: MotionKind, target: Expr, aux: Option<Expr>, ca: Option<Expr>, tool_relative: bool, approx: Vec<Approx> },
-    Call { name: String, args: Vec<Expr> },
+    Motion {
+        kind: MotionKind,
+        target: Expr,
+        aux: Option<Expr>,
+        ca: Option<Expr>,
+        tool_relative: bool,
+        approx: Vec<Approx>,
+    },
+    Call {
+        name: String,
+        args: Vec<Expr>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

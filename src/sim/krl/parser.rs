@@ -617,7 +617,12 @@ impl<'s, 'd> Parser<'s, 'd> {
                 let (mut aux, mut ca) = (None, None);
                 if matches!(kind, MotionKind::Circ | MotionKind::CircRel) {
                     if !self.eat_punct(",") {
-                        self.err("KRL046", span, format!("{kw} needs an auxiliary point and a target"), Some("CIRC aux_point, target_point [, CA angle]"));
+                        self.err(
+                            "KRL046",
+                            span,
+                            format!("{kw} needs an auxiliary point and a target"),
+                            Some("CIRC aux_point, target_point [, CA angle]"),
+                        );
                         self.skip_line();
                         return Err(());
                     }

@@ -1,0 +1,274 @@
+//! Properties of the motions the controller makes, over seeded random programs run in an empty cell:
+//! no axis beyond its speed or acceleration, LIN on its line and CIRC on its arc within 0.1 mm,
+//! blended paths continuous, and T1 under 250 mm/s.
+
+use nalgebra::Vector3;
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use robocell::sim::cell::{Cell, Command, Event, ProgramState};
+use robocell::sim::kinematics::{fk, status_of, turn_of};
+use robocell::sim::math::Frame;
+use robocell::sim::robot::RobotModel;
+use robocell::sim::scenario::OperatingMode;
+
+use super::empty_cell;
+
+const TOOL_Z: f64 = 160.0;
+
+fn tcp(m: &RobotModel, q: &[f64; 6]) -> nalgebra::Isometry3<f64> {
+    fk(m, q) * Frame::new(0.0, 0.0, TOOL_Z, 0.0, 0.0, 0.0).to_iso()
+}
+
+/// A point as KRL writes it, with S and T, for axis values `q`.
+fn point(m: &RobotModel, q: &[f64; 6]) -> String {
+    let f = Frame::from_iso(&tcp(m, q));
+    format!(
+        "{{X {:.3}, Y {:.3}, Z {:.3}, A {:.4}, B {:.4}, C {:.4}, S {}, T {}}}",
+        f.x,
+        f.y,
+        f.z,
+        f.a,
+        f.b,
+        f.c,
+        status_of(m, q),
+        turn_of(q)
+    )
+}
+
+/// Random axis values in a comfortable part of the workspace (wrist away from A5 = 0).
+fn random_q(rng: &mut StdRng, around: Option<[f64; 6]>) -> [f64; 6] {
+    let lo = [-120.0, -100.0, 50.0, -80.0, 25.0, -90.0];
+    let hi = [120.0, -50.0, 110.0, 80.0, 100.0, 90.0];
+    std::array::from_fn(|i| match around {
+        Some(c) => (c[i] + rng.random_range(-25.0..25.0)).clamp(lo[i], hi[i]),
+        None => rng.random_range(lo[i]..hi[i]),
+    })
+}
+
+/// Runs a program to its end, recording the axes every tick and the lines the motions belong to.
+fn record(cell: &mut Cell) -> (Vec<[f64; 6]>, Vec<Option<u32>>, Vec<Event>) {
+    let mut qs = vec![cell.axes_deg()];
+    let mut lines = vec![None];
+    let mut events = cell.step(&[Command::Start]);
+    for _ in 0..60_000 {
+        qs.push(cell.axes_deg());
+        lines.push(cell.main_run_line());
+        if matches!(cell.state(), ProgramState::Finished | ProgramState::Faulted) {
+            break;
+        }
+        events.extend(cell.step(&[]));
+    }
+    (qs, lines, events)
+}
+
+fn assert_within_limits(m: &RobotModel, qs: &[[f64; 6]], dt: f64, what: &str) {
+    for w in qs.windows(3) {
+        for i in 0..6 {
+            let v1 = (w[1][i] - w[0][i]) / dt;
+            let v2 = (w[2][i] - w[1][i]) / dt;
+            assert!(v2.abs() <= m.max_speed_deg_s[i] * 1.0001, "{what}: A{} at {v2:.1} deg/s", i + 1);
+            let a = (v2 - v1) / dt;
+            assert!(a.abs() <= m.max_acc_deg_s2[i] * 1.0001, "{what}: A{} accelerates at {a:.0} deg/s^2", i + 1);
+        }
+    }
+}
+
+#[test]
+fn random_ptp_and_lin_sequences_keep_axis_limits_and_lines() {
+    let m = RobotModel::kr6_r900_sixx();
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut lin_checked = 0;
+    for case in 0..12 {
+        let mut q = random_q(&mut rng, None);
+        let mut src = format!("DEF generated( )\n  PTP XHOME\n  PTP {}\n", point(&m, &q));
+        let mut lins = Vec::new();
+        for k in 0..6 {
+            let q2 = random_q(&mut rng, Some(q));
+            if k % 2 == 0 {
+                lins.push((src.lines().count() + 1, tcp(&m, &q).translation.vector, tcp(&m, &q2).translation.vector));
+                src += &format!("  LIN {}\n", point(&m, &q2));
+            } else {
+                src += &format!("  $VEL_AXIS[1] = {}\n  PTP {}\n", rng.random_range(20..100), point(&m, &q2));
+            }
+            q = q2;
+        }
+        src += "END\n";
+        let mut cell = empty_cell(&src, OperatingMode::AUT);
+        let (qs, lines, _) = record(&mut cell);
+        assert_within_limits(&m, &qs, cell.dt(), &format!("case {case}"));
+        for (line, a, b) in &lins {
+            let dir = (b - a).normalize();
+            for (q, l) in qs.iter().zip(&lines) {
+                if *l == Some(*line as u32) {
+                    let p = tcp(&m, q).translation.vector - a;
+                    let off = (p - dir * p.dot(&dir)).norm();
+                    assert!(off < 0.1, "case {case} line {line}: {off:.4} mm off the LIN");
+                    lin_checked += 1;
+                }
+            }
+        }
+    }
+    assert!(lin_checked > 500, "LIN samples checked: {lin_checked}");
+}
+
+#[test]
+fn circ_stays_on_its_arc_and_reaches_the_target() {
+    let m = RobotModel::kr6_r900_sixx();
+    let q0 = [0.0, -80.0, 90.0, 0.0, 60.0, 0.0];
+    let f0 = Frame::from_iso(&tcp(&m, &q0));
+    let (cx, cy, r) = (f0.x - 100.0, f0.y, 100.0);
+    let at = |deg: f64| {
+        let t = deg.to_radians();
+        format!("{{X {:.4}, Y {:.4}, Z {:.4}, A {:.4}, B {:.4}, C {:.4}}}", cx + r * t.cos(), cy + r * t.sin(), f0.z, f0.a, f0.b, f0.c)
+    };
+    let src = format!(
+        "DEF generated( )\n  PTP {}\n  CIRC {}, {}\n  CIRC {}, {}, CA 90\nEND\n",
+        point(&m, &q0),
+        at(45.0),
+        at(90.0),
+        at(135.0),
+        at(180.0)
+    );
+    let mut cell = empty_cell(&src, OperatingMode::AUT);
+    let (qs, lines, _) = record(&mut cell);
+    assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
+    assert_within_limits(&m, &qs, cell.dt(), "circ");
+    let mut n = 0;
+    for (q, l) in qs.iter().zip(&lines) {
+        if matches!(l, Some(3) | Some(4)) {
+            let p = tcp(&m, q).translation.vector;
+            let d = ((p.x - cx).powi(2) + (p.y - cy).powi(2)).sqrt() - r;
+            assert!(d.abs() < 0.1 && (p.z - f0.z).abs() < 0.1, "{d:.4} mm off the arc");
+            n += 1;
+        }
+    }
+    assert!(n > 50);
+    // The first CIRC ends at 90 degrees; the second, by CA 90, at 180.
+    let end = tcp(&m, qs.last().unwrap()).translation.vector;
+    assert!((end - Vector3::new(cx - r, cy, f0.z)).norm() < 0.01, "{end:?}");
+}
+
+#[test]
+fn approximated_motions_blend_continuously_and_save_time() {
+    let m = RobotModel::kr6_r900_sixx();
+    let mut rng = StdRng::seed_from_u64(5);
+    for case in 0..6 {
+        let mut qs_pts = vec![random_q(&mut rng, None)];
+        for _ in 0..5 {
+            let last = *qs_pts.last().unwrap();
+            qs_pts.push(random_q(&mut rng, Some(last)));
+        }
+        let program = |suffix_ptp: &str, suffix_lin: &str| {
+            let mut s = String::from("DEF generated( )\n  PTP XHOME\n  $APO.CDIS = 20\n  $APO.CPTP = 30\n");
+            for (k, q) in qs_pts.iter().enumerate() {
+                if k % 2 == 0 {
+                    s += &format!("  PTP {} {suffix_ptp}\n", point(&m, q));
+                } else {
+                    s += &format!("  LIN {} {suffix_lin}\n", point(&m, q));
+                }
+            }
+            s + "  PTP XHOME\nEND\n"
+        };
+        let mut exact = empty_cell(&program("", ""), OperatingMode::AUT);
+        let (q_exact, _, _) = record(&mut exact);
+        let mut blended = empty_cell(&program("C_PTP", "C_DIS"), OperatingMode::AUT);
+        let (q_blend, _, ev) = record(&mut blended);
+        assert_eq!(blended.state(), ProgramState::Finished, "case {case}: {:?}", blended.messages());
+        assert_within_limits(&m, &q_blend, blended.dt(), &format!("blended case {case}"));
+        assert!(q_blend.len() < q_exact.len(), "case {case}: blending saves time ({} vs {} ticks)", q_blend.len(), q_exact.len());
+        assert!(
+            !ev.iter().any(|e| matches!(e, Event::Message(msg) if msg.text.contains("Approximation not possible"))),
+            "case {case}: every motion had look-ahead"
+        );
+    }
+}
+
+#[test]
+fn an_advance_run_stop_prevents_approximation() {
+    let src = "DEF generated( )\n  PTP XHOME\n  PTP {A1 20} C_PTP\n  $OUT[3] = TRUE\n  PTP {A1 40}\nEND\n";
+    let mut cell = empty_cell(src, OperatingMode::AUT);
+    let (qs, _, _) = record(&mut cell);
+    assert_eq!(cell.state(), ProgramState::Finished);
+    assert!(cell.messages().iter().any(|m| m.text.contains("line 3: Approximation not possible")), "{:?}", cell.messages());
+    // Exact stop: the robot passes through A1 = 20 exactly, at rest.
+    let at = qs.iter().position(|q| (q[0] - 20.0).abs() < 1e-9).expect("reaches A1 = 20");
+    assert!((qs[at][0] - qs[at - 1][0]).abs() / cell.dt() < 5.0, "arrives nearly at rest");
+}
+
+#[test]
+fn t1_keeps_the_tcp_under_250_mm_s() {
+    let m = RobotModel::kr6_r900_sixx();
+    let src = "DEF generated( )\n  PTP XHOME\n  PTP {A1 90, A2 -60, A3 80, A5 40}\n  LIN {X 300, Y 500, Z 500}\n  PTP XHOME\nEND\n";
+    for (mode, cap) in [(OperatingMode::T1, Some(250.0)), (OperatingMode::AUT, None)] {
+        let mut cell = empty_cell(src, mode);
+        let (qs, _, _) = record(&mut cell);
+        assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
+        let top = qs
+            .windows(2)
+            .map(|w| (tcp(&m, &w[1]).translation.vector - tcp(&m, &w[0]).translation.vector).norm() / cell.dt())
+            .fold(0.0, f64::max);
+        match cap {
+            Some(c) => assert!(top <= c * 1.001, "{mode:?}: {top:.1} mm/s"),
+            None => assert!(top > 1000.0, "{mode:?}: {top:.1} mm/s"),
+        }
+    }
+}
+
+#[test]
+fn lin_near_the_wrist_singularity_slows_down_within_axis_limits() {
+    // The wrist passes A5 = 0 on the way: the LIN slows down there instead of spinning A4/A6.
+    let m = RobotModel::kr6_r900_sixx();
+    let a = [0.0, -70.0, 90.0, 0.0, 30.0, 0.0];
+    let pa = Frame::from_iso(&tcp(&m, &a));
+    let src = format!(
+        "DEF generated( )\n  PTP {}\n  LIN {{X {:.3}, Y {:.3}, Z {:.3}, A {:.3}, B {:.3}, C {:.3}}}\nEND\n",
+        point(&m, &a),
+        pa.x,
+        pa.y + 300.0,
+        pa.z,
+        pa.a + 90.0,
+        pa.b,
+        pa.c
+    );
+    let mut cell = empty_cell(&src, OperatingMode::AUT);
+    let (qs, _, _) = record(&mut cell);
+    assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
+    assert_within_limits(&m, &qs, cell.dt(), "lin near singularity");
+    assert!(qs.iter().any(|q| q[4].abs() < 1.0), "the path goes through A5 = 0");
+}
+
+#[test]
+fn lin_that_meets_a_software_limit_stops_on_the_path() {
+    // Tool down, reaching back over the base: A5 runs into its +120 degree limit on the way.
+    let m = RobotModel::kr6_r900_sixx();
+    let src = "DEF generated( )\n  PTP XHOME\n  PTP {X 150, Y 1, Z 700, A 0, B 0, C 180, S 2}\n  LIN {X -150, Y 1, Z 700, A 0, B 0, C 180}\nEND\n";
+    let mut cell = empty_cell(src, OperatingMode::AUT);
+    let (qs, _, _) = record(&mut cell);
+    assert_within_limits(&m, &qs, cell.dt(), "limit");
+    assert_eq!(cell.state(), ProgramState::Faulted, "{:?}", cell.messages());
+    assert!(cell.messages().iter().any(|t| t.text.contains("line 4: Software limit switch +A5")), "{:?}", cell.messages());
+    let last = qs.last().unwrap();
+    assert!(last[4] <= 120.0 && last[4] > 119.0, "stopped at the limit: A5 = {}", last[4]);
+    let end = tcp(&m, last).translation.vector;
+    assert!((end.y - 1.0).abs() < 0.1 && (end.z - 700.0).abs() < 0.1 && end.x < 150.0, "on the line: {end:?}");
+}
+
+#[test]
+fn cartesian_ptp_picks_the_configuration_by_status() {
+    let m = RobotModel::kr6_r900_sixx();
+    let q = [10.0, -70.0, 95.0, 20.0, 45.0, 30.0];
+    let f = Frame::from_iso(&tcp(&m, &q));
+    for s_bits in [2u8, 6u8] {
+        let src = format!(
+            "DEF generated( )\n  PTP XHOME\n  PTP {{X {:.4}, Y {:.4}, Z {:.4}, A {:.4}, B {:.4}, C {:.4}, S {s_bits}}}\nEND\n",
+            f.x, f.y, f.z, f.a, f.b, f.c
+        );
+        let mut cell = empty_cell(&src, OperatingMode::AUT);
+        record(&mut cell);
+        assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
+        let end = cell.axes_deg();
+        assert_eq!(status_of(&m, &end), s_bits);
+        assert!((tcp(&m, &end).translation.vector - tcp(&m, &q).translation.vector).norm() < 0.01);
+        // S 2 has A5 > 0, S 6 flips the wrist (A5 <= 0).
+        assert_eq!(end[4] > 0.0, s_bits == 2);
+    }
+}
