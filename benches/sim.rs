@@ -1,4 +1,5 @@
-//! Benchmarks of the simulation core: kinematics, planning, KRL, and whole-cell ticks.
+//! Benchmarks of the simulation core: kinematics, motion planning, KRL, and whole-cell runs.
+//! Run from the repository root: `cargo bench --no-default-features`.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -7,9 +8,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use robocell::sim::cell::Cell;
 use robocell::sim::kinematics::{fk, ik};
 use robocell::sim::math::Frame;
-use robocell::sim::motion::{CpParams, OriType, PtpParams, plan_lin, plan_ptp};
+use robocell::sim::motion::{CartPath, CpParams, OriType, PtpParams, plan_cartesian, plan_lin, plan_ptp};
 use robocell::sim::robot::RobotModel;
 use robocell::sim::scenario::Scenario;
+
+const DT: f64 = 0.004;
 
 fn kinematics(c: &mut Criterion) {
     let m = RobotModel::kr6_r900_sixx();
@@ -17,18 +20,38 @@ fn kinematics(c: &mut Criterion) {
     let pose = fk(&m, &q);
     c.bench_function("fk", |b| b.iter(|| fk(&m, black_box(&q))));
     c.bench_function("ik_all_solutions", |b| b.iter(|| ik(&m, black_box(&pose))));
+}
+
+/// Plans whole motions; the name carries the number of ticks, so time per tick = time / ticks.
+fn motion(c: &mut Criterion) {
+    let m = RobotModel::kr6_r900_sixx();
     let ptp = PtpParams { vel_axis_pct: [100.0; 6], acc_axis_pct: [100.0; 6], override_pct: 100.0 };
     let end = [90.0, -60.0, 100.0, 30.0, -40.0, 120.0];
-    c.bench_function("plan_ptp_whole_motion", |b| b.iter(|| plan_ptp(&m, black_box(&m.home_deg), &end, &ptp, 0.004)));
+    let n = plan_ptp(&m, &m.home_deg, &end, &ptp, DT).samples.len();
+    c.bench_function(&format!("plan_ptp_{n}_ticks"), |b| b.iter(|| plan_ptp(&m, black_box(&m.home_deg), &end, &ptp, DT)));
+
     let tool = Frame::new(0.0, 0.0, 160.0, 0.0, 0.0, 0.0).to_iso();
     let start = [0.0, -80.0, 100.0, 0.0, 40.0, 0.0];
-    let mut target = fk(&m, &start) * tool;
+    let p0 = fk(&m, &start) * tool;
+    let mut target = p0;
     target.translation.vector += nalgebra::Vector3::new(0.0, 200.0, -100.0);
-    let lin = CpParams { vel_m_s: 1.0, acc_m_s2: 2.3, vel_ori_deg_s: 200.0, override_pct: 100.0, ori: OriType::Var, tcp_cap_mm_s: None };
-    let traj = plan_lin(&m, &start, &tool, &target, &lin, 0.004);
-    let n = traj.samples.len();
-    c.bench_function(&format!("plan_lin_whole_motion_{n}_ticks"), |b| {
-        b.iter(|| plan_lin(&m, black_box(&start), &tool, &target, &lin, 0.004))
+    let cp = CpParams {
+        vel_m_s: 1.0,
+        acc_m_s2: 2.3,
+        vel_ori_deg_s: 200.0,
+        override_pct: 100.0,
+        ori: OriType::Var,
+        tcp_cap_mm_s: None,
+        acc_scale: 1.0,
+    };
+    let n = plan_lin(&m, &start, &tool, &target, &cp, DT).samples.len();
+    c.bench_function(&format!("plan_lin_{n}_ticks"), |b| b.iter(|| plan_lin(&m, black_box(&start), &tool, &target, &cp, DT)));
+
+    let v = p0.translation.vector;
+    let arc = CartPath::arc(v, v + nalgebra::Vector3::new(-100.0, 100.0, 0.0), v + nalgebra::Vector3::new(-200.0, 0.0, 0.0), None).unwrap();
+    let n = plan_cartesian(&m, &start, &tool, &arc, &p0.rotation, &cp, DT).samples.len();
+    c.bench_function(&format!("plan_circ_{n}_ticks"), |b| {
+        b.iter(|| plan_cartesian(&m, black_box(&start), &tool, &arc, &p0.rotation, &cp, DT))
     });
 }
 
@@ -41,9 +64,11 @@ fn krl(c: &mut Criterion) {
 
 fn cell(c: &mut Criterion) {
     let loaded = Scenario::load(Path::new("scenarios/pick_and_place.ron")).expect("run benches from the repository root");
+    let (mut probe, _) = Cell::new(loaded.clone()).unwrap();
+    let r = probe.run_to_end();
     let mut group = c.benchmark_group("cell");
     group.sample_size(10);
-    group.bench_function("check_default_scenario_to_pass", |b| {
+    group.bench_function(format!("check_default_scenario_{:.2}_sim_s_{}_ticks", r.sim_time_s, r.ticks), |b| {
         b.iter(|| {
             let (mut cell, _) = Cell::new(loaded.clone()).unwrap();
             let r = cell.run_to_end();
@@ -54,5 +79,5 @@ fn cell(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, kinematics, krl, cell);
+criterion_group!(benches, kinematics, motion, krl, cell);
 criterion_main!(benches);

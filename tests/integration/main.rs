@@ -6,6 +6,7 @@ mod cli;
 mod determinism;
 mod krl_programs;
 mod motion_props;
+mod opw_reference;
 mod scenarios;
 
 use std::path::{Path, PathBuf};
