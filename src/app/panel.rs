@@ -9,6 +9,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use super::Sim;
 use crate::sim::cell::{Command, Level, ProgramState};
 use crate::sim::math::Frame;
+use crate::sim::scenario::OperatingMode;
 
 pub struct PanelPlugin;
 
@@ -76,6 +77,14 @@ fn lamp(ui: &mut egui::Ui, on: bool) {
     }
 }
 
+fn mode_hint(m: OperatingMode) -> &'static str {
+    match m {
+        OperatingMode::T1 => "Manual reduced velocity: the TCP moves at most 250 mm/s",
+        OperatingMode::T2 => "Manual high velocity: programmed speed",
+        OperatingMode::AUT => "Automatic: programmed speed",
+    }
+}
+
 /// Rounds away display noise such as -0.00.
 fn tidy(x: f64) -> f64 {
     if x.abs() < 0.005 { 0.0 } else { x }
@@ -109,6 +118,14 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
         ui.label("Override $OV_PRO");
         if ui.add(egui::Slider::new(&mut ov, 1..=100).suffix(" %")).changed() {
             sim.pending.push(Command::SetOverride(ov));
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Mode $MODE_OP");
+        for m in [OperatingMode::T1, OperatingMode::T2, OperatingMode::AUT] {
+            if ui.selectable_label(sim.cell.mode() == m, format!("{m:?}")).on_hover_text(mode_hint(m)).clicked() && sim.cell.mode() != m {
+                sim.pending.push(Command::SetMode(m));
+            }
         }
     });
     ui.horizontal(|ui| {

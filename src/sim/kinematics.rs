@@ -91,14 +91,19 @@ fn acos_checked(x: f64) -> Option<f64> {
 /// All IK solutions of a flange pose (robot base, mm) within the software limits,
 /// including the +-360 degree branches of every axis whose range allows them.
 pub fn ik(model: &RobotModel, flange: &Isometry3<f64>) -> Vec<IkSolution> {
-    let mut out = Vec::with_capacity(16);
+    let mut out = Vec::with_capacity(32);
     ik_each(model, flange, |s| out.push(s));
     out
 }
 
 /// Calls `f` for every IK solution (see [`ik`]) without allocating.
 pub fn ik_each(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnMut(IkSolution)) {
-    ik_raw_each(model, flange, |q| emit_branches(model, q, &mut f));
+    let phi_deg = -(model.geometry.a2.atan2(model.geometry.c3)).to_degrees();
+    ik_raw_each_with(model, flange, |q, overhead| {
+        // The same bits as `status_of`, from what the solver already knows.
+        let status = overhead as u8 | ((q[2] >= phi_deg - 1e-9) as u8) << 1 | ((q[4] <= 1e-9) as u8) << 2;
+        emit_branches(model, q, status, &mut f)
+    });
 }
 
 /// The solution with each axis taken on the +-360 branch nearest to `prev`, ignoring the
@@ -119,6 +124,11 @@ pub fn ik_near(model: &RobotModel, flange: &Isometry3<f64>, prev: &[f64; 6]) -> 
 
 /// Up to 8 solutions, each axis in (-180, 180], limits not applied.
 pub fn ik_raw_each(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnMut([f64; 6])) {
+    ik_raw_each_with(model, flange, |q, _| f(q));
+}
+
+/// As [`ik_raw_each`], also telling whether the wrist centre is behind A1 (Status bit 0).
+fn ik_raw_each_with(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnMut([f64; 6], bool)) {
     let g = &model.geometry;
     let r = flange.rotation.to_rotation_matrix();
     let p = flange.translation.vector;
@@ -145,6 +155,8 @@ pub fn ik_raw_each(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnMu
     let th1_ii = base + off - std::f64::consts::PI;
 
     let mut arms: [(f64, f64, f64); 4] = [(f64::NAN, 0.0, 0.0); 4];
+    // Arms 0 and 1 keep the wrist centre in front of A1, arms 2 and 3 reach over behind it.
+    let front = nx1 + g.a1;
     if s1 > 1e-12
         && let (Some(a2), Some(a3)) =
             (acos_checked((s1_sq + g.c2 * g.c2 - k_sq) / (2.0 * s1 * g.c2)), acos_checked((s1_sq - g.c2 * g.c2 - k_sq) / (2.0 * g.c2 * k)))
@@ -162,7 +174,8 @@ pub fn ik_raw_each(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnMu
         arms[3] = (th1_ii, a2 - at, -a3 - psi3);
     }
 
-    for &(t1, t2, t3) in arms.iter().filter(|a| !a.0.is_nan()) {
+    for (arm, &(t1, t2, t3)) in arms.iter().enumerate().filter(|(_, a)| !a.0.is_nan()) {
+        let overhead = if arm < 2 { front < -1e-9 } else { front > 1e-9 };
         let rc = rz(t1) * ry(t2 + t3);
         let m = rc.transpose() * r;
         let m = m.matrix();
@@ -186,13 +199,13 @@ pub fn ik_raw_each(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnMu
             for a in q.iter_mut() {
                 *a = super::math::norm_deg(*a);
             }
-            f(q);
+            f(q, overhead);
         }
     }
 }
 
 /// Emits `q` and every variant of it that differs by +-360 degrees on some axes, within limits.
-fn emit_branches(model: &RobotModel, q: [f64; 6], f: &mut impl FnMut(IkSolution)) {
+fn emit_branches(model: &RobotModel, q: [f64; 6], status: u8, f: &mut impl FnMut(IkSolution)) {
     let mut choices: [[f64; 3]; 6] = [[f64::NAN; 3]; 6];
     let mut counts = [0usize; 6];
     for i in 0..6 {
@@ -207,8 +220,6 @@ fn emit_branches(model: &RobotModel, q: [f64; 6], f: &mut impl FnMut(IkSolution)
             return;
         }
     }
-    // Status does not change between +-360 degree branches: compute it once.
-    let status = status_of(model, &q);
     let mut idx = [0usize; 6];
     loop {
         let axes: [f64; 6] = std::array::from_fn(|i| choices[i][idx[i]]);
@@ -316,6 +327,7 @@ mod tests {
                 let sols = ik(&m, &pose);
                 assert!(sols.iter().any(|s| max_delta(&s.axes_deg, &q) < 1e-6), "{} {q:?} not among {sols:?}", m.name);
                 for s in &sols {
+                    assert_eq!(s.status, status_of(&m, &s.axes_deg), "{} {:?}", m.name, s.axes_deg);
                     let p2 = fk(&m, &s.axes_deg);
                     assert!((p2.translation.vector - pose.translation.vector).norm() < 1e-6);
                     assert!(p2.rotation.angle_to(&pose.rotation) < 1e-6);

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Ortho-parallel wrist (OPW) geometry in mm, KUKA sign conventions.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OpwGeometry {
     pub a1: f64,
     pub a2: f64,
@@ -20,6 +21,7 @@ pub struct OpwGeometry {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RobotModel {
     pub name: String,
     pub geometry: OpwGeometry,

@@ -59,8 +59,11 @@ fn default_tick_ms() -> u32 {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RobotSpec {
-    /// KR6_R900_SIXX, KR6_R700_SIXX or KR16_2.
+    /// KR6_R900_SIXX, KR6_R700_SIXX or KR16_2, or any name when `custom` gives the data.
     pub model: String,
+    /// A robot given as data: OPW geometry, limits, speeds (see `RobotModel`).
+    #[serde(default)]
+    pub custom: Option<RobotModel>,
     /// `$ROBROOT`: the robot base in the world.
     #[serde(default)]
     pub base: Frame,
@@ -254,7 +257,16 @@ impl Scenario {
             let (l, c) = line_of(text, needle);
             out.push(diag(file, text, l, c, msg, hint));
         };
-        if RobotModel::by_name(&self.robot.model).is_none() {
+        if let Some(m) = &self.robot.custom {
+            let bad = (0..6).any(|i| m.min_deg[i] >= m.max_deg[i] || m.max_speed_deg_s[i] <= 0.0 || m.max_acc_deg_s2[i] <= 0.0);
+            if bad || m.geometry.c2 <= 0.0 || m.geometry.c3 <= 0.0 {
+                err(
+                    "custom",
+                    format!("robot {}: each axis needs min < max and positive speed and acceleration; c2 and c3 must be positive", m.name),
+                    None,
+                );
+            }
+        } else if RobotModel::by_name(&self.robot.model).is_none() {
             err(
                 &self.robot.model,
                 format!("unknown robot model `{}`", self.robot.model),
@@ -366,7 +378,10 @@ impl Scenario {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let model = RobotModel::by_name(&scenario.robot.model).expect("validated");
+        let model = match &scenario.robot.custom {
+            Some(m) => m.clone(),
+            None => RobotModel::by_name(&scenario.robot.model).expect("validated"),
+        };
         Ok(Loaded { scenario, model, path: path.to_path_buf(), src_path, src: src.expect("checked"), dat })
     }
 }

@@ -63,3 +63,30 @@ fn conveyor_carries_a_part_to_the_end_stop_without_sinking() {
     assert!((p.pose.translation.z - 275.0).abs() < 2.0, "{}", p.pose.translation.z);
     assert!(cell.io.inputs[1], "the light barrier sees the part");
 }
+
+#[test]
+fn a_robot_can_be_given_as_data_in_the_scenario() {
+    let text = std::fs::read_to_string(root().join("scenarios/pick_and_place.ron")).unwrap();
+    let custom = r#"model: "MY_KR6",
+        custom: Some((
+            name: "KR 6 R900 sixx, as data",
+            geometry: (a1: 25, a2: -35, b: 0, c1: 400, c2: 455, c3: 420, c4: 80,
+                       offsets_deg: (0, -90, 0, 0, 0, 0), signs: (-1, 1, 1, -1, 1, -1)),
+            min_deg: (-170, -190, -120, -185, -120, -350),
+            max_deg: (170, 45, 156, 185, 120, 350),
+            max_speed_deg_s: (360, 300, 360, 381, 388, 615),
+            max_acc_deg_s2: (1500, 1300, 1500, 2000, 2000, 3000),
+            max_cp_speed_m_s: 3.0,
+            home_deg: (0, -90, 90, 0, 0, 0),
+        )),"#;
+    let dir = std::env::temp_dir().join(format!("robocell-custom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("cell.ron"), text.replace("model: \"KR6_R900_SIXX\",", custom)).unwrap();
+    for f in ["pick_place.src", "pick_place.dat"] {
+        std::fs::copy(root().join("scenarios").join(f), dir.join(f)).unwrap();
+    }
+    let loaded = Scenario::load(&dir.join("cell.ron")).unwrap_or_else(|e| panic!("{}", e[0]));
+    assert_eq!(loaded.model.name, "KR 6 R900 sixx, as data");
+    let (mut cell, _) = Cell::new(loaded).unwrap();
+    assert!(cell.run_to_end().passed);
+}
