@@ -8,7 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use robocell::sim::cell::Cell;
 use robocell::sim::kinematics::{fk, ik};
 use robocell::sim::math::Frame;
-use robocell::sim::motion::{CartPath, CpParams, OriType, PtpParams, plan_cartesian, plan_lin, plan_ptp};
+use robocell::sim::motion::{CartPath, CpParams, PtpParams, plan_cartesian, plan_lin, plan_ptp};
 use robocell::sim::robot::RobotModel;
 use robocell::sim::scenario::Scenario;
 

@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use robocell::sim::cell::{Cell, Level, Report};
-use robocell::sim::krl::{Diagnostic, parse_module};
+use robocell::sim::krl::interp::ConfigGlobals;
+use robocell::sim::krl::{Diagnostic, Interpreter, parse_module};
+use robocell::sim::math::Frame;
 use robocell::sim::scenario::Scenario;
 
 /// The scenario the window opens and `check` runs when none is given.
@@ -115,7 +117,15 @@ fn lint(path: &Path) -> ExitCode {
     let dat_path = path.with_extension("dat");
     let dat = std::fs::read_to_string(&dat_path).ok();
     let dat_name = dat_path.display().to_string();
-    let (_, diags) = parse_module(&path.display().to_string(), &src, dat.as_deref().map(|d| (dat_name.as_str(), d)));
+    let src_name = path.display().to_string();
+    let (module, mut diags) = parse_module(&src_name, &src, dat.as_deref().map(|d| (dat_name.as_str(), d)));
+    if !diags.iter().any(Diagnostic::is_error) {
+        // Compile too: labels and GOTOs, EXIT placement, data list values.
+        let cfg = ConfigGlobals { home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0], tool: Frame::NULL, robroot: Frame::NULL };
+        if let Err(e) = Interpreter::new(&module, &cfg) {
+            diags.extend(e.diagnostics((&src_name, &src), dat.as_deref().map(|d| (dat_name.as_str(), d))));
+        }
+    }
     print_diags(&diags);
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;

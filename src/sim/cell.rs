@@ -11,7 +11,7 @@ use super::krl::ast::Approx;
 use super::krl::ast::MotionKind;
 use super::krl::interp::ConfigGlobals;
 use super::krl::value::{StructVal, Value};
-use super::krl::{Diagnostic, Env, Interpreter, MotionCmd, Severity, Yield, parse_module};
+use super::krl::{Diagnostic, Env, Interpreter, MotionCmd, Yield, parse_module};
 use super::math::Frame;
 use super::motion::{CartPath, CpParams, OriType, PtpParams, Trajectory, plan_cartesian, plan_lin, plan_ptp_capped};
 use super::physics::{PartView, PhysicsCell, RobotShape};
@@ -206,19 +206,8 @@ impl Cell {
         let home = sc.robot.home_deg.unwrap_or(model.home_deg);
         let q = sc.robot.start_deg.unwrap_or(model.home_deg);
         let cfg = ConfigGlobals { home_deg: home, tool: sc.tool.tcp, robroot: sc.robot.base };
-        let interp = Interpreter::new(&module, &cfg).map_err(|errs| {
-            errs.into_iter()
-                .map(|e| Diagnostic {
-                    severity: Severity::Error,
-                    code: "KRL100",
-                    file: dat.as_ref().map_or(src_name.clone(), |(n, _)| n.clone()),
-                    span: e.span,
-                    message: e.message,
-                    hint: None,
-                    excerpt: String::new(),
-                })
-                .collect::<Vec<_>>()
-        })?;
+        let interp = Interpreter::new(&module, &cfg)
+            .map_err(|errs| errs.diagnostics((&src_name, &loaded.src), dat.as_ref().map(|(n, t)| (n.as_str(), t.as_str()))))?;
         let robroot = sc.robot.base.to_iso();
         let tool = sc.tool.tcp.to_iso();
         let g = &model.geometry;
@@ -646,6 +635,7 @@ impl Cell {
             vel_m_s: cmd.vel_cp_m_s,
             acc_m_s2: cmd.acc_cp_m_s2,
             vel_ori_deg_s: cmd.vel_ori_deg_s,
+            vel_ori2_deg_s: cmd.vel_ori2_deg_s,
             override_pct: self.override_pct,
             ori: match cmd.ori_type.as_str() {
                 "CONSTANT" => OriType::Constant,

@@ -48,4 +48,8 @@ fn lint_points_at_the_error() {
     assert!(err.contains("hint:"), "{err}");
     let (code, out, _) = robocell(&["lint", "scenarios/pick_place.src"]);
     assert_eq!(code, 0, "{out}");
+    // Errors found when compiling, not parsing, are reported too.
+    let (code, _, err) = robocell(&["lint", "tests/krl/goto_into_block.src"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("goto_into_block.src:5:3: error[KRL100]: GOTO INSIDE jumps into a block"), "{err}");
 }

@@ -274,3 +274,46 @@ fn cartesian_ptp_picks_the_configuration_by_status() {
         assert_eq!(end[4] > 0.0, s_bits == 2);
     }
 }
+
+#[test]
+fn ori_type_constant_and_joint_guide_the_orientation() {
+    let m = RobotModel::kr6_r900_sixx();
+    let a = [10.0, -75.0, 95.0, 20.0, 50.0, 10.0];
+    let b = [30.0, -65.0, 85.0, -10.0, 60.0, 40.0];
+    let pb = Frame::from_iso(&tcp(&m, &b));
+    let target = format!("{{X {:.4}, Y {:.4}, Z {:.4}, A {:.4}, B {:.4}, C {:.4}}}", pb.x, pb.y, pb.z, pb.a, pb.b, pb.c);
+    // #CONSTANT: the start orientation all the way; the position still reaches the target.
+    let src = format!("DEF generated( )\n  PTP {}\n  $ORI_TYPE = #CONSTANT\n  LIN {target}\nEND\n", point(&m, &a));
+    let mut cell = empty_cell(&src, OperatingMode::AUT);
+    let (qs, lines, _) = record(&mut cell);
+    assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
+    let r0 = tcp(&m, &a).rotation;
+    for (q, l) in qs.iter().zip(&lines) {
+        if *l == Some(4) {
+            assert!(tcp(&m, q).rotation.angle_to(&r0) < 1e-6);
+        }
+    }
+    assert!((tcp(&m, qs.last().unwrap()).translation.vector - tcp(&m, &b).translation.vector).norm() < 0.01);
+    // #JOINT: the wrist axes move in proportion, the TCP on the line, ending in the target's orientation.
+    let src = format!("DEF generated( )\n  PTP {}\n  $ORI_TYPE = #JOINT\n  LIN {target}\nEND\n", point(&m, &a));
+    let mut cell = empty_cell(&src, OperatingMode::AUT);
+    let (qs, lines, _) = record(&mut cell);
+    assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
+    assert_within_limits(&m, &qs, cell.dt(), "joint");
+    let end = qs.last().unwrap();
+    assert!(tcp(&m, end).rotation.angle_to(&tcp(&m, &b).rotation) < 1e-3);
+    let (pa, pbv) = (tcp(&m, &a).translation.vector, tcp(&m, &b).translation.vector);
+    let dir = (pbv - pa).normalize();
+    let mut ratios = Vec::new();
+    for (q, l) in qs.iter().zip(&lines) {
+        if *l == Some(4) {
+            let p = tcp(&m, q).translation.vector - pa;
+            assert!((p - dir * p.dot(&dir)).norm() < 0.1, "on the line");
+            let s = p.dot(&dir) / (pbv - pa).norm();
+            if s > 0.05 && s < 0.95 {
+                ratios.push(((q[3] - a[3]) / (b[3] - a[3]) - s).abs());
+            }
+        }
+    }
+    assert!(!ratios.is_empty() && ratios.iter().all(|d| *d < 0.02), "A4 follows the path parameter: {ratios:?}");
+}

@@ -161,6 +161,19 @@ pub enum StmtKind {
         name: String,
         args: Vec<Expr>,
     },
+    Switch {
+        selector: Expr,
+        cases: Vec<(Vec<Expr>, Vec<Stmt>)>,
+        default: Option<Vec<Stmt>>,
+    },
+    Label(String),
+    Goto(String),
+    /// `PULSE($OUT[n], value, seconds)`.
+    Pulse {
+        target: Expr,
+        value: Expr,
+        seconds: Expr,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -192,6 +205,8 @@ pub struct Param {
 pub struct Routine {
     pub name: String,
     pub global: bool,
+    /// The result type of a DEFFCT; None for a DEF.
+    pub returns: Option<String>,
     pub params: Vec<Param>,
     pub decls: Vec<Decl>,
     pub body: Vec<Stmt>,

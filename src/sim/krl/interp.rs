@@ -38,6 +38,7 @@ pub struct MotionCmd {
     pub vel_cp_m_s: f64,
     pub acc_cp_m_s2: f64,
     pub vel_ori_deg_s: f64,
+    pub vel_ori2_deg_s: f64,
     pub vel_axis_pct: [f64; 6],
     pub acc_axis_pct: [f64; 6],
     pub tool: Frame,
@@ -52,6 +53,32 @@ pub struct MotionCmd {
 pub struct RuntimeError {
     pub message: String,
     pub span: Span,
+}
+
+/// What stops a program from loading: errors in the routines (.src) and in the data list (.dat).
+#[derive(Clone, Debug, Default)]
+pub struct LoadErrors {
+    pub src: Vec<RuntimeError>,
+    pub dat: Vec<RuntimeError>,
+}
+
+impl LoadErrors {
+    /// As diagnostics with file, position and source excerpt.
+    pub fn diagnostics(&self, src: (&str, &str), dat: Option<(&str, &str)>) -> Vec<super::Diagnostic> {
+        let mut out = Vec::new();
+        let mut sink = super::diag::DiagSink::new(src.0, src.1);
+        for e in &self.src {
+            sink.error("KRL100", e.span, e.message.clone(), None);
+        }
+        out.append(&mut sink.out);
+        let (dn, dt) = dat.unwrap_or((src.0, ""));
+        let mut sink = super::diag::DiagSink::new(dn, dt);
+        for e in &self.dat {
+            sink.error("KRL101", e.span, e.message.clone(), None);
+        }
+        out.append(&mut sink.out);
+        out
+    }
 }
 
 #[derive(Debug)]
@@ -84,6 +111,7 @@ enum Op {
     Return(Option<Expr>),
     Motion { kind: MotionKind, target: Expr, aux: Option<Expr>, ca: Option<Expr>, tool_relative: bool, approx: Vec<Approx> },
     Call(String, Vec<Expr>),
+    Pulse { target: Expr, value: Expr, seconds: Expr },
     End,
 }
 
@@ -98,6 +126,8 @@ struct Instr {
 #[derive(Debug)]
 struct CompiledRoutine {
     name: String,
+    /// The result type of a DEFFCT.
+    returns: Option<String>,
     params: Vec<Param>,
     decls: Vec<Decl>,
     code: Vec<Instr>,
@@ -119,6 +149,13 @@ pub struct Interpreter {
     stack: Vec<CallFrame>,
     wait_until: Option<f64>,
     continue_next: bool,
+    /// The value of the last RETURN of a function.
+    ret_val: Option<Value>,
+    /// Outputs to switch back after a PULSE: (output, value, time).
+    pulses: Vec<(usize, bool, f64)>,
+    /// When timers were last advanced, and the part of a millisecond not yet counted.
+    timers_at_s: f64,
+    timer_frac_ms: f64,
     /// The line the advance run is on (for the editor).
     pub current: Span,
     /// Operations executed in total (for benchmarks and the watch panel).
@@ -166,6 +203,11 @@ struct Compiler {
     code: Vec<Instr>,
     exits: Vec<Vec<usize>>,
     errors: Vec<RuntimeError>,
+    /// The blocks we are in, as ids, to tell whether a GOTO jumps into a block.
+    blocks: Vec<usize>,
+    next_block: usize,
+    labels: Vec<(String, usize, Vec<usize>, Span)>,
+    gotos: Vec<(String, usize, Vec<usize>, Span)>,
 }
 
 impl Compiler {
@@ -177,6 +219,7 @@ impl Compiler {
             Op::ForInit(_, e) => uses_io(e),
             Op::Call(_, a) => a.iter().any(uses_io),
             Op::Motion { target, aux, .. } => uses_io(target) || aux.as_ref().is_some_and(uses_io),
+            Op::Pulse { .. } => true,
             _ => false,
         };
         self.code.push(Instr { op, span, adv_stop });
@@ -190,8 +233,32 @@ impl Compiler {
         }
     }
     fn block(&mut self, body: &[Stmt]) {
+        self.next_block += 1;
+        self.blocks.push(self.next_block);
         for s in body {
             self.stmt(s);
+        }
+        self.blocks.pop();
+    }
+
+    /// Points every GOTO at its label; a label must exist and not sit in a block the GOTO is outside of.
+    fn resolve_gotos(&mut self) {
+        for (name, at, path, span) in std::mem::take(&mut self.gotos) {
+            match self.labels.iter().find(|l| l.0 == name) {
+                Some((_, target, lpath, _)) if path.starts_with(lpath) => {
+                    let t = *target;
+                    self.patch(at, t);
+                }
+                Some(_) => self.errors.push(rt(span, format!("GOTO {name} jumps into a block; that is not allowed"))),
+                None => self.errors.push(rt(span, format!("label {name} is not defined in this routine"))),
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for (name, _, _, span) in &self.labels {
+            if seen.contains(&name.as_str()) {
+                self.errors.push(rt(*span, format!("label {name} is defined twice")));
+            }
+            seen.push(name);
         }
     }
     fn loop_body(&mut self, body: &[Stmt]) -> Vec<usize> {
@@ -288,6 +355,36 @@ impl Compiler {
             StmtKind::Call { name, args } => {
                 self.emit(Op::Call(name.clone(), args.clone()), sp);
             }
+            StmtKind::Switch { selector, cases, default } => {
+                let mut ends = Vec::new();
+                for (values, body) in cases {
+                    let cond = values
+                        .iter()
+                        .map(|v| Expr { kind: ExprKind::Binary(BinOp::Eq, Box::new(selector.clone()), Box::new(v.clone())), span: v.span })
+                        .reduce(|a, b| Expr { span: a.span, kind: ExprKind::Binary(BinOp::Or, Box::new(a), Box::new(b)) })
+                        .expect("a CASE has values");
+                    let j = self.emit(Op::JumpIfNot(cond, 0), sp);
+                    self.block(body);
+                    ends.push(self.emit(Op::Jump(0), sp));
+                    let next = self.code.len();
+                    self.patch(j, next);
+                }
+                if let Some(d) = default {
+                    self.block(d);
+                }
+                let end = self.code.len();
+                ends.into_iter().for_each(|e| self.patch(e, end));
+            }
+            StmtKind::Label(name) => {
+                self.labels.push((name.clone(), self.code.len(), self.blocks.clone(), sp));
+            }
+            StmtKind::Goto(name) => {
+                let at = self.emit(Op::Jump(0), sp);
+                self.gotos.push((name.clone(), at, self.blocks.clone(), sp));
+            }
+            StmtKind::Pulse { target, value, seconds } => {
+                self.emit(Op::Pulse { target: target.clone(), value: value.clone(), seconds: seconds.clone() }, sp);
+            }
         }
     }
 }
@@ -318,6 +415,9 @@ fn system_defaults(g: &mut HashMap<String, Value>) {
     g.insert("$ACT_BASE".into(), Value::Int(0));
     let frames = |n: usize| Value::Array(Box::new(ArrayVal { dims: vec![n], elems: vec![Value::frame(&Frame::NULL); n] }));
     g.insert("TOOL_DATA".into(), frames(16));
+    g.insert("$TIMER".into(), Value::Array(Box::new(ArrayVal { dims: vec![32], elems: vec![Value::Int(0); 32] })));
+    g.insert("$TIMER_STOP".into(), Value::Array(Box::new(ArrayVal { dims: vec![32], elems: vec![Value::Bool(true); 32] })));
+    g.insert("$FLAG".into(), Value::Array(Box::new(ArrayVal { dims: vec![1024], elems: vec![Value::Bool(false); 1024] })));
     g.insert("BASE_DATA".into(), frames(32));
 }
 
@@ -332,16 +432,33 @@ pub struct ConfigGlobals {
 const READ_ONLY: &[&str] = &["$IN", "$POS_ACT", "$AXIS_ACT", "$NULLFRAME", "$WORLD", "$ROBROOT"];
 
 impl Interpreter {
-    /// Compiles a parsed module. `.dat` initial values that cannot be evaluated are errors.
-    pub fn new(module: &Module, cfg: &ConfigGlobals) -> Result<Self, Vec<RuntimeError>> {
+    /// Compiles a parsed module. Errors found while compiling the routines and while evaluating
+    /// the `.dat` initial values come back separately.
+    pub fn new(module: &Module, cfg: &ConfigGlobals) -> Result<Self, LoadErrors> {
         let mut errors = Vec::new();
+        let mut dat_errors = Vec::new();
         let mut routines = Vec::new();
         for r in &module.routines {
-            let mut c = Compiler { code: Vec::new(), exits: Vec::new(), errors: Vec::new() };
+            let mut c = Compiler {
+                code: Vec::new(),
+                exits: Vec::new(),
+                errors: Vec::new(),
+                blocks: Vec::new(),
+                next_block: 0,
+                labels: Vec::new(),
+                gotos: Vec::new(),
+            };
             c.block(&r.body);
             c.emit(Op::End, r.span);
+            c.resolve_gotos();
             errors.append(&mut c.errors);
-            routines.push(CompiledRoutine { name: r.name.clone(), params: r.params.clone(), decls: r.decls.clone(), code: c.code });
+            routines.push(CompiledRoutine {
+                name: r.name.clone(),
+                returns: r.returns.clone(),
+                params: r.params.clone(),
+                decls: r.decls.clone(),
+                code: c.code,
+            });
         }
         let mut globals = HashMap::new();
         system_defaults(&mut globals);
@@ -359,6 +476,10 @@ impl Interpreter {
             stack: Vec::new(),
             wait_until: None,
             continue_next: false,
+            ret_val: None,
+            pulses: Vec::new(),
+            timers_at_s: 0.0,
+            timer_frac_ms: 0.0,
             current: Span::default(),
             ops_executed: 0,
         };
@@ -387,18 +508,23 @@ impl Interpreter {
         for d in &module.data {
             let mut v = if d.dims.is_empty() { Value::default_of(&d.ty.name) } else { Value::array_of(&d.ty.name, &d.dims) };
             if let Some(init) = &d.init {
-                match it.eval(init, &NoEnv).and_then(|iv| coerce_into(&mut v, iv, init.span, &d.name)) {
+                match it.eval(init, &mut NoEnv).and_then(|iv| coerce_into(&mut v, iv, init.span, &d.name)) {
                     Ok(()) => {}
-                    Err(e) => errors.push(e),
+                    Err(e) => dat_errors.push(e),
                 }
             }
             it.globals.insert(d.name.clone(), v);
         }
-        if routines_is_empty(&it) {
-            errors.push(rt(Span::new(1, 1, 0), "no routine to run"));
+        match it.routines.first() {
+            None => errors.push(rt(Span::new(1, 1, 0), "no routine to run")),
+            Some(r) if r.returns.is_some() => {
+                let span = module.routines[0].span;
+                errors.push(rt(span, format!("the first routine, {}, is a DEFFCT; a module starts with its main DEF", r.name)));
+            }
+            Some(_) => {}
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if !errors.is_empty() || !dat_errors.is_empty() {
+            return Err(LoadErrors { src: errors, dat: dat_errors });
         }
         it.initial_globals = it.globals.clone();
         it.reset();
@@ -411,6 +537,10 @@ impl Interpreter {
         self.stack.clear();
         self.wait_until = None;
         self.continue_next = false;
+        self.ret_val = None;
+        self.pulses.clear();
+        self.timers_at_s = 0.0;
+        self.timer_frac_ms = 0.0;
         let locals = self.fresh_locals(0);
         self.stack.push(CallFrame { routine: 0, pc: 0, locals, out_binds: Vec::new() });
         self.current = self.routines[0].code[0].span;
@@ -441,6 +571,7 @@ impl Interpreter {
 
     /// Runs until the program must wait, hands over a motion, or `budget` operations are spent.
     pub fn resume(&mut self, env: &mut dyn Env, budget: u32) -> Yield {
+        self.tick_clock(env);
         let mut left = budget;
         loop {
             let Some(frame) = self.stack.last() else { return Yield::Finished };
@@ -469,6 +600,35 @@ impl Interpreter {
                 }
                 Err(e) => return Yield::Fault(e),
             }
+        }
+    }
+
+    /// Advances running `$TIMER`s and switches back outputs whose PULSE has ended.
+    fn tick_clock(&mut self, env: &mut dyn Env) {
+        let now = env.time_s();
+        let ms = (now - self.timers_at_s) * 1000.0 + self.timer_frac_ms;
+        self.timers_at_s = now;
+        let whole = ms.floor();
+        self.timer_frac_ms = ms - whole;
+        if whole > 0.0 {
+            let mut running = [false; 32];
+            if let Some(Value::Array(stop)) = self.globals.get("$TIMER_STOP") {
+                for (r, v) in running.iter_mut().zip(&stop.elems) {
+                    *r = matches!(v, Value::Bool(false));
+                }
+            }
+            if let Some(Value::Array(t)) = self.globals.get_mut("$TIMER") {
+                for (v, run) in t.elems.iter_mut().zip(running) {
+                    if let (Value::Int(x), true) = (v, run) {
+                        *x = x.saturating_add(whole as i32);
+                    }
+                }
+            }
+        }
+        let (due, later): (Vec<_>, Vec<_>) = self.pulses.drain(..).partition(|p| p.2 <= now + 1e-9);
+        self.pulses = later;
+        for (n, v, _) in due {
+            env.set_output(n, v);
         }
     }
 
@@ -566,12 +726,45 @@ impl Interpreter {
                 return Ok(Some(Yield::Halt));
             }
             Op::Return(e) => {
-                if e.is_some() {
-                    return Err(rt(sp, "RETURN with a value is only allowed in a DEFFCT"));
+                let frame = self.stack.last().expect("running");
+                let returns = self.routines[frame.routine].returns.clone();
+                match (e, returns) {
+                    (Some(e), Some(ty)) => {
+                        let v = self.eval(e, env)?;
+                        let mut slot = Value::default_of(&ty);
+                        coerce_into(&mut slot, v, e.span, "the function result")?;
+                        self.ret_val = Some(slot);
+                    }
+                    (Some(_), None) => return Err(rt(sp, "RETURN with a value is only allowed in a DEFFCT")),
+                    (None, Some(_)) => return Err(rt(sp, "a DEFFCT must RETURN a value")),
+                    (None, None) => {}
                 }
                 return self.ret(env);
             }
-            Op::End => return self.ret(env),
+            Op::End => {
+                let frame = self.stack.last().expect("running");
+                let r = &self.routines[frame.routine];
+                if r.returns.is_some() {
+                    return Err(rt(sp, format!("function {} reached ENDFCT without RETURN", r.name)));
+                }
+                return self.ret(env);
+            }
+            Op::Pulse { target, value, seconds } => {
+                let (ExprKind::Index(b, idx), Value::Bool(v)) = (&target.kind, self.eval(value, env)?) else {
+                    return Err(rt(sp, "PULSE needs an output and a BOOL: PULSE($OUT[2], TRUE, 0.5)"));
+                };
+                if !matches!(&b.kind, ExprKind::Name(n) if n == "$OUT") || idx.len() != 1 {
+                    return Err(rt(sp, "PULSE switches an output: PULSE($OUT[2], TRUE, 0.5)"));
+                }
+                let iv = self.eval(&idx[0], env)?;
+                let n = io_index(&iv, "$OUT", sp)?;
+                let t = self.eval(seconds, env)?.as_f64().ok_or_else(|| rt(seconds.span, "PULSE time must be a number of seconds"))?;
+                let before = env.output(n);
+                env.set_output(n, v);
+                self.pulses.retain(|p| p.0 != n);
+                self.pulses.push((n, before, env.time_s() + t.max(0.0)));
+                self.advance();
+            }
             Op::Motion { kind, target, aux, ca, tool_relative, approx } => {
                 let adv = match self.globals.get("$ADVANCE") {
                     Some(Value::Int(a)) => (*a).clamp(0, 5) as usize,
@@ -581,7 +774,7 @@ impl Interpreter {
                     return Ok(Some(Yield::Blocked));
                 }
                 let target = self.eval(target, env)?;
-                let mut cmd = self.motion_cmd(*kind, target, *tool_relative, approx.clone(), sp, env)?;
+                let mut cmd = self.motion_cmd(*kind, target, *tool_relative, approx.clone(), sp)?;
                 cmd.aux = aux.as_ref().map(|a| self.eval(a, env)).transpose()?;
                 cmd.ca_deg = match ca {
                     Some(c) => Some(self.eval(c, env)?.as_f64().ok_or_else(|| rt(c.span, "CA needs an angle in degrees"))?),
@@ -602,14 +795,14 @@ impl Interpreter {
         Ok(None)
     }
 
+    /// A motion with the modal parameters in force now.
     fn motion_cmd(
-        &mut self,
+        &self,
         kind: MotionKind,
         target: Value,
         tool_relative: bool,
         approx: Vec<Approx>,
         span: Span,
-        env: &mut dyn Env,
     ) -> Result<MotionCmd, RuntimeError> {
         let g = |me: &Self, n: &str, m: &str| -> f64 {
             match me.globals.get(n) {
@@ -629,7 +822,6 @@ impl Interpreter {
                 _ => Ok(Frame::NULL),
             }
         };
-        let _ = env;
         let ori_type = match self.globals.get("$ORI_TYPE") {
             Some(Value::Enum(e)) => e.clone(),
             _ => "VAR".into(),
@@ -647,6 +839,7 @@ impl Interpreter {
             vel_cp_m_s: g(self, "$VEL", "CP"),
             acc_cp_m_s2: g(self, "$ACC", "CP"),
             vel_ori_deg_s: g(self, "$VEL", "ORI1"),
+            vel_ori2_deg_s: g(self, "$VEL", "ORI2"),
             vel_axis_pct: arr(self, "$VEL_AXIS"),
             acc_axis_pct: arr(self, "$ACC_AXIS"),
             tool: frame(self, "$TOOL")?,
@@ -730,6 +923,49 @@ impl Interpreter {
         Ok(())
     }
 
+    /// Runs a DEFFCT to its RETURN, right here in the expression. Motions and waits are not
+    /// allowed in a function called this way.
+    fn call_function(&mut self, name: &str, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<Value, RuntimeError> {
+        if !self.routines.iter().any(|r| r.name == name && r.returns.is_some()) {
+            return Err(rt(sp, format!("{name} is a DEF routine, not a DEFFCT: it has no value")));
+        }
+        if self.stack.is_empty() {
+            return Err(rt(sp, format!("{name}(): a data list's initial value cannot call a function")));
+        }
+        let depth = self.stack.len();
+        let here = self.current;
+        // The caller's pc must not move: call() advances it, so step it back afterwards.
+        self.call(name, args, sp, env)?;
+        if let Some(caller) = self.stack.get_mut(depth - 1) {
+            caller.pc -= 1;
+        }
+        let mut budget: u32 = 1_000_000;
+        while self.stack.len() > depth {
+            let frame = self.stack.last().expect("running");
+            let instr = self.routines[frame.routine].code[frame.pc].clone();
+            if matches!(instr.op, Op::Motion { .. } | Op::WaitFor(_) | Op::WaitSec(_) | Op::Halt) {
+                self.stack.truncate(depth);
+                return Err(rt(
+                    instr.span,
+                    format!("function {name}: motions, WAIT and HALT are not allowed in a function used in an expression"),
+                ));
+            }
+            budget -= 1;
+            if budget == 0 {
+                self.stack.truncate(depth);
+                return Err(rt(sp, format!("function {name} ran 1000000 statements without returning")));
+            }
+            self.current = instr.span;
+            self.ops_executed += 1;
+            if let Err(e) = self.exec(&instr, env) {
+                self.stack.truncate(depth);
+                return Err(e);
+            }
+        }
+        self.current = here;
+        self.ret_val.take().ok_or_else(|| rt(sp, format!("function {name} returned no value")))
+    }
+
     fn call(&mut self, name: &str, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<(), RuntimeError> {
         let Some(ri) = self.routines.iter().position(|r| r.name == name) else {
             return Err(rt(sp, format!("routine {name} is not available in this cell")));
@@ -777,21 +1013,21 @@ impl Interpreter {
 
     // ---------- expressions ----------
 
-    fn eval_bool(&mut self, e: &Expr, env: &dyn Env) -> Result<bool, RuntimeError> {
+    fn eval_bool(&mut self, e: &Expr, env: &mut dyn Env) -> Result<bool, RuntimeError> {
         match self.eval(e, env)? {
             Value::Bool(b) => Ok(b),
             other => Err(rt(e.span, format!("condition must be BOOL, but is {}", other.type_name()))),
         }
     }
 
-    fn eval_int(&mut self, e: &Expr, env: &dyn Env) -> Result<i32, RuntimeError> {
+    fn eval_int(&mut self, e: &Expr, env: &mut dyn Env) -> Result<i32, RuntimeError> {
         match self.eval(e, env)? {
             Value::Int(i) => Ok(i),
             other => Err(rt(e.span, format!("expected INT, got {}", other.type_name()))),
         }
     }
 
-    fn int_of_name(&mut self, var: &str, sp: Span, env: &dyn Env) -> Result<i32, RuntimeError> {
+    fn int_of_name(&mut self, var: &str, sp: Span, env: &mut dyn Env) -> Result<i32, RuntimeError> {
         match self.read_name(var, sp, env)? {
             Value::Int(i) => Ok(i),
             Value::Uninit(_) => Err(rt(sp, format!("KSS01422 {var} value invalid"))),
@@ -799,7 +1035,7 @@ impl Interpreter {
         }
     }
 
-    fn read_name(&self, name: &str, sp: Span, env: &dyn Env) -> Result<Value, RuntimeError> {
+    fn read_name(&self, name: &str, sp: Span, env: &mut dyn Env) -> Result<Value, RuntimeError> {
         match name {
             "$AXIS_ACT" => return Ok(Value::e6axis(&env.axis_act())),
             "$POS_ACT" => {
@@ -827,7 +1063,7 @@ impl Interpreter {
         }
     }
 
-    pub fn eval(&mut self, e: &Expr, env: &dyn Env) -> Result<Value, RuntimeError> {
+    pub fn eval(&mut self, e: &Expr, env: &mut dyn Env) -> Result<Value, RuntimeError> {
         let sp = e.span;
         Ok(match &e.kind {
             ExprKind::Int(i) => Value::Int(*i as i32),
@@ -905,6 +1141,7 @@ impl Interpreter {
                 check_init(&rv, r)?;
                 binary(*op, lv, rv, sp)?
             }
+            ExprKind::Call(name, args) if self.routines.iter().any(|r| r.name == *name) => self.call_function(name, args, sp, env)?,
             ExprKind::Call(name, args) => {
                 let vals = args.iter().map(|a| self.eval(a, env)).collect::<Result<Vec<_>, _>>()?;
                 for (v, a) in vals.iter().zip(args) {
@@ -915,17 +1152,16 @@ impl Interpreter {
         })
     }
 
-    fn offset(&mut self, a: &ArrayVal, idx: &[Expr], base: &Expr, env: &dyn Env) -> Result<usize, RuntimeError> {
+    fn offset(&mut self, a: &ArrayVal, idx: &[Expr], base: &Expr, env: &mut dyn Env) -> Result<usize, RuntimeError> {
         if idx.len() != a.dims.len() {
             return Err(rt(base.span, format!("{} has {} dimension(s), {} index(es) given", expr_text(base), a.dims.len(), idx.len())));
         }
         let mut off = 0usize;
-        for (k, (ie, &dim)) in idx.iter().zip(&a.dims).enumerate() {
+        for (ie, &dim) in idx.iter().zip(&a.dims) {
             let i = self.eval_int(ie, env)?;
             if i < 1 || i as usize > dim {
                 return Err(rt(ie.span, format!("index {i} of {} out of range 1..{dim}", expr_text(base))));
             }
-            let _ = k;
             off = off * dim + (i as usize - 1);
         }
         Ok(off)
@@ -1001,10 +1237,6 @@ impl Interpreter {
         }
         coerce_into(slot, v, target.span, &expr_text(target))
     }
-}
-
-fn routines_is_empty(it: &Interpreter) -> bool {
-    it.routines.is_empty()
 }
 
 fn check_init(v: &Value, e: &Expr) -> Result<(), RuntimeError> {
@@ -1220,6 +1452,6 @@ fn builtin(name: &str, args: &[Value], sp: Span) -> Result<Value, RuntimeError> 
             }
             Value::Struct(Box::new(out))
         }
-        _ => return Err(rt(sp, format!("function {name} is not available (DEFFCT is not supported yet)"))),
+        _ => return Err(rt(sp, format!("function {name} is not defined"))),
     })
 }

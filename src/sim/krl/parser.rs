@@ -164,18 +164,29 @@ impl<'s, 'd> Parser<'s, 'd> {
             if self.is_kw("DEF") {
                 let start = self.span();
                 self.pos += 1;
-                if let Some(r) = self.parse_routine(global, start) {
+                if let Some(r) = self.parse_routine(global, start, "END") {
                     module.routines.push(r);
                 }
             } else if self.is_kw("DEFFCT") {
-                let s = self.span();
-                self.err(
-                    "KRL013",
-                    s,
-                    "DEFFCT functions are not supported by robocell yet",
-                    Some("write the computation inline or as a DEF routine with an OUT parameter"),
-                );
-                self.skip_to_kw("ENDFCT");
+                let start = self.span();
+                self.pos += 1;
+                match self.expect_ident("the result type after DEFFCT") {
+                    Ok((ty, tsp)) => {
+                        if !SIMPLE_TYPES.contains(&ty.as_str()) {
+                            self.err(
+                                "KRL019",
+                                tsp,
+                                format!("type {ty} is not known to robocell"),
+                                Some("known types: INT, REAL, BOOL, CHAR, FRAME, POS, E6POS, AXIS, E6AXIS"),
+                            );
+                        }
+                        if let Some(mut r) = self.parse_routine(global, start, "ENDFCT") {
+                            r.returns = Some(ty);
+                            module.routines.push(r);
+                        }
+                    }
+                    Err(()) => self.skip_to_kw("ENDFCT"),
+                }
             } else {
                 let (s, found) = (self.span(), self.describe());
                 self.err(
@@ -200,7 +211,7 @@ impl<'s, 'd> Parser<'s, 'd> {
         }
     }
 
-    fn parse_routine(&mut self, global: bool, start: Span) -> Option<Routine> {
+    fn parse_routine(&mut self, global: bool, start: Span, end_kw: &str) -> Option<Routine> {
         let (name, _) = self.expect_ident("a routine name after DEF").ok()?;
         let mut params = Vec::new();
         if self.expect_punct("(").is_ok() {
@@ -228,15 +239,21 @@ impl<'s, 'd> Parser<'s, 'd> {
         let mut in_decls = true;
         loop {
             if self.at_eof() {
-                self.err("KRL016", start, format!("DEF {name} has no END"), Some("close the routine with END"));
+                self.err("KRL016", start, format!("{name} has no {end_kw}"), Some(&format!("close the routine with {end_kw}")));
                 break;
             }
             if matches!(self.peek(), Some(Tok::Newline)) {
                 self.pos += 1;
                 continue;
             }
-            if self.eat_kw("END") {
-                self.end_line("END");
+            if self.eat_kw(end_kw) {
+                self.end_line(end_kw);
+                break;
+            }
+            if self.is_kw("END") || self.is_kw("ENDFCT") {
+                let (s, f) = (self.span(), self.describe());
+                self.err("KRL016", s, format!("{f} closes {name}, which needs {end_kw}"), Some("DEF ... END, DEFFCT ... ENDFCT"));
+                self.skip_line();
                 break;
             }
             if self.is_decl_start() {
@@ -257,7 +274,7 @@ impl<'s, 'd> Parser<'s, 'd> {
             in_decls = false;
             let (stmts, _) = self.parse_block(&[]);
             body.extend(stmts);
-            if self.is_kw("END") || self.is_decl_start() || self.at_eof() {
+            if self.is_kw("END") || self.is_kw("ENDFCT") || self.is_decl_start() || self.at_eof() {
                 continue;
             }
             // parse_block returned on an unexpected block end keyword: report and skip it.
@@ -267,7 +284,7 @@ impl<'s, 'd> Parser<'s, 'd> {
                 self.skip_line();
             }
         }
-        Some(Routine { name, global, params, decls, body, span: start })
+        Some(Routine { name, global, returns: None, params, decls, body, span: start })
     }
 
     fn is_decl_start(&self) -> bool {
@@ -441,7 +458,10 @@ impl<'s, 'd> Parser<'s, 'd> {
             if terms.contains(&kw.as_str()) {
                 return (out, Some(kw));
             }
-            if matches!(kw.as_str(), "END" | "ENDIF" | "ELSE" | "ENDWHILE" | "ENDLOOP" | "ENDFOR" | "UNTIL" | "ENDFCT") {
+            if matches!(
+                kw.as_str(),
+                "END" | "ENDIF" | "ELSE" | "ENDWHILE" | "ENDLOOP" | "ENDFOR" | "UNTIL" | "ENDFCT" | "CASE" | "DEFAULT" | "ENDSWITCH"
+            ) {
                 return (out, None);
             }
             if self.is_decl_start() {
@@ -562,6 +582,66 @@ impl<'s, 'd> Parser<'s, 'd> {
                 }
                 StmtKind::For { var, from, to, step, body }
             }
+            "SWITCH" => {
+                self.pos += 1;
+                let selector = self.parse_expr()?;
+                self.end_line("SWITCH selector");
+                let mut cases = Vec::new();
+                let mut default = None;
+                loop {
+                    while matches!(self.peek(), Some(Tok::Newline)) {
+                        self.pos += 1;
+                    }
+                    let here = self.span();
+                    if self.eat_kw("CASE") {
+                        let mut values = vec![self.parse_expr()?];
+                        while self.eat_punct(",") {
+                            values.push(self.parse_expr()?);
+                        }
+                        self.end_line("CASE values");
+                        if default.is_some() {
+                            self.err("KRL052", here, "CASE after DEFAULT", Some("DEFAULT comes last in a SWITCH"));
+                        }
+                        let (body, _) = self.parse_block(&["CASE", "DEFAULT", "ENDSWITCH"]);
+                        cases.push((values, body));
+                    } else if self.eat_kw("DEFAULT") {
+                        self.end_line("DEFAULT");
+                        let (body, _) = self.parse_block(&["CASE", "DEFAULT", "ENDSWITCH"]);
+                        if default.is_some() {
+                            self.err("KRL052", here, "a second DEFAULT", None);
+                        }
+                        default = Some(body);
+                    } else if self.eat_kw("ENDSWITCH") {
+                        self.end_line("ENDSWITCH");
+                        break;
+                    } else {
+                        self.err("KRL041", span, "SWITCH without ENDSWITCH", Some("SWITCH x / CASE 1 ... / DEFAULT ... / ENDSWITCH"));
+                        break;
+                    }
+                }
+                if cases.is_empty() && default.is_none() {
+                    self.err("KRL052", span, "SWITCH without any CASE", None);
+                }
+                StmtKind::Switch { selector, cases, default }
+            }
+            "GOTO" => {
+                self.pos += 1;
+                let (label, _) = self.expect_ident("a label after GOTO")?;
+                self.end_line("GOTO label");
+                StmtKind::Goto(label)
+            }
+            "PULSE" => {
+                self.pos += 1;
+                self.expect_punct("(")?;
+                let target = self.parse_expr()?;
+                self.expect_punct(",")?;
+                let value = self.parse_expr()?;
+                self.expect_punct(",")?;
+                let seconds = self.parse_expr()?;
+                self.expect_punct(")")?;
+                self.end_line("PULSE");
+                StmtKind::Pulse { target, value, seconds }
+            }
             "EXIT" => self.simple(StmtKind::Exit, "EXIT"),
             "HALT" => self.simple(StmtKind::Halt, "HALT"),
             "CONTINUE" => self.simple(StmtKind::Continue, "CONTINUE"),
@@ -677,7 +757,12 @@ impl<'s, 'd> Parser<'s, 'd> {
                 return Err(());
             }
             _ => {
-                // Assignment or call.
+                // Assignment, call or label.
+                if let (Some(Tok::Punct(":")), Some(Tok::Newline) | None) = (self.peek_at(1), self.peek_at(2)) {
+                    self.pos += 2;
+                    self.skip_line();
+                    return Ok(Stmt { kind: StmtKind::Label(kw), span });
+                }
                 let target = self.parse_postfix()?;
                 if self.eat_punct("=") {
                     if !is_lvalue(&target) {
@@ -1059,6 +1144,12 @@ fn visit_calls(body: &[Stmt], f: &mut impl FnMut(&str, Span)) {
             StmtKind::If { then_body, else_body, .. } => {
                 visit_calls(then_body, f);
                 visit_calls(else_body, f);
+            }
+            StmtKind::Switch { cases, default, .. } => {
+                cases.iter().for_each(|(_, b)| visit_calls(b, f));
+                if let Some(d) = default {
+                    visit_calls(d, f);
+                }
             }
             StmtKind::While { body, .. } | StmtKind::Repeat { body, .. } | StmtKind::Loop(body) | StmtKind::For { body, .. } => {
                 visit_calls(body, f)
