@@ -35,15 +35,7 @@ fn motion(c: &mut Criterion) {
     let p0 = fk(&m, &start) * tool;
     let mut target = p0;
     target.translation.vector += nalgebra::Vector3::new(0.0, 200.0, -100.0);
-    let cp = CpParams {
-        vel_m_s: 1.0,
-        acc_m_s2: 2.3,
-        vel_ori_deg_s: 200.0,
-        override_pct: 100.0,
-        ori: OriType::Var,
-        tcp_cap_mm_s: None,
-        acc_scale: 1.0,
-    };
+    let cp = CpParams { vel_m_s: 1.0, ..CpParams::default() };
     let n = plan_lin(&m, &start, &tool, &target, &cp, DT).samples.len();
     c.bench_function(&format!("plan_lin_{n}_ticks"), |b| b.iter(|| plan_lin(&m, black_box(&start), &tool, &target, &cp, DT)));
 

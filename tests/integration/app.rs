@@ -57,6 +57,7 @@ fn renders_the_cell_offscreen() {
         .arg(&out)
         .current_dir(super::root())
         .env("RUST_LOG", "error")
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
         .status()
         .expect("xvfb-run starts");
     assert!(status.success(), "robocell run exited with {status}");
