@@ -7,7 +7,7 @@ use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::Sim;
-use crate::sim::cell::{Command, Level, ProgramState};
+use crate::sim::cell::{Command, Level, ProgramState, StepMode};
 use crate::sim::math::Frame;
 use crate::sim::scenario::OperatingMode;
 
@@ -125,6 +125,18 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
         for m in [OperatingMode::T1, OperatingMode::T2, OperatingMode::AUT] {
             if ui.selectable_label(sim.cell.mode() == m, format!("{m:?}")).on_hover_text(mode_hint(m)).clicked() && sim.cell.mode() != m {
                 sim.pending.push(Command::SetMode(m));
+            }
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Program run");
+        for (m, name, hint) in [
+            (StepMode::Go, "GO", "Run continuously"),
+            (StepMode::Motion, "MSTEP", "Stop after each motion; Start runs to the next point"),
+            (StepMode::Line, "ISTEP", "Stop after each statement; Start runs one line"),
+        ] {
+            if ui.selectable_label(sim.cell.step_mode() == m, name).on_hover_text(hint).clicked() {
+                sim.pending.push(Command::SetStepMode(m));
             }
         }
     });

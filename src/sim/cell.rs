@@ -37,6 +37,20 @@ pub enum Command {
     SetOverride(u8),
     /// Operating mode `$MODE_OP`; takes effect from the next motion planned.
     SetMode(OperatingMode),
+    /// How far one Start runs the program.
+    SetStepMode(StepMode),
+}
+
+/// Program run modes of the pendant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StepMode {
+    /// Run continuously.
+    #[default]
+    Go,
+    /// MSTEP: stop after each motion.
+    Motion,
+    /// ISTEP: stop after each statement (and its motion).
+    Line,
 }
 
 /// Message types as the smartHMI shows them.
@@ -190,6 +204,9 @@ pub struct Cell {
     override_pct: f64,
     mode: OperatingMode,
     approx_lines_noted: Vec<u32>,
+    step_mode: StepMode,
+    /// ISTEP: the statement for this Start has not run yet.
+    step_armed: bool,
 }
 
 impl Cell {
@@ -252,6 +269,8 @@ impl Cell {
             override_pct: 100.0,
             mode,
             approx_lines_noted: Vec::new(),
+            step_mode: StepMode::Go,
+            step_armed: false,
         };
         Ok((cell, diags))
     }
@@ -321,6 +340,9 @@ impl Cell {
     pub fn mode(&self) -> OperatingMode {
         self.mode
     }
+    pub fn step_mode(&self) -> StepMode {
+        self.step_mode
+    }
     pub fn variable(&self, name: &str) -> Option<&Value> {
         self.interp.variable(name)
     }
@@ -353,6 +375,10 @@ impl Cell {
         }
         if self.state == ProgramState::Running {
             self.main_run(&mut ev);
+        }
+        if self.state == ProgramState::Running && self.step_mode == StepMode::Line && !self.step_armed && self.queue.is_empty() {
+            // ISTEP: the statement and its motion are done.
+            self.set_state(ProgramState::Stopped, &mut ev);
         }
         self.drive_actuators(&mut ev);
         let links = Self::collision_poses(&self.model, &self.robroot, &self.q);
@@ -414,6 +440,7 @@ impl Cell {
                     if self.state == ProgramState::Ready {
                         self.msg(ev, Level::Notification, "Program started".into(), None);
                     }
+                    self.step_armed = true;
                     self.set_state(ProgramState::Running, ev);
                 }
                 ProgramState::Running => {}
@@ -441,6 +468,7 @@ impl Cell {
                 self.override_pct = (*p).min(100) as f64;
                 self.interp.set_global("$OV_PRO", Value::Int(self.override_pct as i32));
             }
+            Command::SetStepMode(m) => self.step_mode = *m,
             Command::SetMode(m) => {
                 self.mode = *m;
                 self.interp.set_global("$MODE_OP", Value::Enum(format!("{m:?}")));
@@ -472,7 +500,11 @@ impl Cell {
         if let Some(Value::Int(ov)) = self.interp.variable("$OV_PRO") {
             self.override_pct = (*ov).clamp(0, 100) as f64;
         }
-        let mut budget = OPS_PER_TICK;
+        if self.step_mode == StepMode::Line && !self.step_armed {
+            return;
+        }
+        let line_step = self.step_mode == StepMode::Line;
+        let mut budget = if line_step { 1 } else { OPS_PER_TICK };
         loop {
             let before = self.interp.ops_executed;
             let y = {
@@ -487,7 +519,11 @@ impl Cell {
                 };
                 self.interp.resume(&mut env, budget)
             };
-            budget = budget.saturating_sub((self.interp.ops_executed - before) as u32);
+            let ran = self.interp.ops_executed - before;
+            budget = budget.saturating_sub(ran as u32);
+            if line_step && ran > 0 {
+                self.step_armed = false;
+            }
             match y {
                 Yield::Motion(cmd) => {
                     let line = cmd.span.line;
@@ -507,6 +543,7 @@ impl Cell {
                     }
                 }
                 Yield::Blocked => return,
+                Yield::Budget if line_step => return,
                 Yield::Budget => {
                     if !self.budget_warned {
                         self.budget_warned = true;
@@ -565,6 +602,10 @@ impl Cell {
                 self.msg(ev, Level::Notification, "Approximation not possible: exact stop".into(), Some(done.line));
             }
             ev.push(Event::MotionDone { line: done.line });
+            if self.step_mode == StepMode::Motion {
+                // MSTEP: the robot stands at the point until the next Start.
+                self.set_state(ProgramState::Stopped, ev);
+            }
         }
     }
 

@@ -317,3 +317,43 @@ fn ori_type_constant_and_joint_guide_the_orientation() {
     }
     assert!(!ratios.is_empty() && ratios.iter().all(|d| *d < 0.02), "A4 follows the path parameter: {ratios:?}");
 }
+
+#[test]
+fn step_modes_stop_after_each_motion_or_statement() {
+    use robocell::sim::cell::StepMode;
+    let src = "DEF generated( )\n  DECL INT a\n  a = 1\n  PTP XHOME\n  a = 2\n  PTP {A1 20}\n  PTP {A1 40}\n  a = 3\nEND\n";
+    let run_until_stopped = |cell: &mut Cell| {
+        cell.step(&[Command::Start]);
+        for _ in 0..5000 {
+            if cell.state() != ProgramState::Running {
+                break;
+            }
+            cell.step(&[]);
+        }
+    };
+    // MSTEP: one Start per motion; the robot stands at each point.
+    let mut cell = empty_cell(src, OperatingMode::AUT);
+    cell.step(&[Command::SetStepMode(StepMode::Motion)]);
+    let mut a1 = Vec::new();
+    for _ in 0..3 {
+        run_until_stopped(&mut cell);
+        assert_eq!(cell.state(), ProgramState::Stopped);
+        a1.push(cell.axes_deg()[0]);
+    }
+    assert_eq!(a1, vec![0.0, 20.0, 40.0]);
+    run_until_stopped(&mut cell);
+    assert_eq!(cell.state(), ProgramState::Finished);
+    // ISTEP: one Start per statement; a motion statement waits for the robot.
+    let mut cell = empty_cell(src, OperatingMode::AUT);
+    cell.step(&[Command::SetStepMode(StepMode::Line)]);
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        run_until_stopped(&mut cell);
+        assert_eq!(cell.state(), ProgramState::Stopped);
+        seen.push((cell.variable("A").map(|v| v.to_string()), cell.axes_deg()[0]));
+    }
+    let want = [("1", 0.0), ("1", 0.0), ("2", 0.0), ("2", 20.0), ("2", 40.0), ("3", 40.0)];
+    for ((got, q), (w, wq)) in seen.iter().zip(want) {
+        assert_eq!((got.as_deref(), *q), (Some(w), wq), "{seen:?}");
+    }
+}
