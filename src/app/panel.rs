@@ -193,7 +193,9 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
             }
             let r = ui.add(egui::Label::new(text).wrap_mode(egui::TextWrapMode::Extend));
             if n == follow && state == ProgramState::Running {
-                ui.scroll_to_rect(r.rect, Some(egui::Align::Center));
+                // Only vertically: keep the line numbers in view.
+                let start = egui::Rect::from_min_size(r.rect.min, egui::vec2(1.0, r.rect.height()));
+                ui.scroll_to_rect(start, Some(egui::Align::Center));
             }
         }
     });
