@@ -172,14 +172,7 @@ impl<'s, 'd> Parser<'s, 'd> {
                 self.pos += 1;
                 match self.expect_ident("the result type after DEFFCT") {
                     Ok((ty, tsp)) => {
-                        if !SIMPLE_TYPES.contains(&ty.as_str()) {
-                            self.err(
-                                "KRL019",
-                                tsp,
-                                format!("type {ty} is not known to robocell"),
-                                Some("known types: INT, REAL, BOOL, CHAR, FRAME, POS, E6POS, AXIS, E6AXIS"),
-                            );
-                        }
+                        self.known_type(&ty, tsp);
                         if let Some(mut r) = self.parse_routine(global, start, "ENDFCT") {
                             r.returns = Some(ty);
                             module.routines.push(r);
@@ -198,6 +191,20 @@ impl<'s, 'd> Parser<'s, 'd> {
                 self.skip_line();
             }
         }
+    }
+
+    /// Reports a type robocell does not know; true if it knows it.
+    fn known_type(&mut self, ty: &str, span: Span) -> bool {
+        let known = SIMPLE_TYPES.contains(&ty);
+        if !known {
+            self.err(
+                "KRL019",
+                span,
+                format!("type {ty} is not known to robocell"),
+                Some("known types: INT, REAL, BOOL, CHAR, FRAME, POS, E6POS, AXIS, E6AXIS"),
+            );
+        }
+        known
     }
 
     fn skip_to_kw(&mut self, kw: &str) {
@@ -306,13 +313,7 @@ impl<'s, 'd> Parser<'s, 'd> {
             self.skip_line();
             return out;
         };
-        if !SIMPLE_TYPES.contains(&ty.as_str()) {
-            self.err(
-                "KRL019",
-                tsp,
-                format!("type {ty} is not known to robocell"),
-                Some("known types: INT, REAL, BOOL, CHAR, FRAME, POS, E6POS, AXIS, E6AXIS"),
-            );
+        if !self.known_type(&ty, tsp) {
             self.skip_line();
             return out;
         }
