@@ -180,3 +180,48 @@ fn random_input_never_panics_the_lexer_or_parser() {
         let _ = robocell::sim::krl::parse_module("fuzz.src", &s, Some(("fuzz.dat", &s)));
     }
 }
+
+#[test]
+fn a_program_as_the_smartpad_writes_it_runs_and_moves_the_robot() {
+    use robocell::sim::cell::{Cell, Event};
+    let dir = root().join("tests/smartpad");
+    let mut loaded = super::default_scenario();
+    loaded.src_path = dir.join("inline_forms.src");
+    loaded.src = std::fs::read_to_string(&loaded.src_path).unwrap();
+    let dat = dir.join("inline_forms.dat");
+    loaded.dat = Some((dat.clone(), std::fs::read_to_string(&dat).unwrap()));
+    let (mut cell, warnings) = match Cell::new(loaded) {
+        Ok(c) => c,
+        Err(d) => panic!("{}", d.iter().map(|d| d.to_string()).collect::<String>()),
+    };
+    // The editor's LAST_BASIS record is skipped with a warning, nothing else is reported.
+    assert_eq!(warnings.iter().map(|w| w.code).collect::<Vec<_>>(), vec!["KRL073"], "{warnings:?}");
+    let mut events = cell.step(&[Command::Start]);
+    for _ in 0..20_000 {
+        if matches!(cell.state(), ProgramState::Finished | ProgramState::Faulted) {
+            break;
+        }
+        events.extend(cell.step(&[]));
+    }
+    assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
+    // The four motions ran in order: PTP HOME, PTP P1, LIN P2, PTP HOME.
+    let done: Vec<u32> = events.iter().filter_map(|e| if let Event::MotionDone { line } = e { Some(*line) } else { None }).collect();
+    assert_eq!(done, vec![22, 30, 38, 47]);
+    // BAS(#PTP_PARAMS,50) set 50 %, BAS(#CP_PARAMS,0.5) 0.5 m/s, PDAT1's #CDIS approximation distance.
+    let var = |n: &str| cell.variable(n).cloned();
+    assert!(matches!(var("$VEL_AXIS"), Some(Value::Array(a)) if a.elems[0] == Value::Int(100)), "back to 100 % for HOME");
+    assert!(matches!(var("$VEL"), Some(Value::Struct(s)) if s.num("CP") == Some(0.5)));
+    assert!(matches!(var("$APO"), Some(Value::Struct(s)) if s.num("CDIS") == Some(100.0)));
+}
+
+#[test]
+fn lint_accepts_the_smartpad_program() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_robocell"))
+        .args(["lint", "tests/smartpad/inline_forms.src"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("no errors, 1 warning"), "{text}");
+}

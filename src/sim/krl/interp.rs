@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::ast::*;
 use super::diag::Span;
-use super::value::{ArrayVal, Scalar, StructVal, Value, struct_members};
+use super::value::{ArrayVal, Scalar, StructVal, Value, is_open_struct, struct_members};
 use crate::sim::math::Frame;
 
 /// Library routines the controller provides.
@@ -415,6 +415,51 @@ fn system_defaults(g: &mut HashMap<String, Value>) {
     g.insert("$ACT_BASE".into(), Value::Int(0));
     let frames = |n: usize| Value::Array(Box::new(ArrayVal { dims: vec![n], elems: vec![Value::frame(&Frame::NULL); n] }));
     g.insert("TOOL_DATA".into(), frames(16));
+    // $config.dat defaults the inline forms use.
+    let pdat = st(
+        "PDAT",
+        &[
+            ("VEL", Value::Real(100.0)),
+            ("ACC", Value::Real(100.0)),
+            ("APO_DIST", Value::Real(100.0)),
+            ("APO_MODE", Value::Enum("CPTP".into())),
+            ("GEAR_JERK", Value::Real(50.0)),
+            ("EXAX_IGN", Value::Int(0)),
+        ],
+    );
+    let ldat = st(
+        "LDAT",
+        &[
+            ("VEL", Value::Real(2.0)),
+            ("ACC", Value::Real(100.0)),
+            ("APO_DIST", Value::Real(100.0)),
+            ("APO_FAC", Value::Real(50.0)),
+            ("AXIS_VEL", Value::Real(100.0)),
+            ("AXIS_ACC", Value::Real(100.0)),
+            ("ORI_TYP", Value::Enum("VAR".into())),
+            ("CIRC_TYP", Value::Enum("BASE".into())),
+            ("JERK_FAC", Value::Real(50.0)),
+            ("GEAR_JERK", Value::Real(50.0)),
+            ("EXAX_IGN", Value::Int(0)),
+            ("CB", Value::Enum("AUTO".into())),
+        ],
+    );
+    let fdat = st(
+        "FDAT",
+        &[
+            ("TOOL_NO", Value::Int(1)),
+            ("BASE_NO", Value::Int(0)),
+            ("IPO_FRAME", Value::Enum("BASE".into())),
+            ("POINT2", Value::Str(" ".into())),
+            ("TQ_STATE", Value::Bool(false)),
+        ],
+    );
+    for (n, v) in
+        [("PDAT_ACT", &pdat), ("PDEFAULT", &pdat), ("LDAT_ACT", &ldat), ("LDEFAULT", &ldat), ("FDAT_ACT", &fdat), ("FHOME", &fdat)]
+    {
+        g.insert(n.into(), v.clone());
+    }
+    g.insert("$BWDSTART".into(), Value::Bool(false));
     g.insert("$TIMER".into(), Value::Array(Box::new(ArrayVal { dims: vec![32], elems: vec![Value::Int(0); 32] })));
     g.insert("$TIMER_STOP".into(), Value::Array(Box::new(ArrayVal { dims: vec![32], elems: vec![Value::Bool(true); 32] })));
     g.insert("$FLAG".into(), Value::Array(Box::new(ArrayVal { dims: vec![1024], elems: vec![Value::Bool(false); 1024] })));
@@ -916,6 +961,23 @@ impl Interpreter {
                 };
                 self.globals.insert(var.into(), f);
             }
+            "PTP_PARAMS" | "PTP_DAT" => {
+                self.bas_ptp_dat();
+                self.bas_frames(sp)?;
+                if cmd == "PTP_PARAMS" {
+                    let v = num(self, env)?.clamp(0.0, 100.0);
+                    set_axes(self, "$VEL_AXIS", v);
+                }
+            }
+            "CP_PARAMS" | "CP_DAT" => {
+                self.bas_cp_dat();
+                self.bas_frames(sp)?;
+                if cmd == "CP_PARAMS" {
+                    let v = num(self, env)?.clamp(0.0, 2.0);
+                    set_member(self, "$VEL", "CP", Value::Real(v));
+                }
+            }
+            "FRAMES" => self.bas_frames(sp)?,
             other => {
                 return Err(rt(sp, format!("BAS(#{other}) is not supported by robocell yet")));
             }
@@ -964,6 +1026,71 @@ impl Interpreter {
         }
         self.current = here;
         self.ret_val.take().ok_or_else(|| rt(sp, format!("function {name} returned no value")))
+    }
+
+    fn member(&self, var: &str, m: &str) -> Option<Value> {
+        match self.globals.get(var) {
+            Some(Value::Struct(s)) => s.get(m).cloned(),
+            _ => None,
+        }
+    }
+
+    fn set_member(&mut self, var: &str, m: &str, v: Value) {
+        if let Some(Value::Struct(s)) = self.globals.get_mut(var)
+            && let Some(f) = s.get_mut(m)
+        {
+            *f = v;
+        }
+    }
+
+    /// `bas.src` PTP_DAT: acceleration and approximation from PDAT_ACT.
+    fn bas_ptp_dat(&mut self) {
+        let acc = self.member("PDAT_ACT", "ACC").and_then(|v| v.as_f64()).unwrap_or(100.0).clamp(0.0, 100.0);
+        self.globals
+            .insert("$ACC_AXIS".into(), Value::Array(Box::new(ArrayVal { dims: vec![6], elems: vec![Value::Int(acc.round() as i32); 6] })));
+        let dist = self.member("PDAT_ACT", "APO_DIST").and_then(|v| v.as_f64()).unwrap_or(100.0);
+        if matches!(self.member("PDAT_ACT", "APO_MODE"), Some(Value::Enum(m)) if m == "CDIS") {
+            self.set_member("$APO", "CDIS", Value::Real(dist));
+        } else {
+            self.set_member("$APO", "CPTP", Value::Int(dist.min(100.0).round() as i32));
+        }
+    }
+
+    /// `bas.src` CP_DAT: path acceleration, approximation and orientation guidance from LDAT_ACT.
+    fn bas_cp_dat(&mut self) {
+        let acc = self.member("LDAT_ACT", "ACC").and_then(|v| v.as_f64()).unwrap_or(100.0).clamp(0.0, 100.0);
+        self.set_member("$ACC", "CP", Value::Real(2.3 * acc / 100.0));
+        if let Some(d) = self.member("LDAT_ACT", "APO_DIST").and_then(|v| v.as_f64()) {
+            self.set_member("$APO", "CDIS", Value::Real(d));
+        }
+        if let Some(Value::Enum(o)) = self.member("LDAT_ACT", "ORI_TYP") {
+            self.globals.insert("$ORI_TYPE".into(), Value::Enum(o));
+        }
+        if let Some(Value::Enum(c)) = self.member("LDAT_ACT", "CIRC_TYP") {
+            self.globals.insert("$CIRC_TYPE".into(), Value::Enum(c));
+        }
+    }
+
+    /// `bas.src` FRAMES: `$TOOL` and `$BASE` from FDAT_ACT's tool and base numbers.
+    fn bas_frames(&mut self, sp: Span) -> Result<(), RuntimeError> {
+        for (no, table, var, max) in [("TOOL_NO", "TOOL_DATA", "$TOOL", 16), ("BASE_NO", "BASE_DATA", "$BASE", 32)] {
+            let n = match self.member("FDAT_ACT", no) {
+                Some(Value::Int(n)) => n as i64,
+                _ => continue,
+            };
+            let f = if n == 0 {
+                Value::frame(&Frame::NULL)
+            } else if (1..=max).contains(&n) {
+                match self.globals.get(table) {
+                    Some(Value::Array(a)) => a.elems[n as usize - 1].clone(),
+                    _ => Value::frame(&Frame::NULL),
+                }
+            } else {
+                return Err(rt(sp, format!("FDAT_ACT.{no} = {n}: {table} has entries 1..{max}")));
+            };
+            self.globals.insert(var.into(), f);
+        }
+        Ok(())
     }
 
     fn call(&mut self, name: &str, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<(), RuntimeError> {
@@ -1116,7 +1243,7 @@ impl Interpreter {
                     let ty = s.ty.clone();
                     match s.get_mut(n) {
                         Some(slot) => coerce_into(slot, fv, fe.span, n)?,
-                        None if ty.is_empty() => s.fields.push((n.clone(), fv)),
+                        None if ty.is_empty() || is_open_struct(&ty) => s.fields.push((n.clone(), fv)),
                         None => return Err(rt(fe.span, format!("{ty} has no member {n}"))),
                     }
                 }
@@ -1261,13 +1388,15 @@ pub fn coerce_into(slot: &mut Value, v: Value, span: Span, name: &str) -> Result
         (Value::Real(_) | Value::Uninit(Scalar::Real), Value::Int(i)) => *slot = Value::Real(i as f64),
         (Value::Bool(_) | Value::Uninit(Scalar::Bool), Value::Bool(b)) => *slot = Value::Bool(b),
         (Value::Char(_) | Value::Uninit(Scalar::Char), Value::Char(c)) => *slot = Value::Char(c),
-        (Value::Enum(_), Value::Enum(e)) => *slot = Value::Enum(e),
+        (Value::Enum(_) | Value::Uninit(Scalar::Enum), Value::Enum(e)) => *slot = Value::Enum(e),
+        (Value::Str(_) | Value::Uninit(Scalar::Str), Value::Str(t)) => *slot = Value::Str(t),
         (Value::Struct(dst), Value::Struct(src)) => {
             if src.ty.is_empty() {
                 for (n, fv) in src.fields {
                     let ty = dst.ty.clone();
                     match dst.get_mut(&n) {
                         Some(f) => coerce_into(f, fv, span, &format!("{name}.{n}"))?,
+                        None if is_open_struct(&ty) => dst.fields.push((n, fv)),
                         None => return Err(rt(span, format!("{ty} {name} has no member {n}"))),
                     }
                 }

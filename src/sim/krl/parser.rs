@@ -7,7 +7,7 @@ use super::lexer::{Tok, Token, lex};
 
 /// Names that are built into the language or this controller and may be called.
 pub const BUILTIN_FUNCS: &[&str] = &["ABS", "SQRT", "SIN", "COS", "TAN", "ACOS", "ATAN2", "INV_POS"];
-const SIMPLE_TYPES: &[&str] = &["INT", "REAL", "BOOL", "CHAR", "FRAME", "POS", "E6POS", "AXIS", "E6AXIS"];
+const SIMPLE_TYPES: &[&str] = &["INT", "REAL", "BOOL", "CHAR", "FRAME", "POS", "E6POS", "AXIS", "E6AXIS", "PDAT", "LDAT", "FDAT"];
 /// Statements a real controller knows that robocell does not run yet.
 const NOT_YET: &[&str] = &[
     "SWITCH",
@@ -201,7 +201,7 @@ impl<'s, 'd> Parser<'s, 'd> {
                 "KRL019",
                 span,
                 format!("type {ty} is not known to robocell"),
-                Some("known types: INT, REAL, BOOL, CHAR, FRAME, POS, E6POS, AXIS, E6AXIS"),
+                Some("known types: INT, REAL, BOOL, CHAR, FRAME, POS, E6POS, AXIS, E6AXIS, PDAT, LDAT, FDAT"),
             );
         }
         known
@@ -313,6 +313,18 @@ impl<'s, 'd> Parser<'s, 'd> {
             self.skip_line();
             return out;
         };
+        if allow_init && !SIMPLE_TYPES.contains(&ty.as_str()) {
+            // Editor state the smartPAD keeps in data lists (BASIS_SUGG_T, ...): not for the program.
+            self.d.push(
+                Severity::Warning,
+                "KRL073",
+                tsp,
+                format!("declaration of type {ty} ignored"),
+                Some("robocell reads program data; this type holds editor state"),
+            );
+            self.skip_line();
+            return out;
+        }
         if !self.known_type(&ty, tsp) {
             self.skip_line();
             return out;

@@ -9,6 +9,8 @@ pub enum Scalar {
     Real,
     Bool,
     Char,
+    Enum,
+    Str,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -58,6 +60,36 @@ pub fn struct_members(ty: &str) -> Option<Vec<(&'static str, Scalar)>> {
             v.extend(real(EXT_F));
             v
         }
+        // The inline-form structures of KSS 8.3's $config.dat.
+        "PDAT" => vec![
+            ("VEL", Scalar::Real),
+            ("ACC", Scalar::Real),
+            ("APO_DIST", Scalar::Real),
+            ("APO_MODE", Scalar::Enum),
+            ("GEAR_JERK", Scalar::Real),
+            ("EXAX_IGN", Scalar::Int),
+        ],
+        "LDAT" => vec![
+            ("VEL", Scalar::Real),
+            ("ACC", Scalar::Real),
+            ("APO_DIST", Scalar::Real),
+            ("APO_FAC", Scalar::Real),
+            ("AXIS_VEL", Scalar::Real),
+            ("AXIS_ACC", Scalar::Real),
+            ("ORI_TYP", Scalar::Enum),
+            ("CIRC_TYP", Scalar::Enum),
+            ("JERK_FAC", Scalar::Real),
+            ("GEAR_JERK", Scalar::Real),
+            ("EXAX_IGN", Scalar::Int),
+            ("CB", Scalar::Enum),
+        ],
+        "FDAT" => vec![
+            ("TOOL_NO", Scalar::Int),
+            ("BASE_NO", Scalar::Int),
+            ("IPO_FRAME", Scalar::Enum),
+            ("POINT2", Scalar::Str),
+            ("TQ_STATE", Scalar::Bool),
+        ],
         "AXIS" => real(AXIS_F),
         "E6AXIS" => {
             let mut v = real(AXIS_F);
@@ -66,6 +98,11 @@ pub fn struct_members(ty: &str) -> Option<Vec<(&'static str, Scalar)>> {
         }
         _ => return None,
     })
+}
+
+/// Structures whose member lists differ between KSS versions: members not listed are kept.
+pub fn is_open_struct(ty: &str) -> bool {
+    matches!(ty, "PDAT" | "LDAT" | "FDAT")
 }
 
 impl Value {
@@ -97,8 +134,8 @@ impl Value {
             Value::Real(_) | Value::Uninit(Scalar::Real) => "REAL".into(),
             Value::Bool(_) | Value::Uninit(Scalar::Bool) => "BOOL".into(),
             Value::Char(_) | Value::Uninit(Scalar::Char) => "CHAR".into(),
-            Value::Enum(_) => "ENUM".into(),
-            Value::Str(_) => "string".into(),
+            Value::Enum(_) | Value::Uninit(Scalar::Enum) => "ENUM".into(),
+            Value::Str(_) | Value::Uninit(Scalar::Str) => "string".into(),
             Value::Struct(s) if s.ty.is_empty() => "aggregate".into(),
             Value::Struct(s) => s.ty.clone(),
             Value::Array(_) => "array".into(),
