@@ -206,7 +206,7 @@ fn a_program_as_the_smartpad_writes_it_runs_and_moves_the_robot() {
     assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
     // The four motions ran in order: PTP HOME, PTP P1, LIN P2, PTP HOME.
     let done: Vec<u32> = events.iter().filter_map(|e| if let Event::MotionDone { line } = e { Some(*line) } else { None }).collect();
-    assert_eq!(done, vec![22, 30, 38, 47]);
+    assert_eq!(done, vec![24, 32, 40, 49]);
     // BAS(#PTP_PARAMS,50) set 50 %, BAS(#CP_PARAMS,0.5) 0.5 m/s, PDAT1's #CDIS approximation distance.
     let var = |n: &str| cell.variable(n).cloned();
     assert!(matches!(var("$VEL_AXIS"), Some(Value::Array(a)) if a.elems[0] == Value::Int(100)), "back to 100 % for HOME");

@@ -105,6 +105,14 @@ impl MotionKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InterruptAction {
+    On,
+    Off,
+    Enable,
+    Disable,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Approx {
     CPtp,
     CDis,
@@ -168,6 +176,19 @@ pub enum StmtKind {
     },
     Label(String),
     Goto(String),
+    /// `[GLOBAL] INTERRUPT DECL prio WHEN cond DO handler(args)`.
+    InterruptDecl {
+        global: bool,
+        prio: Expr,
+        cond: Expr,
+        handler: String,
+        args: Vec<Expr>,
+    },
+    /// `INTERRUPT ON|OFF|ENABLE|DISABLE [prio]`.
+    InterruptCtl {
+        action: InterruptAction,
+        prio: Option<Expr>,
+    },
     /// `PULSE($OUT[n], value, seconds)`.
     Pulse {
         target: Expr,

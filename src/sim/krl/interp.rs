@@ -112,7 +112,26 @@ enum Op {
     Motion { kind: MotionKind, target: Expr, aux: Option<Expr>, ca: Option<Expr>, tool_relative: bool, approx: Vec<Approx> },
     Call(String, Vec<Expr>),
     Pulse { target: Expr, value: Expr, seconds: Expr },
+    InterruptDecl { global: bool, prio: Expr, cond: Expr, handler: String, args: Vec<Expr> },
+    InterruptCtl(InterruptAction, Option<Expr>),
     End,
+}
+
+/// A declared interrupt.
+#[derive(Clone, Debug)]
+struct Interrupt {
+    prio: i32,
+    cond: Expr,
+    handler: String,
+    args: Vec<Expr>,
+    /// Valid only while the declaring routine (at this call depth) or its callees run, unless GLOBAL.
+    depth: usize,
+    global: bool,
+    on: bool,
+    enabled: bool,
+    /// The condition's value when last checked: handlers run on its rise.
+    last: bool,
+    span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -153,6 +172,9 @@ pub struct Interpreter {
     ret_val: Option<Value>,
     /// Outputs to switch back after a PULSE: (output, value, time).
     pulses: Vec<(usize, bool, f64)>,
+    interrupts: Vec<Interrupt>,
+    /// Interrupt routines running: (priority, call depth of the routine, the interrupted WAIT SEC's deadline).
+    in_handler: Vec<(i32, usize, Option<f64>)>,
     /// When timers were last advanced, and the part of a millisecond not yet counted.
     timers_at_s: f64,
     timer_frac_ms: f64,
@@ -219,7 +241,7 @@ impl Compiler {
             Op::ForInit(_, e) => uses_io(e),
             Op::Call(_, a) => a.iter().any(uses_io),
             Op::Motion { target, aux, .. } => uses_io(target) || aux.as_ref().is_some_and(uses_io),
-            Op::Pulse { .. } => true,
+            Op::Pulse { .. } | Op::InterruptDecl { .. } => true,
             _ => false,
         };
         self.code.push(Instr { op, span, adv_stop });
@@ -385,6 +407,19 @@ impl Compiler {
             StmtKind::Pulse { target, value, seconds } => {
                 self.emit(Op::Pulse { target: target.clone(), value: value.clone(), seconds: seconds.clone() }, sp);
             }
+            StmtKind::InterruptDecl { global, prio, cond, handler, args } => {
+                let op = Op::InterruptDecl {
+                    global: *global,
+                    prio: prio.clone(),
+                    cond: cond.clone(),
+                    handler: handler.clone(),
+                    args: args.clone(),
+                };
+                self.emit(op, sp);
+            }
+            StmtKind::InterruptCtl { action, prio } => {
+                self.emit(Op::InterruptCtl(*action, prio.clone()), sp);
+            }
         }
     }
 }
@@ -460,6 +495,7 @@ fn system_defaults(g: &mut HashMap<String, Value>) {
         g.insert(n.into(), v.clone());
     }
     g.insert("$BWDSTART".into(), Value::Bool(false));
+    g.insert("$STOPMESS".into(), Value::Bool(false));
     g.insert("$TIMER".into(), Value::Array(Box::new(ArrayVal { dims: vec![32], elems: vec![Value::Int(0); 32] })));
     g.insert("$TIMER_STOP".into(), Value::Array(Box::new(ArrayVal { dims: vec![32], elems: vec![Value::Bool(true); 32] })));
     g.insert("$FLAG".into(), Value::Array(Box::new(ArrayVal { dims: vec![1024], elems: vec![Value::Bool(false); 1024] })));
@@ -523,6 +559,8 @@ impl Interpreter {
             continue_next: false,
             ret_val: None,
             pulses: Vec::new(),
+            interrupts: Vec::new(),
+            in_handler: Vec::new(),
             timers_at_s: 0.0,
             timer_frac_ms: 0.0,
             current: Span::default(),
@@ -584,6 +622,8 @@ impl Interpreter {
         self.continue_next = false;
         self.ret_val = None;
         self.pulses.clear();
+        self.interrupts.clear();
+        self.in_handler.clear();
         self.timers_at_s = 0.0;
         self.timer_frac_ms = 0.0;
         let locals = self.fresh_locals(0);
@@ -617,6 +657,9 @@ impl Interpreter {
     /// Runs until the program must wait, hands over a motion, or `budget` operations are spent.
     pub fn resume(&mut self, env: &mut dyn Env, budget: u32) -> Yield {
         self.tick_clock(env);
+        if let Err(e) = self.check_interrupts(env) {
+            return Yield::Fault(e);
+        }
         let mut left = budget;
         loop {
             let Some(frame) = self.stack.last() else { return Yield::Finished };
@@ -675,6 +718,47 @@ impl Interpreter {
         for (n, v, _) in due {
             env.set_output(n, v);
         }
+    }
+
+    /// Evaluates the conditions of active interrupts; on a rise, calls the handler of the
+    /// highest priority (lowest number) right where the program is, unless a handler of the
+    /// same or higher priority is running. The robot keeps moving.
+    fn check_interrupts(&mut self, env: &mut dyn Env) -> Result<(), RuntimeError> {
+        if self.interrupts.is_empty() || self.stack.is_empty() {
+            return Ok(());
+        }
+        let depth = self.stack.len();
+        let mut fire: Option<usize> = None;
+        for i in 0..self.interrupts.len() {
+            let ir = &self.interrupts[i];
+            if !ir.on || !(ir.global || ir.depth <= depth) {
+                continue;
+            }
+            let cond = ir.cond.clone();
+            let now = match self.eval(&cond, env)? {
+                Value::Bool(b) => b,
+                other => return Err(rt(cond.span, format!("an interrupt condition must be BOOL, not {}", other.type_name()))),
+            };
+            let ir = &mut self.interrupts[i];
+            let rose = now && !ir.last;
+            ir.last = now;
+            if rose && ir.enabled && fire.is_none_or(|f| self.interrupts[f].prio > self.interrupts[i].prio) {
+                fire = Some(i);
+            }
+        }
+        let Some(i) = fire else { return Ok(()) };
+        let ir = self.interrupts[i].clone();
+        if self.in_handler.iter().any(|(p, _, _)| *p <= ir.prio) {
+            return Ok(());
+        }
+        if !self.routines.iter().any(|r| r.name == ir.handler && r.returns.is_none()) {
+            return Err(rt(ir.span, format!("interrupt {}: routine {} is not available in this cell", ir.prio, ir.handler)));
+        }
+        // Call the handler without moving past the statement the program is at.
+        self.call(&ir.handler, &ir.args, ir.span, env)?;
+        self.stack[depth - 1].pc -= 1;
+        self.in_handler.push((ir.prio, self.stack.len(), self.wait_until.take()));
+        Ok(())
     }
 
     fn pc_mut(&mut self) -> &mut usize {
@@ -794,6 +878,57 @@ impl Interpreter {
                 }
                 return self.ret(env);
             }
+            Op::InterruptDecl { global, prio, cond, handler, args } => {
+                let p = self.eval_int(prio, env)?;
+                if !(1..=128).contains(&p) {
+                    return Err(rt(prio.span, format!("interrupt priority {p} is outside 1..128")));
+                }
+                let decl = Interrupt {
+                    prio: p,
+                    cond: cond.clone(),
+                    handler: handler.clone(),
+                    args: args.clone(),
+                    depth: self.stack.len(),
+                    global: *global,
+                    on: false,
+                    enabled: true,
+                    last: false,
+                    span: sp,
+                };
+                match self.interrupts.iter_mut().find(|i| i.prio == p) {
+                    Some(old) => *old = decl,
+                    None => {
+                        if self.interrupts.len() >= 32 {
+                            return Err(rt(sp, "more than 32 interrupts declared"));
+                        }
+                        self.interrupts.push(decl);
+                    }
+                }
+                self.advance();
+            }
+            Op::InterruptCtl(action, prio) => {
+                let p = prio.as_ref().map(|e| self.eval_int(e, env)).transpose()?;
+                let mut found = false;
+                for ir in self.interrupts.iter_mut().filter(|i| p.is_none_or(|p| i.prio == p)) {
+                    found = true;
+                    match action {
+                        InterruptAction::On => {
+                            ir.on = true;
+                            ir.last = false;
+                        }
+                        InterruptAction::Off => ir.on = false,
+                        InterruptAction::Enable => ir.enabled = true,
+                        InterruptAction::Disable => ir.enabled = false,
+                    }
+                }
+                if !found && let Some(p) = p {
+                    return Err(rt(sp, format!("interrupt {p} is not declared")));
+                }
+                if self.interrupts.iter().filter(|i| i.on).count() > 16 {
+                    return Err(rt(sp, "more than 16 interrupts switched on"));
+                }
+                self.advance();
+            }
             Op::Pulse { target, value, seconds } => {
                 let (ExprKind::Index(b, idx), Value::Bool(v)) = (&target.kind, self.eval(value, env)?) else {
                     return Err(rt(sp, "PULSE needs an output and a BOOL: PULSE($OUT[2], TRUE, 0.5)"));
@@ -811,6 +946,9 @@ impl Interpreter {
                 self.advance();
             }
             Op::Motion { kind, target, aux, ca, tool_relative, approx } => {
+                if !self.in_handler.is_empty() {
+                    return Err(rt(sp, "a motion in an interrupt routine needs BRAKE first, which robocell does not run yet"));
+                }
                 let adv = match self.globals.get("$ADVANCE") {
                     Some(Value::Int(a)) => (*a).clamp(0, 5) as usize,
                     _ => 3,
@@ -1125,10 +1263,18 @@ impl Interpreter {
     }
 
     fn ret(&mut self, env: &mut dyn Env) -> Result<Option<Yield>, RuntimeError> {
+        let depth = self.stack.len();
         let frame = self.stack.pop().expect("running");
         if self.stack.is_empty() {
             self.stack.push(frame);
             return Ok(Some(Yield::Finished));
+        }
+        if let Some(&(_, d, wait)) = self.in_handler.last()
+            && d == depth
+        {
+            // An interrupt routine ends: the interrupted statement carries on (a WAIT SEC keeps its deadline).
+            self.in_handler.pop();
+            self.wait_until = wait;
         }
         for (pname, target) in frame.out_binds {
             if let Some(v) = frame.locals.get(&pname) {

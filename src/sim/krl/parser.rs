@@ -9,27 +9,8 @@ use super::lexer::{Tok, Token, lex};
 pub const BUILTIN_FUNCS: &[&str] = &["ABS", "SQRT", "SIN", "COS", "TAN", "ACOS", "ATAN2", "INV_POS"];
 const SIMPLE_TYPES: &[&str] = &["INT", "REAL", "BOOL", "CHAR", "FRAME", "POS", "E6POS", "AXIS", "E6AXIS", "PDAT", "LDAT", "FDAT"];
 /// Statements a real controller knows that robocell does not run yet.
-const NOT_YET: &[&str] = &[
-    "SWITCH",
-    "GOTO",
-    "INTERRUPT",
-    "TRIGGER",
-    "PULSE",
-    "CIRC",
-    "CIRC_REL",
-    "SPTP",
-    "SLIN",
-    "SCIRC",
-    "SPLINE",
-    "PTP_SPLINE",
-    "BRAKE",
-    "RESUME",
-    "SIGNAL",
-    "STRUC",
-    "ENUM",
-    "ON_ERROR_PROCEED",
-    "ASYPTP",
-];
+const NOT_YET: &[&str] =
+    &["TRIGGER", "SPTP", "SLIN", "SCIRC", "SPLINE", "PTP_SPLINE", "SIGNAL", "STRUC", "ENUM", "ON_ERROR_PROCEED", "ASYPTP"];
 
 struct Parser<'s, 'd> {
     toks: Vec<Token>,
@@ -636,6 +617,82 @@ impl<'s, 'd> Parser<'s, 'd> {
                     self.err("KRL052", span, "SWITCH without any CASE", None);
                 }
                 StmtKind::Switch { selector, cases, default }
+            }
+            "INTERRUPT" | "GLOBAL" => {
+                let global = kw == "GLOBAL";
+                self.pos += 1;
+                if global && !self.eat_kw("INTERRUPT") {
+                    let (s, f) = (self.span(), self.describe());
+                    self.err("KRL053", s, format!("expected DECL or INTERRUPT after GLOBAL, found {f}"), None);
+                    self.skip_line();
+                    return Err(());
+                }
+                let Some(Tok::Ident(what)) = self.peek().cloned() else {
+                    let (s, f) = (self.span(), self.describe());
+                    self.err("KRL053", s, format!("expected DECL, ON, OFF, ENABLE or DISABLE after INTERRUPT, found {f}"), None);
+                    self.skip_line();
+                    return Err(());
+                };
+                self.pos += 1;
+                let action = match what.as_str() {
+                    "DECL" => None,
+                    "ON" => Some(InterruptAction::On),
+                    "OFF" => Some(InterruptAction::Off),
+                    "ENABLE" => Some(InterruptAction::Enable),
+                    "DISABLE" => Some(InterruptAction::Disable),
+                    other => {
+                        let s = self.span();
+                        self.err(
+                            "KRL053",
+                            s,
+                            format!("INTERRUPT {other} does not exist"),
+                            Some("INTERRUPT DECL / ON / OFF / ENABLE / DISABLE"),
+                        );
+                        self.skip_line();
+                        return Err(());
+                    }
+                };
+                match action {
+                    Some(action) => {
+                        let prio = if self.at_eol() { None } else { Some(self.parse_expr()?) };
+                        self.end_line("INTERRUPT");
+                        StmtKind::InterruptCtl { action, prio }
+                    }
+                    None => {
+                        let prio = self.parse_expr()?;
+                        if !self.eat_kw("WHEN") {
+                            let (s, f) = (self.span(), self.describe());
+                            self.err("KRL053", s, format!("expected WHEN, found {f}"), Some("INTERRUPT DECL 1 WHEN $IN[3] DO handler()"));
+                            self.skip_line();
+                            return Err(());
+                        }
+                        let cond = self.parse_expr()?;
+                        if !self.eat_kw("DO") {
+                            let (s, f) = (self.span(), self.describe());
+                            self.err("KRL053", s, format!("expected DO, found {f}"), Some("INTERRUPT DECL 1 WHEN $IN[3] DO handler()"));
+                            self.skip_line();
+                            return Err(());
+                        }
+                        let call = self.parse_postfix()?;
+                        let ExprKind::Call(handler, args) = call.kind else {
+                            self.err("KRL053", call.span, "the interrupt routine is called with parentheses: handler()", None);
+                            self.skip_line();
+                            return Err(());
+                        };
+                        self.end_line("INTERRUPT DECL");
+                        StmtKind::InterruptDecl { global, prio, cond, handler, args }
+                    }
+                }
+            }
+            "BRAKE" | "RESUME" => {
+                self.err(
+                    "KRL047",
+                    span,
+                    format!("{kw} is KRL, but robocell does not run it yet"),
+                    Some("an interrupt routine can set flags or outputs; BRAKE and RESUME come later"),
+                );
+                self.skip_line();
+                return Err(());
             }
             "GOTO" => {
                 self.pos += 1;
