@@ -89,14 +89,16 @@ fn run_script(
     mut commands: Commands,
     mut sim: ResMut<Sim>,
     script: Res<Script>,
-    mut state: Local<(bool, u32)>,
+    mut state: Local<(bool, u32, u32)>,
     mut exit: MessageWriter<AppExit>,
 ) {
+    // Frames drawn so far: the first few frames come before meshes and the panel are up.
+    state.2 = state.2.saturating_add(1);
     if script.autostart && sim.cell.time_s() == 0.0 && !state.0 && sim.pending.is_empty() {
         sim.pending.push(Command::Start);
     }
     let Some((path, at)) = &script.screenshot else { return };
-    if !state.0 && sim.cell.time_s() >= *at {
+    if !state.0 && sim.cell.time_s() >= *at && state.2 >= 20 {
         state.0 = true;
         sim.speed = 0.0;
         commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
