@@ -89,25 +89,31 @@ fn run_script(
     mut commands: Commands,
     mut sim: ResMut<Sim>,
     script: Res<Script>,
-    mut state: Local<(bool, u32, u32)>,
+    mut state: Local<ScriptState>,
     mut exit: MessageWriter<AppExit>,
 ) {
-    // Frames drawn so far: the first few frames come before meshes and the panel are up.
-    state.2 = state.2.saturating_add(1);
-    if script.autostart && sim.cell.time_s() == 0.0 && !state.0 && sim.pending.is_empty() {
+    if script.autostart && !state.started && sim.pending.is_empty() {
+        state.started = true;
         sim.pending.push(Command::Start);
     }
     let Some((path, at)) = &script.screenshot else { return };
-    if !state.0 && sim.cell.time_s() >= *at && state.2 >= 20 {
-        state.0 = true;
-        sim.speed = 0.0;
-        commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
-    } else if state.0 {
-        state.1 += 1;
-        if path.exists() && state.1 > 5 || state.1 > 600 {
-            exit.write(AppExit::Success);
-        }
+    if state.paused_frames == 0 && sim.cell.time_s() < *at {
+        return;
     }
+    // Hold the cell at the requested time and let a few frames draw it before the capture.
+    sim.speed = 0.0;
+    state.paused_frames += 1;
+    if state.paused_frames == 10 {
+        commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
+    } else if state.paused_frames > 15 && path.exists() || state.paused_frames > 600 {
+        exit.write(AppExit::Success);
+    }
+}
+
+#[derive(Default)]
+struct ScriptState {
+    started: bool,
+    paused_frames: u32,
 }
 
 /// Builds the full windowed app for a loaded scenario.
