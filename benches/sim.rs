@@ -54,6 +54,49 @@ fn krl(c: &mut Criterion) {
     c.bench_function(&format!("parse_{lines}_lines"), |b| b.iter(|| robocell::sim::krl::parse_module("bench.src", black_box(&src), None)));
 }
 
+/// The interpreter without a robot: nested loops over an array with arithmetic, a branch and
+/// a function call. The name carries the number of operations, so time per op = time / ops.
+fn interpreter(c: &mut Criterion) {
+    use robocell::sim::krl::interp::ConfigGlobals;
+    use robocell::sim::krl::{Env, Interpreter, Yield};
+    struct Bare;
+    impl Env for Bare {
+        fn input(&self, _: usize) -> bool {
+            false
+        }
+        fn output(&self, _: usize) -> bool {
+            false
+        }
+        fn set_output(&mut self, _: usize, _: bool) {}
+        fn axis_act(&self) -> [f64; 6] {
+            [0.0; 6]
+        }
+        fn pos_act(&self, _: &Frame, _: &Frame) -> (Frame, u8, u8) {
+            (Frame::NULL, 0, 0)
+        }
+        fn motions_pending(&self) -> usize {
+            0
+        }
+        fn time_s(&self) -> f64 {
+            0.0
+        }
+    }
+    let src = std::fs::read_to_string("benches/loops.src").expect("run benches from the repository root");
+    let (module, diags) = robocell::sim::krl::parse_module("loops.src", &src, None);
+    assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+    let cfg = ConfigGlobals { home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0], tool: Frame::NULL, robroot: Frame::NULL };
+    let mut it = Interpreter::new(&module, &cfg).unwrap();
+    let run = |it: &mut Interpreter| {
+        it.reset();
+        let before = it.ops_executed;
+        let y = it.resume(&mut Bare, u32::MAX);
+        assert!(matches!(y, Yield::Finished), "{y:?}");
+        it.ops_executed - before
+    };
+    let ops = run(&mut it);
+    c.bench_function(&format!("interpret_loops_{ops}_ops"), |b| b.iter(|| run(black_box(&mut it))));
+}
+
 fn cell(c: &mut Criterion) {
     let loaded = Scenario::load(Path::new("scenarios/pick_and_place.ron")).expect("run benches from the repository root");
     let (mut probe, _) = Cell::new(loaded.clone()).unwrap();
@@ -71,5 +114,5 @@ fn cell(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, kinematics, motion, krl, cell);
+criterion_group!(benches, kinematics, motion, krl, interpreter, cell);
 criterion_main!(benches);

@@ -1,12 +1,33 @@
 //! The KRL interpreter (advance run). Routines are compiled to a flat list of operations
 //! so execution can stop at any motion or wait and resume at the same place next tick.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
 
 use super::ast::*;
 use super::diag::Span;
 use super::value::{ArrayVal, Scalar, StructVal, Value, is_open_struct, struct_members};
 use crate::sim::math::Frame;
+
+/// FNV-1a: variable names are short, so this beats the default SipHash by far.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Library routines the controller provides.
 pub const LIBRARY_ROUTINES: &[&str] = &["BAS"];
@@ -149,7 +170,7 @@ struct CompiledRoutine {
     returns: Option<String>,
     params: Vec<Param>,
     decls: Vec<Decl>,
-    code: Vec<Instr>,
+    code: Rc<[Instr]>,
 }
 
 struct CallFrame {
@@ -538,10 +559,10 @@ impl Interpreter {
                 returns: r.returns.clone(),
                 params: r.params.clone(),
                 decls: r.decls.clone(),
-                code: c.code,
+                code: c.code.into(),
             });
         }
-        let mut globals = HashMap::new();
+        let mut globals = HashMap::default();
         system_defaults(&mut globals);
         globals.insert("XHOME".into(), Value::e6axis(&cfg.home_deg));
         globals.insert("$H_POS".into(), Value::e6axis(&cfg.home_deg));
@@ -553,7 +574,7 @@ impl Interpreter {
         let mut it = Interpreter {
             routines,
             globals,
-            initial_globals: HashMap::new(),
+            initial_globals: HashMap::default(),
             stack: Vec::new(),
             wait_until: None,
             continue_next: false,
@@ -663,7 +684,8 @@ impl Interpreter {
         let mut left = budget;
         loop {
             let Some(frame) = self.stack.last() else { return Yield::Finished };
-            let instr = self.routines[frame.routine].code[frame.pc].clone();
+            let code = Rc::clone(&self.routines[frame.routine].code);
+            let instr = &code[frame.pc];
             self.current = instr.span;
             if instr.adv_stop && !self.continue_next && env.motions_pending() > 0 {
                 return Yield::Blocked;
@@ -674,7 +696,7 @@ impl Interpreter {
             left -= 1;
             self.ops_executed += 1;
             let was_continue = self.continue_next;
-            match self.exec(&instr, env) {
+            match self.exec(instr, env) {
                 Ok(Some(y)) => {
                     if !matches!(y, Yield::Blocked) {
                         self.continue_next = false;
@@ -1055,7 +1077,7 @@ impl Interpreter {
         match cmd.as_str() {
             "INITMOV" => {
                 let keep = ["XHOME", "$H_POS", "$TOOL", "$ROBROOT", "TOOL_DATA", "BASE_DATA", "$OV_PRO"];
-                let mut fresh = HashMap::new();
+                let mut fresh = HashMap::default();
                 system_defaults(&mut fresh);
                 for (k, v) in fresh {
                     if !keep.contains(&k.as_str()) {
@@ -1142,7 +1164,8 @@ impl Interpreter {
         let mut budget: u32 = 1_000_000;
         while self.stack.len() > depth {
             let frame = self.stack.last().expect("running");
-            let instr = self.routines[frame.routine].code[frame.pc].clone();
+            let code = Rc::clone(&self.routines[frame.routine].code);
+            let instr = &code[frame.pc];
             if matches!(instr.op, Op::Motion { .. } | Op::WaitFor(_) | Op::WaitSec(_) | Op::Halt) {
                 self.stack.truncate(depth);
                 return Err(rt(
@@ -1157,7 +1180,7 @@ impl Interpreter {
             }
             self.current = instr.span;
             self.ops_executed += 1;
-            if let Err(e) = self.exec(&instr, env) {
+            if let Err(e) = self.exec(instr, env) {
                 self.stack.truncate(depth);
                 return Err(e);
             }
@@ -1356,6 +1379,9 @@ impl Interpreter {
                     let k = io_index(&iv, n, sp)?;
                     return Ok(Value::Bool(if n == "$IN" { env.input(k) } else { env.output(k) }));
                 }
+                if let Some(v) = self.read_place(e, env)? {
+                    return Ok(v);
+                }
                 let b = self.eval(base, env)?;
                 let Value::Array(a) = b else {
                     return Err(rt(sp, format!("{} is not an array", expr_text(base))));
@@ -1364,6 +1390,9 @@ impl Interpreter {
                 a.elems[off].clone()
             }
             ExprKind::Member(base, m) => {
+                if let Some(v) = self.read_place(e, env)? {
+                    return Ok(v);
+                }
                 let b = self.eval(base, env)?;
                 match b {
                     Value::Struct(s) => match s.get(m) {
@@ -1425,19 +1454,64 @@ impl Interpreter {
         })
     }
 
-    fn offset(&mut self, a: &ArrayVal, idx: &[Expr], base: &Expr, env: &mut dyn Env) -> Result<usize, RuntimeError> {
-        if idx.len() != a.dims.len() {
-            return Err(rt(base.span, format!("{} has {} dimension(s), {} index(es) given", expr_text(base), a.dims.len(), idx.len())));
-        }
-        let mut off = 0usize;
-        for (ie, &dim) in idx.iter().zip(&a.dims) {
-            let i = self.eval_int(ie, env)?;
-            if i < 1 || i as usize > dim {
-                return Err(rt(ie.span, format!("index {i} of {} out of range 1..{dim}", expr_text(base))));
+    /// Reads `a[i].m`-style chains of a declared variable in place, cloning only the result.
+    /// None when the root is not a plain variable (I/O, position variables, calls).
+    fn read_place(&mut self, e: &Expr, env: &mut dyn Env) -> Result<Option<Value>, RuntimeError> {
+        let mut path: Vec<&Expr> = Vec::new();
+        let mut cur = e;
+        let root = loop {
+            match &cur.kind {
+                ExprKind::Name(n) => break n,
+                ExprKind::Index(b, _) | ExprKind::Member(b, _) => {
+                    path.push(cur);
+                    cur = b;
+                }
+                _ => return Ok(None),
             }
-            off = off * dim + (i as usize - 1);
+        };
+        if root.starts_with('$') && matches!(root.as_str(), "$IN" | "$OUT" | "$POS_ACT" | "$AXIS_ACT") {
+            return Ok(None);
         }
-        Ok(off)
+        if path.iter().any(|p| matches!(&p.kind, ExprKind::Index(_, idx) if idx.is_empty())) {
+            return Ok(None);
+        }
+        // Indices first: they may read other variables.
+        let mut ints: Vec<Vec<i32>> = Vec::new();
+        for p in path.iter().rev() {
+            if let ExprKind::Index(_, idx) = &p.kind {
+                ints.push(idx.iter().map(|i| self.eval_int(i, env)).collect::<Result<_, _>>()?);
+            }
+        }
+        let Some(mut v) = self.lookup(root) else { return Ok(None) };
+        let mut ints = ints.iter();
+        for p in path.iter().rev() {
+            v = match (&p.kind, v) {
+                (ExprKind::Index(b, idx), Value::Array(a)) => {
+                    let off = flat_offset(b, idx, ints.next().expect("one index list per Index"), &a.dims)?;
+                    &a.elems[off]
+                }
+                (ExprKind::Index(b, _), _) => return Err(rt(p.span, format!("{} is not an array", expr_text(b)))),
+                (ExprKind::Member(b, m), Value::Struct(s)) => match s.get(m) {
+                    Some(f) => f,
+                    None => return Err(rt(p.span, format!("{} has no member {m}", expr_text(b)))),
+                },
+                (ExprKind::Member(b, _), other) => {
+                    return Err(rt(p.span, format!("{} is {}, which has no members", expr_text(b), other.type_name())));
+                }
+                _ => unreachable!(),
+            };
+        }
+        Ok(Some(v.clone()))
+    }
+
+    /// A variable of the running routine, else a global.
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        self.stack.last().and_then(|f| f.locals.get(name)).or_else(|| self.globals.get(name))
+    }
+
+    fn offset(&mut self, a: &ArrayVal, idx: &[Expr], base: &Expr, env: &mut dyn Env) -> Result<usize, RuntimeError> {
+        let is = idx.iter().map(|i| self.eval_int(i, env)).collect::<Result<Vec<_>, _>>()?;
+        flat_offset(base, idx, &is, &a.dims)
     }
 
     fn assign(&mut self, target: &Expr, v: Value, env: &mut dyn Env) -> Result<(), RuntimeError> {
@@ -1476,18 +1550,10 @@ impl Interpreter {
             return Err(rt(target.span, format!("{root} is read-only")));
         }
         // Evaluate indices first (they may read other variables).
-        let mut steps: Vec<Result<usize, String>> = Vec::new();
+        let mut ints: Vec<Vec<i32>> = Vec::new();
         for p in path.iter().rev() {
-            match &p.kind {
-                ExprKind::Index(b, idx) => {
-                    let arr = self.eval(b, env)?;
-                    let Value::Array(a) = arr else {
-                        return Err(rt(p.span, format!("{} is not an array", expr_text(b))));
-                    };
-                    steps.push(Ok(self.offset(&a, idx, b, env)?));
-                }
-                ExprKind::Member(_, m) => steps.push(Err(m.clone())),
-                _ => unreachable!(),
+            if let ExprKind::Index(_, idx) = &p.kind {
+                ints.push(idx.iter().map(|i| self.eval_int(i, env)).collect::<Result<_, _>>()?);
             }
         }
         let in_locals = self.stack.last().is_some_and(|f| f.locals.contains_key(root));
@@ -1495,10 +1561,15 @@ impl Interpreter {
         let Some(mut slot) = slot else {
             return Err(rt(cur.span, format!("{root} is not declared")));
         };
-        for s in &steps {
-            slot = match (s, slot) {
-                (Ok(off), Value::Array(a)) => &mut a.elems[*off],
-                (Err(m), Value::Struct(st)) => {
+        let mut ints = ints.iter();
+        for p in path.iter().rev() {
+            slot = match (&p.kind, slot) {
+                (ExprKind::Index(b, idx), Value::Array(a)) => {
+                    let off = flat_offset(b, idx, ints.next().expect("one index list per Index"), &a.dims)?;
+                    &mut a.elems[off]
+                }
+                (ExprKind::Index(b, _), _) => return Err(rt(p.span, format!("{} is not an array", expr_text(b)))),
+                (ExprKind::Member(_, m), Value::Struct(st)) => {
                     let ty = st.ty.clone();
                     match st.get_mut(m) {
                         Some(f) => f,
@@ -1508,8 +1579,30 @@ impl Interpreter {
                 _ => return Err(rt(target.span, format!("{} does not fit this variable", expr_text(target)))),
             };
         }
-        coerce_into(slot, v, target.span, &expr_text(target))
+        // The common case without building the variable's name for messages.
+        match (&mut *slot, v) {
+            (Value::Int(_) | Value::Uninit(Scalar::Int), Value::Int(i)) => *slot = Value::Int(i),
+            (Value::Real(_) | Value::Uninit(Scalar::Real), Value::Real(r)) => *slot = Value::Real(r),
+            (Value::Bool(_) | Value::Uninit(Scalar::Bool), Value::Bool(b)) => *slot = Value::Bool(b),
+            (_, v) => coerce_into(slot, v, target.span, &expr_text(target))?,
+        }
+        Ok(())
     }
+}
+
+/// The element number of `base[idx]` for evaluated indices `is`, checked against `dims`.
+fn flat_offset(base: &Expr, idx: &[Expr], is: &[i32], dims: &[usize]) -> Result<usize, RuntimeError> {
+    if is.len() != dims.len() {
+        return Err(rt(base.span, format!("{} has {} dimension(s), {} index(es) given", expr_text(base), dims.len(), is.len())));
+    }
+    let mut off = 0usize;
+    for ((&i, &dim), ie) in is.iter().zip(dims).zip(idx) {
+        if i < 1 || i as usize > dim {
+            return Err(rt(ie.span, format!("index {i} of {} out of range 1..{dim}", expr_text(base))));
+        }
+        off = off * dim + (i as usize - 1);
+    }
+    Ok(off)
 }
 
 fn check_init(v: &Value, e: &Expr) -> Result<(), RuntimeError> {
