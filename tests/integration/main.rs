@@ -22,12 +22,13 @@ pub fn default_scenario() -> Loaded {
     Scenario::load(&root().join("scenarios/pick_and_place.ron")).expect("default scenario loads")
 }
 
-/// The default cell running another program instead of the bundled one.
+/// The default cell running another program (and the `.dat` beside it, if any) instead of the bundled one.
 pub fn cell_with_program(path: &Path) -> Result<Cell, Vec<robocell::sim::krl::Diagnostic>> {
     let mut loaded = default_scenario();
     loaded.src = std::fs::read_to_string(path).expect("program readable");
     loaded.src_path = path.to_path_buf();
-    loaded.dat = None;
+    let dat = path.with_extension("dat");
+    loaded.dat = std::fs::read_to_string(&dat).ok().map(|t| (dat, t));
     Cell::new(loaded).map(|(c, _)| c)
 }
 

@@ -83,6 +83,8 @@ pub enum ExprKind {
         fields: Vec<(String, Expr)>,
     },
     Paren(Box<Expr>),
+    /// An argument left out, as in `SVEL_CP(2.0, , LCPDAT1)`.
+    Omitted,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,6 +166,8 @@ pub enum StmtKind {
         ca: Option<Expr>,
         tool_relative: bool,
         approx: Vec<Approx>,
+        /// `WITH $VEL = ..., $APO = ...`: assignments in force for this motion only.
+        with: Vec<(Expr, Expr)>,
     },
     Call {
         name: String,

@@ -30,7 +30,37 @@ impl Hasher for Fnv {
 type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Library routines the controller provides.
-pub const LIBRARY_ROUTINES: &[&str] = &["BAS"];
+pub const LIBRARY_ROUTINES: &[&str] = &["BAS", "SET_CD_PARAMS"];
+
+/// The spline library's parameter functions (see `spline_fn`).
+pub const SPLINE_FUNCS: &[&str] = &[
+    "SVEL_JOINT",
+    "SACC_JOINT",
+    "SGEAR_JERK",
+    "SAPO_PTP",
+    "SAPO",
+    "STOOL2",
+    "SBASE",
+    "SLOAD",
+    "SIPO_MODE",
+    "SVEL_CP",
+    "SACC_CP",
+    "SORI_TYP",
+    "SJERK",
+    "USE_CM_PRO_VALUES",
+];
+
+/// A LOAD: mass in kg, centre of mass, inertia.
+fn load_value(mass: f64) -> Value {
+    let inertia = Value::Struct(Box::new(StructVal {
+        ty: "INERTIA".into(),
+        fields: ["X", "Y", "Z"].iter().map(|n| (n.to_string(), Value::Real(0.0))).collect(),
+    }));
+    Value::Struct(Box::new(StructVal {
+        ty: "LOAD".into(),
+        fields: vec![("M".into(), Value::Real(mass)), ("CM".into(), Value::frame(&Frame::NULL)), ("J".into(), inertia)],
+    }))
+}
 
 /// What the interpreter needs from the cell. Implemented by the controller.
 pub trait Env {
@@ -123,17 +153,44 @@ enum Op {
     JumpIfNot(Expr, usize),
     Jump(usize),
     ForInit(String, Expr),
-    ForCheck { var: String, to: Expr, step: Option<Expr>, exit: usize },
-    ForStep { var: String, step: Option<Expr>, back: usize },
+    ForCheck {
+        var: String,
+        to: Expr,
+        step: Option<Expr>,
+        exit: usize,
+    },
+    ForStep {
+        var: String,
+        step: Option<Expr>,
+        back: usize,
+    },
     WaitFor(Expr),
     WaitSec(Expr),
     Continue,
     Halt,
     Return(Option<Expr>),
-    Motion { kind: MotionKind, target: Expr, aux: Option<Expr>, ca: Option<Expr>, tool_relative: bool, approx: Vec<Approx> },
+    Motion {
+        kind: MotionKind,
+        target: Expr,
+        aux: Option<Expr>,
+        ca: Option<Expr>,
+        tool_relative: bool,
+        approx: Vec<Approx>,
+        with: Vec<(Expr, Expr)>,
+    },
     Call(String, Vec<Expr>),
-    Pulse { target: Expr, value: Expr, seconds: Expr },
-    InterruptDecl { global: bool, prio: Expr, cond: Expr, handler: String, args: Vec<Expr> },
+    Pulse {
+        target: Expr,
+        value: Expr,
+        seconds: Expr,
+    },
+    InterruptDecl {
+        global: bool,
+        prio: Expr,
+        cond: Expr,
+        handler: String,
+        args: Vec<Expr>,
+    },
     InterruptCtl(InterruptAction, Option<Expr>),
     End,
 }
@@ -261,7 +318,9 @@ impl Compiler {
             Op::JumpIfNot(c, _) => uses_io(c),
             Op::ForInit(_, e) => uses_io(e),
             Op::Call(_, a) => a.iter().any(uses_io),
-            Op::Motion { target, aux, .. } => uses_io(target) || aux.as_ref().is_some_and(uses_io),
+            Op::Motion { target, aux, with, .. } => {
+                uses_io(target) || aux.as_ref().is_some_and(uses_io) || with.iter().any(|(_, v)| uses_io(v))
+            }
             Op::Pulse { .. } | Op::InterruptDecl { .. } => true,
             _ => false,
         };
@@ -384,7 +443,7 @@ impl Compiler {
             StmtKind::WaitSec(e) => {
                 self.emit(Op::WaitSec(e.clone()), sp);
             }
-            StmtKind::Motion { kind, target, aux, ca, tool_relative, approx } => {
+            StmtKind::Motion { kind, target, aux, ca, tool_relative, approx, with } => {
                 let op = Op::Motion {
                     kind: *kind,
                     target: target.clone(),
@@ -392,6 +451,7 @@ impl Compiler {
                     ca: ca.clone(),
                     tool_relative: *tool_relative,
                     approx: approx.clone(),
+                    with: with.clone(),
                 };
                 self.emit(op, sp);
             }
@@ -521,6 +581,13 @@ fn system_defaults(g: &mut HashMap<String, Value>) {
     g.insert("$TIMER_STOP".into(), Value::Array(Box::new(ArrayVal { dims: vec![32], elems: vec![Value::Bool(true); 32] })));
     g.insert("$FLAG".into(), Value::Array(Box::new(ArrayVal { dims: vec![1024], elems: vec![Value::Bool(false); 1024] })));
     g.insert("BASE_DATA".into(), frames(32));
+    g.insert("$IPO_MODE".into(), Value::Enum("BASE".into()));
+    g.insert("$LOAD".into(), load_value(0.0));
+    g.insert("LOAD_DATA".into(), Value::Array(Box::new(ArrayVal { dims: vec![16], elems: vec![load_value(0.0); 16] })));
+    let reals = |n: usize, v: f64| Value::Array(Box::new(ArrayVal { dims: vec![n], elems: vec![Value::Real(v); n] }));
+    g.insert("$GEAR_JERK".into(), reals(12, 50.0));
+    g.insert("$COLLMON_TOL_PRO".into(), reals(12, 0.0));
+    g.insert("$JERK".into(), st("JERK_STRUC", &[("CP", Value::Real(500.0)), ("ORI", Value::Real(50000.0))]));
 }
 
 /// Cell-specific globals a program sees, as `$config.dat` would give them.
@@ -967,7 +1034,7 @@ impl Interpreter {
                 self.pulses.push((n, before, env.time_s() + t.max(0.0)));
                 self.advance();
             }
-            Op::Motion { kind, target, aux, ca, tool_relative, approx } => {
+            Op::Motion { kind, target, aux, ca, tool_relative, approx, with } => {
                 if !self.in_handler.is_empty() {
                     return Err(rt(sp, "a motion in an interrupt routine needs BRAKE first, which robocell does not run yet"));
                 }
@@ -979,7 +1046,25 @@ impl Interpreter {
                     return Ok(Some(Yield::Blocked));
                 }
                 let target = self.eval(target, env)?;
-                let mut cmd = self.motion_cmd(*kind, target, *tool_relative, approx.clone(), sp)?;
+                // WITH: set the variables for this motion, take its parameters, put them back.
+                let mut saved: Vec<(String, Value)> = Vec::new();
+                for (t, v) in with {
+                    let root = root_name(t);
+                    if !root.starts_with('$') {
+                        return Err(rt(t.span, format!("WITH sets system variables such as $VEL or $APO, not {root}")));
+                    }
+                    if !saved.iter().any(|(n, _)| n == root) {
+                        let Some(old) = self.lookup(root).cloned() else { return Err(rt(t.span, format!("{root} is not declared"))) };
+                        saved.push((root.to_string(), old));
+                    }
+                    let val = self.eval(v, env)?;
+                    self.assign_with(t, val, env)?;
+                }
+                let cmd = self.motion_cmd(*kind, target, *tool_relative, approx.clone(), sp);
+                for (n, v) in saved {
+                    self.globals.insert(n, v);
+                }
+                let mut cmd = cmd?;
                 cmd.aux = aux.as_ref().map(|a| self.eval(a, env)).transpose()?;
                 cmd.ca_deg = match ca {
                     Some(c) => Some(self.eval(c, env)?.as_f64().ok_or_else(|| rt(c.span, "CA needs an angle in degrees"))?),
@@ -1444,6 +1529,8 @@ impl Interpreter {
                 binary(*op, lv, rv, sp)?
             }
             ExprKind::Call(name, args) if self.routines.iter().any(|r| r.name == *name) => self.call_function(name, args, sp, env)?,
+            ExprKind::Call(name, args) if SPLINE_FUNCS.contains(&name.as_str()) => self.spline_fn(name, args, sp, env)?,
+            ExprKind::Omitted => return Err(rt(sp, "an argument is missing here")),
             ExprKind::Call(name, args) => {
                 let vals = args.iter().map(|a| self.eval(a, env)).collect::<Result<Vec<_>, _>>()?;
                 for (v, a) in vals.iter().zip(args) {
@@ -1512,6 +1599,95 @@ impl Interpreter {
     fn offset(&mut self, a: &ArrayVal, idx: &[Expr], base: &Expr, env: &mut dyn Env) -> Result<usize, RuntimeError> {
         let is = idx.iter().map(|i| self.eval_int(i, env)).collect::<Result<Vec<_>, _>>()?;
         flat_offset(base, idx, &is, &a.dims)
+    }
+
+    /// An assignment in a WITH list. The spline inline forms give one percentage for all axes
+    /// as `$VEL_AXIS[1]` (also `$ACC_AXIS[1]`, `$GEAR_JERK[1]`), so element 1 sets every axis.
+    fn assign_with(&mut self, target: &Expr, v: Value, env: &mut dyn Env) -> Result<(), RuntimeError> {
+        if let ExprKind::Index(b, idx) = &target.kind
+            && let ExprKind::Name(n) = &b.kind
+            && matches!(n.as_str(), "$VEL_AXIS" | "$ACC_AXIS" | "$GEAR_JERK")
+            && matches!(idx.as_slice(), [Expr { kind: ExprKind::Int(1), .. }])
+        {
+            for i in 1..=6 {
+                let t =
+                    Expr { kind: ExprKind::Index(b.clone(), vec![Expr { kind: ExprKind::Int(i), span: target.span }]), span: target.span };
+                self.assign(&t, v.clone(), env)?;
+            }
+            return Ok(());
+        }
+        self.assign(target, v, env)
+    }
+
+    /// The KUKA spline library's parameter functions, as used by the inline forms
+    /// (`SVEL_JOINT`, `STOOL2`, `SAPO`, ...): they map FDAT/PDAT/LDAT to the values BAS would set.
+    fn spline_fn(&mut self, name: &str, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<Value, RuntimeError> {
+        let mut vals = Vec::new();
+        for a in args {
+            vals.push(if matches!(a.kind, ExprKind::Omitted) { None } else { Some(self.eval(a, env)?) });
+        }
+        let arg = |i: usize| -> Result<&Value, RuntimeError> {
+            vals.get(i).and_then(Option::as_ref).ok_or_else(|| rt(sp, format!("{name} needs argument {}", i + 1)))
+        };
+        let num = |i: usize| -> Result<f64, RuntimeError> {
+            arg(i)?.as_f64().ok_or_else(|| rt(sp, format!("{name}: argument {} must be a number", i + 1)))
+        };
+        let member = |i: usize, m: &str| -> Result<Value, RuntimeError> {
+            match arg(i)? {
+                Value::Struct(s) => s.get(m).cloned().ok_or_else(|| rt(sp, format!("{name}: the argument has no member {m}"))),
+                other => Err(rt(sp, format!("{name} needs a data set (PDAT, LDAT or FDAT), got {}", other.type_name()))),
+            }
+        };
+        let global = |me: &Self, n: &str| me.globals.get(n).cloned().unwrap_or(Value::Uninit(Scalar::Real));
+        let with_member = |mut v: Value, m: &str, x: Value| {
+            if let Value::Struct(s) = &mut v
+                && let Some(f) = s.get_mut(m)
+            {
+                *f = x;
+            }
+            v
+        };
+        let table = |me: &Self, table: &str, n: i64| -> Result<Value, RuntimeError> {
+            if n == 0 {
+                return Ok(if table == "LOAD_DATA" { load_value(0.0) } else { Value::frame(&Frame::NULL) });
+            }
+            match me.globals.get(table) {
+                Some(Value::Array(a)) if n >= 1 && n as usize <= a.elems.len() => Ok(a.elems[n as usize - 1].clone()),
+                Some(Value::Array(a)) => Err(rt(sp, format!("{name}: {table} has entries 1..{}, not {n}", a.elems.len()))),
+                _ => Err(rt(sp, format!("{table} is not available"))),
+            }
+        };
+        Ok(match name {
+            "SVEL_JOINT" => Value::Real(num(0)?.clamp(0.0, 100.0)),
+            "SACC_JOINT" => Value::Real(member(0, "ACC")?.as_f64().unwrap_or(100.0).clamp(0.0, 100.0)),
+            "SGEAR_JERK" => Value::Real(member(0, "GEAR_JERK")?.as_f64().unwrap_or(50.0)),
+            "SAPO_PTP" => {
+                let dist = member(0, "APO_DIST")?.as_f64().unwrap_or(100.0);
+                let apo = global(self, "$APO");
+                if matches!(member(0, "APO_MODE"), Ok(Value::Enum(m)) if m == "CDIS") {
+                    with_member(apo, "CDIS", Value::Real(dist))
+                } else {
+                    with_member(apo, "CPTP", Value::Int(dist.min(100.0).round() as i32))
+                }
+            }
+            "SAPO" => with_member(global(self, "$APO"), "CDIS", Value::Real(member(0, "APO_DIST")?.as_f64().unwrap_or(100.0))),
+            "STOOL2" => match member(0, "TOOL_NO")? {
+                Value::Int(n) => table(self, "TOOL_DATA", n as i64)?,
+                _ => return Err(rt(sp, format!("KSS01422 {name}: TOOL_NO value invalid"))),
+            },
+            "SBASE" => table(self, "BASE_DATA", num(0)? as i64)?,
+            "SLOAD" => table(self, "LOAD_DATA", num(0)? as i64)?,
+            "SIPO_MODE" => arg(0)?.clone(),
+            "SVEL_CP" => with_member(global(self, "$VEL"), "CP", Value::Real(num(0)?.clamp(0.0, 2.0))),
+            "SACC_CP" => {
+                let pct = member(0, "ACC")?.as_f64().unwrap_or(100.0).clamp(0.0, 100.0);
+                with_member(global(self, "$ACC"), "CP", Value::Real(2.3 * pct / 100.0))
+            }
+            "SORI_TYP" => member(0, "ORI_TYP")?,
+            "SJERK" => global(self, "$JERK"),
+            "USE_CM_PRO_VALUES" => Value::Real(0.0),
+            _ => return Err(rt(sp, format!("function {name} is not defined"))),
+        })
     }
 
     fn assign(&mut self, target: &Expr, v: Value, env: &mut dyn Env) -> Result<(), RuntimeError> {
@@ -1603,6 +1779,15 @@ fn flat_offset(base: &Expr, idx: &[Expr], is: &[i32], dims: &[usize]) -> Result<
         off = off * dim + (i as usize - 1);
     }
     Ok(off)
+}
+
+/// The variable an assignment target starts from: `$VEL` for `$VEL.CP`.
+fn root_name(e: &Expr) -> &str {
+    match &e.kind {
+        ExprKind::Name(n) => n,
+        ExprKind::Index(b, _) | ExprKind::Member(b, _) => root_name(b),
+        _ => "",
+    }
 }
 
 fn check_init(v: &Value, e: &Expr) -> Result<(), RuntimeError> {

@@ -9,8 +9,7 @@ use super::lexer::{Tok, Token, lex};
 pub const BUILTIN_FUNCS: &[&str] = &["ABS", "SQRT", "SIN", "COS", "TAN", "ACOS", "ATAN2", "INV_POS"];
 const SIMPLE_TYPES: &[&str] = &["INT", "REAL", "BOOL", "CHAR", "FRAME", "POS", "E6POS", "AXIS", "E6AXIS", "PDAT", "LDAT", "FDAT"];
 /// Statements a real controller knows that robocell does not run yet.
-const NOT_YET: &[&str] =
-    &["TRIGGER", "SPTP", "SLIN", "SCIRC", "SPLINE", "PTP_SPLINE", "SIGNAL", "STRUC", "ENUM", "ON_ERROR_PROCEED", "ASYPTP"];
+const NOT_YET: &[&str] = &["TRIGGER", "SPLINE", "PTP_SPLINE", "SIGNAL", "STRUC", "ENUM", "ON_ERROR_PROCEED", "ASYPTP"];
 
 struct Parser<'s, 'd> {
     toks: Vec<Token>,
@@ -743,12 +742,13 @@ impl<'s, 'd> Parser<'s, 'd> {
                     return Err(());
                 }
             }
-            "PTP" | "LIN" | "CIRC" | "PTP_REL" | "LIN_REL" | "CIRC_REL" => {
+            "PTP" | "LIN" | "CIRC" | "PTP_REL" | "LIN_REL" | "CIRC_REL" | "SPTP" | "SLIN" | "SCIRC" => {
                 self.pos += 1;
+                // Single spline blocks run as their PTP/LIN/CIRC equivalents.
                 let kind = match kw.as_str() {
-                    "PTP" => MotionKind::Ptp,
-                    "LIN" => MotionKind::Lin,
-                    "CIRC" => MotionKind::Circ,
+                    "PTP" | "SPTP" => MotionKind::Ptp,
+                    "LIN" | "SLIN" => MotionKind::Lin,
+                    "CIRC" | "SCIRC" => MotionKind::Circ,
                     "PTP_REL" => MotionKind::PtpRel,
                     "LIN_REL" => MotionKind::LinRel,
                     _ => MotionKind::CircRel,
@@ -790,26 +790,45 @@ impl<'s, 'd> Parser<'s, 'd> {
                 }
                 let mut tool_relative = false;
                 let mut approx = Vec::new();
+                let mut with = Vec::new();
                 loop {
                     match self.peek() {
                         Some(Tok::Enum(e)) if kind.is_relative() && (e == "TOOL" || e == "BASE") => {
                             tool_relative = e == "TOOL";
                             self.pos += 1;
                         }
-                        Some(Tok::Ident(a)) if matches!(a.as_str(), "C_PTP" | "C_DIS" | "C_VEL" | "C_ORI") => {
+                        Some(Tok::Ident(a)) if matches!(a.as_str(), "C_PTP" | "C_DIS" | "C_VEL" | "C_ORI" | "C_SPL") => {
                             approx.push(match a.as_str() {
                                 "C_PTP" => Approx::CPtp,
                                 "C_DIS" => Approx::CDis,
                                 "C_VEL" => Approx::CVel,
+                                // A spline block's approximation: by distance, or the PTP criterion for SPTP.
+                                "C_SPL" if kind.is_ptp() => Approx::CPtp,
+                                "C_SPL" => Approx::CDis,
                                 _ => Approx::COri,
                             });
                             self.pos += 1;
+                        }
+                        Some(Tok::Ident(w)) if w == "WITH" && with.is_empty() => {
+                            self.pos += 1;
+                            loop {
+                                let t = self.parse_postfix()?;
+                                if !is_lvalue(&t) {
+                                    self.err("KRL049", t.span, "WITH assigns system variables: WITH $VEL.CP = 0.5", None);
+                                }
+                                self.expect_punct("=")?;
+                                let v = self.parse_expr()?;
+                                with.push((t, v));
+                                if !self.eat_punct(",") {
+                                    break;
+                                }
+                            }
                         }
                         _ => break,
                     }
                 }
                 self.end_line("the motion target");
-                StmtKind::Motion { kind, target, aux, ca, tool_relative, approx }
+                StmtKind::Motion { kind, target, aux, ca, tool_relative, approx, with }
             }
             k if NOT_YET.contains(&k) => {
                 self.err(
@@ -1078,7 +1097,12 @@ impl<'s, 'd> Parser<'s, 'd> {
                     let mut args = Vec::new();
                     if !self.is_punct(")") {
                         loop {
-                            args.push(self.parse_expr()?);
+                            // An argument may be left out: f(a, , c).
+                            if self.is_punct(",") || self.is_punct(")") {
+                                args.push(Expr { kind: ExprKind::Omitted, span: self.span() });
+                            } else {
+                                args.push(self.parse_expr()?);
+                            }
                             if !self.eat_punct(",") {
                                 break;
                             }
