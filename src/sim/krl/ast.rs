@@ -238,10 +238,48 @@ pub struct Routine {
     pub span: Span,
 }
 
+/// `SIGNAL name $OUT[n]` or a group `SIGNAL name $IN[a] TO $IN[b]`, read as INT.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Signal {
+    pub name: String,
+    pub output: bool,
+    pub from: u32,
+    pub to: u32,
+    pub span: Span,
+}
+
+/// A member of a STRUC: `CHAR block[10]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    pub ty: String,
+    pub name: String,
+    pub dims: Vec<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeKind {
+    Enum(Vec<String>),
+    Struc(Vec<Member>),
+}
+
+/// A user type: `[GLOBAL] STRUC name ...` or `[GLOBAL] ENUM name ...`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeDecl {
+    pub name: String,
+    pub global: bool,
+    pub kind: TypeKind,
+    pub span: Span,
+}
+
 /// A parsed module: the `.src` routines and the `.dat` data list.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Module {
     pub name: String,
     pub routines: Vec<Routine>,
     pub data: Vec<Decl>,
+    /// SIGNAL and STRUC/ENUM declarations of the routines and the data list (module-wide here).
+    pub signals: Vec<Signal>,
+    pub types: Vec<TypeDecl>,
+    /// `DEFDAT name PUBLIC`: its GLOBAL declarations are visible to other modules.
+    pub public: bool,
 }

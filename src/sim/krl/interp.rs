@@ -50,6 +50,9 @@ pub const SPLINE_FUNCS: &[&str] = &[
     "USE_CM_PRO_VALUES",
 ];
 
+/// String functions on CHAR arrays (see `string_fn`).
+pub const STRING_FUNCS: &[&str] = &["STRLEN", "STRDECLLEN", "STRCLEAR", "STRCOPY", "STRADD", "STRCOMP", "STRFIND"];
+
 /// A LOAD: mass in kg, centre of mass, inertia.
 fn load_value(mass: f64) -> Value {
     let inertia = Value::Struct(Box::new(StructVal {
@@ -241,6 +244,9 @@ struct CallFrame {
 /// The advance-run interpreter of one program.
 pub struct Interpreter {
     routines: Vec<CompiledRoutine>,
+    /// STRUC and ENUM types of the module.
+    types: HashMap<String, TypeDecl>,
+    signals: HashMap<String, Signal>,
     globals: HashMap<String, Value>,
     initial_globals: HashMap<String, Value>,
     stack: Vec<CallFrame>,
@@ -287,19 +293,23 @@ pub fn expr_text(e: &Expr) -> String {
     }
 }
 
-fn uses_io(e: &Expr) -> bool {
+/// Whether evaluating `e` touches I/O or the actual position (an advance-run stop).
+/// `signals` are the SIGNAL names, which are I/O too.
+fn uses_io(e: &Expr, signals: &[String]) -> bool {
+    let u = |x: &Expr| uses_io(x, signals);
     match &e.kind {
-        ExprKind::Name(n) => matches!(n.as_str(), "$IN" | "$OUT" | "$POS_ACT" | "$AXIS_ACT"),
-        ExprKind::Index(b, i) => uses_io(b) || i.iter().any(uses_io),
-        ExprKind::Member(b, _) | ExprKind::Unary(_, b) | ExprKind::Paren(b) => uses_io(b),
-        ExprKind::Binary(_, l, r) => uses_io(l) || uses_io(r),
-        ExprKind::Call(_, a) => a.iter().any(uses_io),
-        ExprKind::Aggregate { fields, .. } => fields.iter().any(|(_, v)| uses_io(v)),
+        ExprKind::Name(n) => matches!(n.as_str(), "$IN" | "$OUT" | "$POS_ACT" | "$AXIS_ACT") || signals.contains(n),
+        ExprKind::Index(b, i) => u(b) || i.iter().any(u),
+        ExprKind::Member(b, _) | ExprKind::Unary(_, b) | ExprKind::Paren(b) => u(b),
+        ExprKind::Binary(_, l, r) => u(l) || u(r),
+        ExprKind::Call(_, a) => a.iter().any(u),
+        ExprKind::Aggregate { fields, .. } => fields.iter().any(|(_, v)| u(v)),
         _ => false,
     }
 }
 
-struct Compiler {
+struct Compiler<'a> {
+    signals: &'a [String],
     code: Vec<Instr>,
     exits: Vec<Vec<usize>>,
     errors: Vec<RuntimeError>,
@@ -310,17 +320,16 @@ struct Compiler {
     gotos: Vec<(String, usize, Vec<usize>, Span)>,
 }
 
-impl Compiler {
+impl Compiler<'_> {
     fn emit(&mut self, op: Op, span: Span) -> usize {
+        let u = |e: &Expr| uses_io(e, self.signals);
         let adv_stop = match &op {
             Op::WaitFor(_) | Op::WaitSec(_) | Op::Halt => true,
-            Op::Assign(t, v) => uses_io(t) || uses_io(v),
-            Op::JumpIfNot(c, _) => uses_io(c),
-            Op::ForInit(_, e) => uses_io(e),
-            Op::Call(_, a) => a.iter().any(uses_io),
-            Op::Motion { target, aux, with, .. } => {
-                uses_io(target) || aux.as_ref().is_some_and(uses_io) || with.iter().any(|(_, v)| uses_io(v))
-            }
+            Op::Assign(t, v) => u(t) || u(v),
+            Op::JumpIfNot(c, _) => u(c),
+            Op::ForInit(_, e) => u(e),
+            Op::Call(_, a) => a.iter().any(u),
+            Op::Motion { target, aux, with, .. } => u(target) || aux.as_ref().is_some_and(u) || with.iter().any(|(_, v)| u(v)),
             Op::Pulse { .. } | Op::InterruptDecl { .. } => true,
             _ => false,
         };
@@ -607,8 +616,10 @@ impl Interpreter {
         let mut errors = Vec::new();
         let mut dat_errors = Vec::new();
         let mut routines = Vec::new();
+        let signal_names: Vec<String> = module.signals.iter().map(|s| s.name.clone()).collect();
         for r in &module.routines {
             let mut c = Compiler {
+                signals: &signal_names,
                 code: Vec::new(),
                 exits: Vec::new(),
                 errors: Vec::new(),
@@ -640,6 +651,8 @@ impl Interpreter {
         }
         let mut it = Interpreter {
             routines,
+            types: module.types.iter().map(|t| (t.name.clone(), t.clone())).collect(),
+            signals: module.signals.iter().map(|x| (x.name.clone(), x.clone())).collect(),
             globals,
             initial_globals: HashMap::default(),
             stack: Vec::new(),
@@ -677,7 +690,7 @@ impl Interpreter {
             }
         }
         for d in &module.data {
-            let mut v = if d.dims.is_empty() { Value::default_of(&d.ty.name) } else { Value::array_of(&d.ty.name, &d.dims) };
+            let mut v = it.fresh(&d.ty.name, &d.dims);
             if let Some(init) = &d.init {
                 match it.eval(init, &mut NoEnv).and_then(|iv| coerce_into(&mut v, iv, init.span, &d.name)) {
                     Ok(()) => {}
@@ -719,12 +732,25 @@ impl Interpreter {
         self.current = self.routines[0].code[0].span;
     }
 
+    /// A fresh (uninitialised) variable of type `ty` with array sizes `dims`.
+    fn fresh(&self, ty: &str, dims: &[usize]) -> Value {
+        if !dims.is_empty() {
+            let n = dims.iter().product();
+            return Value::Array(Box::new(ArrayVal { dims: dims.to_vec(), elems: vec![self.fresh(ty, &[]); n] }));
+        }
+        match self.types.get(ty).map(|t| &t.kind) {
+            Some(TypeKind::Struc(members)) => Value::Struct(Box::new(StructVal {
+                ty: ty.to_string(),
+                fields: members.iter().map(|m| (m.name.clone(), self.fresh(&m.ty, &m.dims))).collect(),
+            })),
+            Some(TypeKind::Enum(_)) => Value::Uninit(Scalar::Enum),
+            None if ty == "LOAD" => load_value(0.0),
+            None => Value::default_of(ty),
+        }
+    }
+
     fn fresh_locals(&self, r: usize) -> HashMap<String, Value> {
-        self.routines[r]
-            .decls
-            .iter()
-            .map(|d| (d.name.clone(), if d.dims.is_empty() { Value::default_of(&d.ty.name) } else { Value::array_of(&d.ty.name, &d.dims) }))
-            .collect()
+        self.routines[r].decls.iter().map(|d| (d.name.clone(), self.fresh(&d.ty.name, &d.dims))).collect()
     }
 
     /// Reads a variable by name (locals of the running routine first), for the watch panel.
@@ -949,7 +975,7 @@ impl Interpreter {
                 match (e, returns) {
                     (Some(e), Some(ty)) => {
                         let v = self.eval(e, env)?;
-                        let mut slot = Value::default_of(&ty);
+                        let mut slot = self.fresh(&ty, &[]);
                         coerce_into(&mut slot, v, e.span, "the function result")?;
                         self.ret_val = Some(slot);
                     }
@@ -1433,6 +1459,15 @@ impl Interpreter {
         if let Some(v) = self.globals.get(name) {
             return Ok(v.clone());
         }
+        if let Some(sig) = self.signals.get(name) {
+            let read = |n: u32| if sig.output { env.output(n as usize) } else { env.input(n as usize) };
+            if sig.from == sig.to {
+                return Ok(Value::Bool(read(sig.from)));
+            }
+            // A group signal: the first I/O is the lowest bit.
+            let bits = (sig.from..=sig.to).enumerate().fold(0u32, |acc, (i, n)| acc | ((read(n) as u32) << i));
+            return Ok(Value::Int(bits as i32));
+        }
         let hint = if name == "$IN" || name == "$OUT" { " (write $IN[n] / $OUT[n] with an index)" } else { "" };
         Err(rt(sp, format!("{name} is not declared{hint}")))
     }
@@ -1455,6 +1490,15 @@ impl Interpreter {
             ExprKind::Enum(n) => Value::Enum(n.clone()),
             ExprKind::Paren(i) => self.eval(i, env)?,
             ExprKind::Name(n) => self.read_name(n, sp, env)?,
+            ExprKind::Index(base, idx) if idx.is_empty() => match self.eval(base, env)? {
+                Value::Array(a) if a.dims.len() == 1 => Value::Str(str_of(&a)),
+                other => {
+                    return Err(rt(
+                        sp,
+                        format!("{}[] reads a CHAR array as a string; {} is {}", expr_text(base), expr_text(base), other.type_name()),
+                    ));
+                }
+            },
             ExprKind::Index(base, idx) => {
                 if let ExprKind::Name(n) = &base.kind
                     && (n == "$IN" || n == "$OUT")
@@ -1490,10 +1534,10 @@ impl Interpreter {
             ExprKind::Aggregate { type_name, fields } => {
                 let mut v = match type_name {
                     Some(t) => {
-                        if struct_members(t).is_none() {
+                        if struct_members(t).is_none() && !matches!(self.types.get(t), Some(TypeDecl { kind: TypeKind::Struc(_), .. })) {
                             return Err(rt(sp, format!("unknown structure type {t}")));
                         }
-                        Value::default_of(t)
+                        self.fresh(t, &[])
                     }
                     None => Value::Struct(Box::new(StructVal { ty: String::new(), fields: Vec::new() })),
                 };
@@ -1530,6 +1574,7 @@ impl Interpreter {
             }
             ExprKind::Call(name, args) if self.routines.iter().any(|r| r.name == *name) => self.call_function(name, args, sp, env)?,
             ExprKind::Call(name, args) if SPLINE_FUNCS.contains(&name.as_str()) => self.spline_fn(name, args, sp, env)?,
+            ExprKind::Call(name, args) if STRING_FUNCS.contains(&name.as_str()) => self.string_fn(name, args, sp, env)?,
             ExprKind::Omitted => return Err(rt(sp, "an argument is missing here")),
             ExprKind::Call(name, args) => {
                 let vals = args.iter().map(|a| self.eval(a, env)).collect::<Result<Vec<_>, _>>()?;
@@ -1619,6 +1664,85 @@ impl Interpreter {
         self.assign(target, v, env)
     }
 
+    /// `StrLen`, `StrDeclLen`, `StrClear`, `StrCopy`, `StrAdd`, `StrComp`, `StrFind`. Strings are
+    /// CHAR arrays passed as `name[]`; sources may also be literals.
+    fn string_fn(&mut self, name: &str, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<Value, RuntimeError> {
+        let (want, form) = match name {
+            "STRLEN" => (1, "StrLen(s[])"),
+            "STRDECLLEN" => (1, "StrDeclLen(s[])"),
+            "STRCLEAR" => (1, "StrClear(s[])"),
+            "STRCOPY" => (2, "StrCopy(target[], source[])"),
+            "STRADD" => (2, "StrAdd(target[], source[])"),
+            "STRCOMP" => (3, "StrComp(a[], b[], ignore_case)"),
+            _ => (4, "StrFind(start, s[], key[], ignore_case)"),
+        };
+        if args.len() != want {
+            return Err(rt(sp, format!("{name} takes {want} argument(s): {form}")));
+        }
+        // A CHAR array named with `[]`, for functions that write to it or need its size.
+        fn array<'e>(e: &'e Expr, name: &str, form: &str) -> Result<&'e Expr, RuntimeError> {
+            match &e.kind {
+                ExprKind::Index(b, idx) if idx.is_empty() => Ok(b),
+                _ => Err(rt(e.span, format!("{name}: pass the CHAR array with empty brackets, as in {form}"))),
+            }
+        }
+        let array = |e| array(e, name, form);
+        let text = |me: &mut Self, e: &Expr, env: &mut dyn Env| -> Result<String, RuntimeError> {
+            match me.eval(e, env)? {
+                Value::Str(t) => Ok(t),
+                Value::Char(c) => Ok((c as char).to_string()),
+                other => Err(rt(e.span, format!("{name}: expected a string, got {}", other.type_name()))),
+            }
+        };
+        let flag = |me: &mut Self, e: &Expr, env: &mut dyn Env| -> Result<bool, RuntimeError> { me.eval_bool(e, env) };
+        Ok(match name {
+            "STRLEN" => Value::Int(text(self, &args[0], env)?.len() as i32),
+            "STRDECLLEN" => {
+                let b = array(&args[0])?;
+                match self.eval(b, env)? {
+                    Value::Array(a) => Value::Int(a.elems.len() as i32),
+                    other => return Err(rt(b.span, format!("{name}: {} is {}, not a CHAR array", expr_text(b), other.type_name()))),
+                }
+            }
+            "STRCLEAR" => {
+                let b = array(&args[0])?;
+                let n = expr_text(b);
+                write_str(self.place_mut(b, env)?, "", true, sp, &n)?;
+                Value::Bool(true)
+            }
+            "STRCOPY" | "STRADD" => {
+                let b = array(&args[0])?;
+                let src = text(self, &args[1], env)?;
+                let joined = if name == "STRADD" { text(self, &args[0], env)? + &src } else { src };
+                let n = expr_text(b);
+                let slot = self.place_mut(b, env)?;
+                let cap = if let Value::Array(a) = &*slot { a.elems.len() } else { 0 };
+                if joined.len() > cap {
+                    // The controller refuses a string that does not fit and leaves the target as it was.
+                    return Ok(if name == "STRADD" { Value::Int(0) } else { Value::Bool(false) });
+                }
+                write_str(slot, &joined, true, sp, &n)?;
+                if name == "STRADD" { Value::Int(joined.len() as i32) } else { Value::Bool(true) }
+            }
+            "STRCOMP" => {
+                let (a, b) = (text(self, &args[0], env)?, text(self, &args[1], env)?);
+                let ic = flag(self, &args[2], env)?;
+                Value::Bool(if ic { a.eq_ignore_ascii_case(&b) } else { a == b })
+            }
+            _ => {
+                let start = self.eval_int(&args[0], env)?;
+                let (hay, key) = (text(self, &args[1], env)?, text(self, &args[2], env)?);
+                let ic = flag(self, &args[3], env)?;
+                let (hay, key) = if ic { (hay.to_ascii_uppercase(), key.to_ascii_uppercase()) } else { (hay, key) };
+                let from = (start.max(1) - 1) as usize;
+                match hay.get(from..).and_then(|h| h.find(&key)) {
+                    Some(i) if !key.is_empty() => Value::Int((from + i + 1) as i32),
+                    _ => Value::Int(0),
+                }
+            }
+        })
+    }
+
     /// The KUKA spline library's parameter functions, as used by the inline forms
     /// (`SVEL_JOINT`, `STOOL2`, `SAPO`, ...): they map FDAT/PDAT/LDAT to the values BAS would set.
     fn spline_fn(&mut self, name: &str, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<Value, RuntimeError> {
@@ -1690,24 +1814,8 @@ impl Interpreter {
         })
     }
 
-    fn assign(&mut self, target: &Expr, v: Value, env: &mut dyn Env) -> Result<(), RuntimeError> {
-        // $OUT[n] = ... goes to the I/O.
-        if let ExprKind::Index(b, idx) = &target.kind
-            && let ExprKind::Name(n) = &b.kind
-            && (n == "$OUT" || n == "$IN")
-        {
-            if n == "$IN" {
-                return Err(rt(target.span, "$IN is read-only: inputs come from the cell"));
-            }
-            let [i] = idx.as_slice() else { return Err(rt(target.span, "$OUT takes one index")) };
-            let iv = self.eval(i, env)?;
-            let k = io_index(&iv, "$OUT", target.span)?;
-            let Value::Bool(b) = v else {
-                return Err(rt(target.span, format!("$OUT[{k}] is BOOL, cannot take {}", v.type_name())));
-            };
-            env.set_output(k, b);
-            return Ok(());
-        }
+    /// The variable (or element, or member) `target` names, for writing.
+    fn place_mut(&mut self, target: &Expr, env: &mut dyn Env) -> Result<&mut Value, RuntimeError> {
         // Resolve the path from the root variable.
         let mut path: Vec<&Expr> = Vec::new();
         let mut cur = target;
@@ -1722,7 +1830,8 @@ impl Interpreter {
             }
         }
         let ExprKind::Name(root) = &cur.kind else { unreachable!() };
-        if READ_ONLY.contains(&root.as_str()) {
+        let root = root.as_str();
+        if READ_ONLY.contains(&root) {
             return Err(rt(target.span, format!("{root} is read-only")));
         }
         // Evaluate indices first (they may read other variables).
@@ -1755,6 +1864,46 @@ impl Interpreter {
                 _ => return Err(rt(target.span, format!("{} does not fit this variable", expr_text(target)))),
             };
         }
+        Ok(slot)
+    }
+
+    fn assign(&mut self, target: &Expr, v: Value, env: &mut dyn Env) -> Result<(), RuntimeError> {
+        // $OUT[n] = ... goes to the I/O.
+        if let ExprKind::Index(b, idx) = &target.kind
+            && let ExprKind::Name(n) = &b.kind
+            && (n == "$OUT" || n == "$IN")
+        {
+            if n == "$IN" {
+                return Err(rt(target.span, "$IN is read-only: inputs come from the cell"));
+            }
+            let [i] = idx.as_slice() else { return Err(rt(target.span, "$OUT takes one index")) };
+            let iv = self.eval(i, env)?;
+            let k = io_index(&iv, "$OUT", target.span)?;
+            let Value::Bool(b) = v else {
+                return Err(rt(target.span, format!("$OUT[{k}] is BOOL, cannot take {}", v.type_name())));
+            };
+            env.set_output(k, b);
+            return Ok(());
+        }
+        if let ExprKind::Name(n) = &target.kind
+            && self.lookup(n).is_none()
+            && let Some(sig) = self.signals.get(n)
+        {
+            return write_signal(sig, v, target.span, env);
+        }
+        // `s[] = "text"`: a string into a CHAR array.
+        if let ExprKind::Index(b, idx) = &target.kind
+            && idx.is_empty()
+        {
+            let text = match v {
+                Value::Str(t) => t,
+                Value::Char(c) => (c as char).to_string(),
+                other => return Err(rt(target.span, format!("{}[] takes a string, not {}", expr_text(b), other.type_name()))),
+            };
+            let name = expr_text(b);
+            return write_str(self.place_mut(b, env)?, &text, false, target.span, &name);
+        }
+        let slot = self.place_mut(target, env)?;
         // The common case without building the variable's name for messages.
         match (&mut *slot, v) {
             (Value::Int(_) | Value::Uninit(Scalar::Int), Value::Int(i)) => *slot = Value::Int(i),
@@ -1781,6 +1930,59 @@ fn flat_offset(base: &Expr, idx: &[Expr], is: &[i32], dims: &[usize]) -> Result<
     Ok(off)
 }
 
+/// Writes a SIGNAL: one output takes a BOOL, a group of outputs an INT (lowest bit first).
+fn write_signal(sig: &Signal, v: Value, span: Span, env: &mut dyn Env) -> Result<(), RuntimeError> {
+    if !sig.output {
+        return Err(rt(span, format!("{} is an input signal: inputs come from the cell", sig.name)));
+    }
+    match v {
+        Value::Bool(b) if sig.from == sig.to => env.set_output(sig.from as usize, b),
+        Value::Int(i) if sig.from != sig.to => {
+            let width = sig.to - sig.from + 1;
+            if width < 32 && (i < 0 || i >= 1 << width) {
+                return Err(rt(span, format!("{} is {width} outputs wide; {i} does not fit", sig.name)));
+            }
+            for (k, n) in (sig.from..=sig.to).enumerate() {
+                env.set_output(n as usize, (i >> k) & 1 == 1);
+            }
+        }
+        other => {
+            let want = if sig.from == sig.to { "BOOL" } else { "INT" };
+            return Err(rt(span, format!("type mismatch: signal {} is {want}, the value is {}", sig.name, other.type_name())));
+        }
+    }
+    Ok(())
+}
+
+/// The text of a CHAR array: its characters up to the first one never set (or NUL).
+fn str_of(a: &ArrayVal) -> String {
+    a.elems.iter().map_while(|c| if let Value::Char(c) = c { (*c != 0).then_some(*c as char) } else { None }).collect()
+}
+
+/// Writes `text` into the CHAR array `slot`. As on the controller, characters beyond the
+/// new text stay unless `clear_rest` (StrCopy, StrClear) is set.
+fn write_str(slot: &mut Value, text: &str, clear_rest: bool, span: Span, name: &str) -> Result<(), RuntimeError> {
+    let Value::Array(a) = slot else {
+        return Err(rt(span, format!("{name} is not a CHAR array; declare it as CHAR {name}[24]")));
+    };
+    if a.dims.len() != 1 || !a.elems.iter().all(|c| matches!(c, Value::Char(_) | Value::Uninit(Scalar::Char))) {
+        return Err(rt(span, format!("{name} is not a one-dimensional CHAR array")));
+    }
+    if text.len() > a.elems.len() {
+        return Err(rt(span, format!("\"{text}\" has {} characters; {name}[] holds {}", text.len(), a.elems.len())));
+    }
+    for (i, c) in a.elems.iter_mut().enumerate() {
+        if let Some(b) = text.as_bytes().get(i) {
+            *c = Value::Char(*b);
+        } else if clear_rest {
+            *c = Value::Uninit(Scalar::Char);
+        } else {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// The variable an assignment target starts from: `$VEL` for `$VEL.CP`.
 fn root_name(e: &Expr) -> &str {
     match &e.kind {
@@ -1799,6 +2001,9 @@ fn check_init(v: &Value, e: &Expr) -> Result<(), RuntimeError> {
 pub fn coerce_into(slot: &mut Value, v: Value, span: Span, name: &str) -> Result<(), RuntimeError> {
     let mismatch =
         |slot: &Value, v: &Value| rt(span, format!("type mismatch: {name} is {}, the value is {}", slot.type_name(), v.type_name()));
+    if let (Value::Array(_), Value::Str(t)) = (&*slot, &v) {
+        return write_str(slot, t, false, span, name);
+    }
     match (&mut *slot, v) {
         (Value::Int(_) | Value::Uninit(Scalar::Int), Value::Int(i)) => *slot = Value::Int(i),
         (Value::Int(_) | Value::Uninit(Scalar::Int), Value::Real(r)) => {
@@ -1819,7 +2024,7 @@ pub fn coerce_into(slot: &mut Value, v: Value, span: Span, name: &str) -> Result
                 for (n, fv) in src.fields {
                     let ty = dst.ty.clone();
                     match dst.get_mut(&n) {
-                        Some(f) => coerce_into(f, fv, span, &format!("{name}.{n}"))?,
+                        Some(f) => coerce_member(f, fv, span, &format!("{name}.{n}"))?,
                         None if is_open_struct(&ty) => dst.fields.push((n, fv)),
                         None => return Err(rt(span, format!("{ty} {name} has no member {n}"))),
                     }
@@ -1830,7 +2035,7 @@ pub fn coerce_into(slot: &mut Value, v: Value, span: Span, name: &str) -> Result
                         continue;
                     }
                     if let Some(f) = dst.get_mut(&n) {
-                        coerce_into(f, fv, span, &format!("{name}.{n}"))?;
+                        coerce_member(f, fv, span, &format!("{name}.{n}"))?;
                     }
                 }
             } else {
@@ -1848,6 +2053,22 @@ pub fn coerce_into(slot: &mut Value, v: Value, span: Span, name: &str) -> Result
         }
     }
     Ok(())
+}
+
+/// A structure member: as `coerce_into`, and an array member takes the set elements of an
+/// array of the same shape (a whole array cannot be assigned on its own).
+fn coerce_member(slot: &mut Value, v: Value, span: Span, name: &str) -> Result<(), RuntimeError> {
+    match (slot, v) {
+        (Value::Array(d), Value::Array(s)) if d.dims == s.dims => {
+            for (i, (de, se)) in d.elems.iter_mut().zip(s.elems).enumerate() {
+                if !matches!(se, Value::Uninit(_)) {
+                    coerce_into(de, se, span, &format!("{name}[{}]", i + 1))?;
+                }
+            }
+            Ok(())
+        }
+        (slot, v) => coerce_into(slot, v, span, name),
+    }
 }
 
 fn binary(op: BinOp, l: Value, r: Value, sp: Span) -> Result<Value, RuntimeError> {

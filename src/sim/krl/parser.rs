@@ -7,14 +7,32 @@ use super::lexer::{Tok, Token, lex};
 
 /// Names that are built into the language or this controller and may be called.
 pub const BUILTIN_FUNCS: &[&str] = &["ABS", "SQRT", "SIN", "COS", "TAN", "ACOS", "ATAN2", "INV_POS"];
-const SIMPLE_TYPES: &[&str] = &["INT", "REAL", "BOOL", "CHAR", "FRAME", "POS", "E6POS", "AXIS", "E6AXIS", "PDAT", "LDAT", "FDAT"];
+const SIMPLE_TYPES: &[&str] = &["INT", "REAL", "BOOL", "CHAR", "FRAME", "POS", "E6POS", "AXIS", "E6AXIS", "PDAT", "LDAT", "FDAT", "LOAD"];
 /// Statements a real controller knows that robocell does not run yet.
-const NOT_YET: &[&str] = &["TRIGGER", "SPLINE", "PTP_SPLINE", "SIGNAL", "STRUC", "ENUM", "ON_ERROR_PROCEED", "ASYPTP"];
+const NOT_YET: &[&str] = &["TRIGGER", "SPLINE", "PTP_SPLINE", "ON_ERROR_PROCEED", "ASYPTP"];
 
 struct Parser<'s, 'd> {
     toks: Vec<Token>,
     pos: usize,
     d: &'d mut DiagSink<'s>,
+    /// STRUC and ENUM names declared anywhere in the module (or given from outside).
+    user_types: Vec<String>,
+    signals: Vec<Signal>,
+    types: Vec<TypeDecl>,
+}
+
+/// The STRUC/ENUM type names a token stream declares, so a type can be used before (or
+/// in another file than) its declaration.
+pub fn declared_type_names(toks: &[Token]) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in toks.windows(2) {
+        if let (Tok::Ident(k), Tok::Ident(n)) = (&w[0].tok, &w[1].tok)
+            && (k == "STRUC" || k == "ENUM")
+        {
+            out.push(n.clone());
+        }
+    }
+    out
 }
 
 type PResult<T> = Result<T, ()>;
@@ -175,13 +193,13 @@ impl<'s, 'd> Parser<'s, 'd> {
 
     /// Reports a type robocell does not know; true if it knows it.
     fn known_type(&mut self, ty: &str, span: Span) -> bool {
-        let known = SIMPLE_TYPES.contains(&ty);
+        let known = SIMPLE_TYPES.contains(&ty) || self.user_types.iter().any(|t| t == ty);
         if !known {
             self.err(
                 "KRL019",
                 span,
                 format!("type {ty} is not known to robocell"),
-                Some("known types: INT, REAL, BOOL, CHAR, FRAME, POS, E6POS, AXIS, E6AXIS, PDAT, LDAT, FDAT"),
+                Some("known types: INT, REAL, BOOL, CHAR, FRAME, POS, E6POS, AXIS, E6AXIS, PDAT, LDAT, FDAT, LOAD and STRUC/ENUM types"),
             );
         }
         known
@@ -245,7 +263,7 @@ impl<'s, 'd> Parser<'s, 'd> {
             }
             if self.is_decl_start() {
                 let s = self.span();
-                let ds = self.parse_decl_line(false);
+                let ds = self.parse_any_decl(false);
                 if in_decls {
                     decls.extend(ds);
                 } else {
@@ -275,11 +293,135 @@ impl<'s, 'd> Parser<'s, 'd> {
     }
 
     fn is_decl_start(&self) -> bool {
-        if self.is_kw("DECL") || self.is_kw("GLOBAL") && matches!(self.peek_at(1), Some(Tok::Ident(s)) if s == "DECL") {
+        if self.is_kw("DECL") || self.is_kw("SIGNAL") || self.is_kw("STRUC") || self.is_kw("ENUM") {
+            return true;
+        }
+        if self.is_kw("GLOBAL")
+            && matches!(self.peek_at(1), Some(Tok::Ident(s)) if matches!(s.as_str(), "DECL" | "STRUC" | "ENUM" | "SIGNAL"))
+        {
             return true;
         }
         // `INT i` without DECL: a type name followed by a name (not `INT = ...`).
-        matches!(self.peek(), Some(Tok::Ident(s)) if SIMPLE_TYPES.contains(&s.as_str())) && matches!(self.peek_at(1), Some(Tok::Ident(_)))
+        matches!(self.peek(), Some(Tok::Ident(s)) if SIMPLE_TYPES.contains(&s.as_str()) || self.user_types.contains(s))
+            && matches!(self.peek_at(1), Some(Tok::Ident(_)))
+    }
+
+    /// `SIGNAL name $OUT[n]` or `SIGNAL name $IN[a] TO $IN[b]`.
+    fn parse_signal(&mut self) {
+        self.pos += 1;
+        let Ok((name, span)) = self.expect_ident("the signal name") else { return self.skip_line() };
+        let io = |p: &mut Self| -> PResult<(bool, u32)> {
+            let (which, wsp) = p.expect_ident("$IN[n] or $OUT[n]")?;
+            if which != "$IN" && which != "$OUT" {
+                p.err("KRL054", wsp, format!("a SIGNAL names an input or output, not {which}"), Some("SIGNAL gripper_closed $IN[3]"));
+                return Err(());
+            }
+            p.expect_punct("[")?;
+            let n = match p.peek() {
+                Some(Tok::Int(n)) if (1..=4096).contains(n) => *n as u32,
+                _ => {
+                    let (s, f) = (p.span(), p.describe());
+                    p.err("KRL054", s, format!("expected an I/O number 1..4096, found {f}"), None);
+                    return Err(());
+                }
+            };
+            p.pos += 1;
+            p.expect_punct("]")?;
+            Ok((which == "$OUT", n))
+        };
+        let Ok((output, from)) = io(self) else { return self.skip_line() };
+        let mut to = from;
+        if self.eat_kw("TO") {
+            let Ok((o2, n2)) = io(self) else { return self.skip_line() };
+            if o2 != output || n2 < from || n2 - from >= 32 {
+                self.err(
+                    "KRL054",
+                    span,
+                    "a group signal spans 1 to 32 inputs or outputs of one kind, in rising order",
+                    Some("SIGNAL speed $IN[20] TO $IN[22]"),
+                );
+            }
+            to = n2;
+        }
+        self.end_line("the SIGNAL declaration");
+        self.signals.push(Signal { name, output, from, to, span });
+    }
+
+    /// `[GLOBAL] STRUC name TYPE a, b[10], TYPE2 c` or `[GLOBAL] ENUM name v1, v2`.
+    fn parse_type_decl(&mut self) {
+        let global = self.eat_kw("GLOBAL");
+        let is_enum = self.is_kw("ENUM");
+        self.pos += 1;
+        let Ok((name, span)) = self.expect_ident("the type name") else { return self.skip_line() };
+        let kind = if is_enum {
+            let mut values = Vec::new();
+            loop {
+                let Ok((v, _)) = self.expect_ident("an enum value") else { return self.skip_line() };
+                values.push(v);
+                if !self.eat_punct(",") {
+                    break;
+                }
+            }
+            TypeKind::Enum(values)
+        } else {
+            let mut members: Vec<Member> = Vec::new();
+            let Ok((mut ty, mut tsp)) = self.expect_ident("a member type") else { return self.skip_line() };
+            loop {
+                if !self.known_type(&ty, tsp) {
+                    return self.skip_line();
+                }
+                let Ok((m, msp)) = self.expect_ident("a member name") else { return self.skip_line() };
+                let mut dims = Vec::new();
+                if self.eat_punct("[") {
+                    while let Some(Tok::Int(n)) = self.peek() {
+                        dims.push((*n).max(1) as usize);
+                        self.pos += 1;
+                        if !self.eat_punct(",") {
+                            break;
+                        }
+                    }
+                    if self.expect_punct("]").is_err() {
+                        return self.skip_line();
+                    }
+                }
+                if members.iter().any(|x| x.name == m) {
+                    self.err("KRL055", msp, format!("member {m} appears twice in STRUC {name}"), None);
+                }
+                members.push(Member { ty: ty.clone(), name: m, dims });
+                if !self.eat_punct(",") {
+                    break;
+                }
+                // `, REAL x` starts a new member type; `, y` is another member of the same type.
+                if let (Some(Tok::Ident(t)), Some(Tok::Ident(_))) = (self.peek().cloned(), self.peek_at(1)) {
+                    tsp = self.span();
+                    ty = t;
+                    self.pos += 1;
+                }
+            }
+            TypeKind::Struc(members)
+        };
+        self.end_line("the type declaration");
+        if self.types.iter().any(|t| t.name == name) || SIMPLE_TYPES.contains(&name.as_str()) {
+            self.err("KRL055", span, format!("type {name} is declared twice"), None);
+        }
+        self.types.push(TypeDecl { name, global, kind, span });
+    }
+
+    /// A declaration line of any kind; variable declarations are returned.
+    fn parse_any_decl(&mut self, allow_init: bool) -> Vec<Decl> {
+        let k = if self.is_kw("GLOBAL") { 1 } else { 0 };
+        match self.peek_at(k) {
+            Some(Tok::Ident(s)) if s == "SIGNAL" => {
+                self.pos += k;
+                self.parse_signal();
+                Vec::new()
+            }
+            Some(Tok::Ident(s)) if s == "STRUC" || s == "ENUM" => {
+                self.parse_type_decl();
+                Vec::new()
+            }
+            _ => self.parse_decl_line(allow_init),
+        }
     }
 
     /// `[GLOBAL] [DECL] [CONST] TYPE name[dims] [= init], name2 ...`
@@ -293,7 +435,7 @@ impl<'s, 'd> Parser<'s, 'd> {
             self.skip_line();
             return out;
         };
-        if allow_init && !SIMPLE_TYPES.contains(&ty.as_str()) {
+        if allow_init && !SIMPLE_TYPES.contains(&ty.as_str()) && !self.user_types.contains(&ty) {
             // Editor state the smartPAD keeps in data lists (BASIS_SUGG_T, ...): not for the program.
             self.d.push(
                 Severity::Warning,
@@ -393,7 +535,7 @@ impl<'s, 'd> Parser<'s, 'd> {
             return;
         }
         let _ = self.expect_ident("the data list name");
-        self.eat_kw("PUBLIC");
+        module.public = self.eat_kw("PUBLIC");
         self.end_line("the DEFDAT line");
         loop {
             if self.at_eof() {
@@ -414,7 +556,7 @@ impl<'s, 'd> Parser<'s, 'd> {
                 continue;
             }
             if self.is_decl_start() {
-                let ds = self.parse_decl_line(true);
+                let ds = self.parse_any_decl(true);
                 module.data.extend(ds);
             } else {
                 let (s, f) = (self.span(), self.describe());
@@ -1175,22 +1317,46 @@ fn is_lvalue(e: &Expr) -> bool {
 /// Parses a `.src` file (and its `.dat`, if given) into a module.
 /// Returns the module and every diagnostic found; the module is usable only without errors.
 pub fn parse_module(src_name: &str, src: &str, dat: Option<(&str, &str)>) -> (Module, Vec<super::diag::Diagnostic>) {
+    parse_module_with(src_name, src, dat, &[])
+}
+
+/// As `parse_module`, knowing the STRUC/ENUM types `outside` declares (GLOBAL types of other modules).
+pub fn parse_module_with(
+    src_name: &str,
+    src: &str,
+    dat: Option<(&str, &str)>,
+    outside: &[String],
+) -> (Module, Vec<super::diag::Diagnostic>) {
     let mut module = Module::default();
     let mut diags = Vec::new();
+    let mut src_sink = DiagSink::new(src_name, src);
+    let src_toks = lex(src, &mut src_sink);
+    let mut dat_sink = dat.map(|(n, t)| DiagSink::new(n, t));
+    let dat_toks = match (&mut dat_sink, dat) {
+        (Some(sink), Some((_, t))) => lex(t, sink),
+        _ => Vec::new(),
+    };
+    let mut user_types = outside.to_vec();
+    user_types.extend(declared_type_names(&src_toks));
+    user_types.extend(declared_type_names(&dat_toks));
+    let (mut signals, mut types) = (Vec::new(), Vec::new());
     {
-        let mut sink = DiagSink::new(src_name, src);
-        let toks = lex(src, &mut sink);
-        let mut p = Parser { toks, pos: 0, d: &mut sink };
+        let mut p =
+            Parser { toks: src_toks, pos: 0, d: &mut src_sink, user_types: user_types.clone(), signals: Vec::new(), types: Vec::new() };
         p.parse_src(&mut module);
-        diags.append(&mut sink.out);
+        signals.append(&mut p.signals);
+        types.append(&mut p.types);
+        diags.append(&mut src_sink.out);
     }
-    if let Some((dat_name, dat_src)) = dat {
-        let mut sink = DiagSink::new(dat_name, dat_src);
-        let toks = lex(dat_src, &mut sink);
-        let mut p = Parser { toks, pos: 0, d: &mut sink };
+    if let Some(mut sink) = dat_sink {
+        let mut p = Parser { toks: dat_toks, pos: 0, d: &mut sink, user_types, signals: Vec::new(), types: Vec::new() };
         p.parse_dat(&mut module);
+        signals.append(&mut p.signals);
+        types.append(&mut p.types);
         diags.append(&mut sink.out);
     }
+    module.signals = signals;
+    module.types = types;
     let stem = std::path::Path::new(src_name).file_stem().and_then(|s| s.to_str()).unwrap_or("").to_ascii_uppercase();
     if let Some(first) = module.routines.first() {
         module.name = first.name.clone();
@@ -1215,7 +1381,16 @@ pub fn parse_module(src_name: &str, src: &str, dat: Option<(&str, &str)>) -> (Mo
     let mut sink = DiagSink::new(src_name, src);
     for r in &module.routines {
         visit_calls(&r.body, &mut |name, span| {
-            if !known.iter().any(|k| k == name) && !super::interp::LIBRARY_ROUTINES.contains(&name) {
+            let is_function =
+                BUILTIN_FUNCS.contains(&name) || super::interp::STRING_FUNCS.contains(&name) || super::interp::SPLINE_FUNCS.contains(&name);
+            if is_function && !known.iter().any(|k| k == name) {
+                sink.error(
+                    "KRL074",
+                    span,
+                    format!("{name} is a function; its value must be used"),
+                    Some("assign the result, e.g. ok = StrClear(s[])"),
+                );
+            } else if !known.iter().any(|k| k == name) && !super::interp::LIBRARY_ROUTINES.contains(&name) {
                 let hint = if name == "PRINT" {
                     Some("KRL has no print(); show values with the watch panel or a message library call")
                 } else {
