@@ -7,7 +7,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use robocell::sim::cell::{Cell, Level, Report};
 use robocell::sim::krl::interp::ConfigGlobals;
-use robocell::sim::krl::{Diagnostic, Interpreter, parse_module};
+use robocell::sim::krl::{Diagnostic, Interpreter};
 use robocell::sim::math::Frame;
 use robocell::sim::scenario::Scenario;
 
@@ -107,18 +107,19 @@ fn print_report(r: &Report, wall_s: f64, verbose: bool) {
 }
 
 fn lint(path: &Path) -> ExitCode {
-    let src = match std::fs::read_to_string(path) {
-        Ok(s) => s,
+    // The module with its .dat, checked together with the modules beside it.
+    let (module, mut diags) = match robocell::sim::krl::project::lint_file(path) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!("{}: cannot read: {e}", path.display());
             return ExitCode::from(2);
         }
     };
+    let src = std::fs::read_to_string(path).unwrap_or_default();
     let dat_path = path.with_extension("dat");
     let dat = std::fs::read_to_string(&dat_path).ok();
     let dat_name = dat_path.display().to_string();
     let src_name = path.display().to_string();
-    let (module, mut diags) = parse_module(&src_name, &src, dat.as_deref().map(|d| (dat_name.as_str(), d)));
     if !diags.iter().any(Diagnostic::is_error) {
         // Compile too: labels and GOTOs, EXIT placement, data list values.
         let cfg = ConfigGlobals { home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0], tool: Frame::NULL, robroot: Frame::NULL };

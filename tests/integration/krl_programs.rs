@@ -225,3 +225,32 @@ fn lint_accepts_the_smartpad_program() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("no errors, 1 warning"), "{text}");
 }
+
+fn lint(file: &str) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_robocell")).args(["lint", file]).current_dir(root()).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn lint_checks_a_module_with_the_modules_beside_it() {
+    // GLOBAL routines and functions and PUBLIC data of gripper.src/.dat are known; a routine
+    // nobody here defines (a technology package) is only a warning.
+    let (ok, text) = lint("tests/modules/cell_main.src");
+    assert!(ok, "{text}");
+    assert!(text.contains("warning[KRL072]: routine GRIPPEROPEN is not defined here"), "{text}");
+    assert!(text.contains("no errors, 1 warning"), "{text}");
+
+    let (ok, text) = lint("tests/modules/bad_calls.src");
+    assert!(!ok, "{text}");
+    for want in [
+        "bad_calls.src:3:3: error[KRL076]: PICK (in gripper.src) takes 1 parameter(s), 2 given",
+        "bad_calls.src:4:7: error[KRL075]: HELPER is a local routine of gripper.src",
+        "bad_calls.src:5:3: error[KRL075]",
+        "bad_calls.src:6:3: error[KRL080]: PRIVATE_COUNT is not declared",
+        "PRIVATE_COUNT is declared in gripper.dat",
+        "bad_calls.src:7:3: error[KRL080]: COUNTER is not declared",
+        "5 error(s)",
+    ] {
+        assert!(text.contains(want), "missing `{want}` in\n{text}");
+    }
+}

@@ -599,6 +599,15 @@ fn system_defaults(g: &mut HashMap<String, Value>) {
     g.insert("$JERK".into(), st("JERK_STRUC", &[("CP", Value::Real(500.0)), ("ORI", Value::Real(50000.0))]));
 }
 
+/// The variables every program sees without declaring them, apart from system variables ($...).
+pub fn predefined_names() -> Vec<String> {
+    let mut g = HashMap::default();
+    system_defaults(&mut g);
+    let mut v: Vec<String> = g.into_keys().filter(|k| !k.starts_with('$')).collect();
+    v.push("XHOME".into());
+    v
+}
+
 /// Cell-specific globals a program sees, as `$config.dat` would give them.
 #[derive(Clone, Debug)]
 pub struct ConfigGlobals {

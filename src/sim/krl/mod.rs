@@ -5,6 +5,7 @@ pub mod diag;
 pub mod interp;
 pub mod lexer;
 pub mod parser;
+pub mod project;
 pub mod value;
 
 pub use diag::{Diagnostic, Severity, Span};

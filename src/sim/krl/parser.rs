@@ -1317,15 +1317,15 @@ fn is_lvalue(e: &Expr) -> bool {
 /// Parses a `.src` file (and its `.dat`, if given) into a module.
 /// Returns the module and every diagnostic found; the module is usable only without errors.
 pub fn parse_module(src_name: &str, src: &str, dat: Option<(&str, &str)>) -> (Module, Vec<super::diag::Diagnostic>) {
-    parse_module_with(src_name, src, dat, &[])
+    parse_module_with(src_name, src, dat, &super::project::Outside::default())
 }
 
-/// As `parse_module`, knowing the STRUC/ENUM types `outside` declares (GLOBAL types of other modules).
+/// As `parse_module`, knowing what the modules beside it offer (GLOBAL routines, data, types).
 pub fn parse_module_with(
     src_name: &str,
     src: &str,
     dat: Option<(&str, &str)>,
-    outside: &[String],
+    outside: &super::project::Outside,
 ) -> (Module, Vec<super::diag::Diagnostic>) {
     let mut module = Module::default();
     let mut diags = Vec::new();
@@ -1336,7 +1336,7 @@ pub fn parse_module_with(
         (Some(sink), Some((_, t))) => lex(t, sink),
         _ => Vec::new(),
     };
-    let mut user_types = outside.to_vec();
+    let mut user_types = outside.types.clone();
     user_types.extend(declared_type_names(&src_toks));
     user_types.extend(declared_type_names(&dat_toks));
     let (mut signals, mut types) = (Vec::new(), Vec::new());
@@ -1379,51 +1379,55 @@ pub fn parse_module_with(
     // Calls to routines the module does not define.
     let known: Vec<String> = module.routines.iter().map(|r| r.name.clone()).collect();
     let mut sink = DiagSink::new(src_name, src);
-    for r in &module.routines {
-        visit_calls(&r.body, &mut |name, span| {
-            let is_function =
-                BUILTIN_FUNCS.contains(&name) || super::interp::STRING_FUNCS.contains(&name) || super::interp::SPLINE_FUNCS.contains(&name);
-            if is_function && !known.iter().any(|k| k == name) {
-                sink.error(
-                    "KRL074",
-                    span,
-                    format!("{name} is a function; its value must be used"),
-                    Some("assign the result, e.g. ok = StrClear(s[])"),
-                );
-            } else if !known.iter().any(|k| k == name) && !super::interp::LIBRARY_ROUTINES.contains(&name) {
-                let hint = if name == "PRINT" {
-                    Some("KRL has no print(); show values with the watch panel or a message library call")
-                } else {
-                    Some("a routine from another module or technology package is not available in this cell")
-                };
-                sink.push(Severity::Warning, "KRL072", span, format!("routine {name} is not defined here"), hint);
+    let stmt_calls = module.routines.iter().flat_map(|r| super::project::walk(&r.body)).filter_map(|s| match &s.kind {
+        StmtKind::Call { name, args } => Some((name.clone(), args.len(), s.span, true)),
+        _ => None,
+    });
+    let fn_calls = super::project::expr_calls(&module).into_iter().map(|(n, a, sp)| (n, a, sp, false));
+    for (name, nargs, span, is_stmt) in stmt_calls.chain(fn_calls).collect::<Vec<_>>() {
+        let name = name.as_str();
+        let is_function =
+            BUILTIN_FUNCS.contains(&name) || super::interp::STRING_FUNCS.contains(&name) || super::interp::SPLINE_FUNCS.contains(&name);
+        if known.iter().any(|k| k == name) || super::interp::LIBRARY_ROUTINES.contains(&name) || (is_function && !is_stmt) {
+            continue;
+        }
+        if is_function {
+            sink.error(
+                "KRL074",
+                span,
+                format!("{name} is a function; its value must be used"),
+                Some("assign the result, e.g. ok = StrClear(s[])"),
+            );
+        } else if let Some(o) = outside.routines.iter().find(|o| o.name == name) {
+            if !o.callable {
+                let hint = format!("declare it `GLOBAL DEF {name}(...)` in {} to call it from other modules", o.module);
+                sink.error("KRL075", span, format!("{name} is a local routine of {}", o.module), Some(&hint));
+            } else if o.params != nargs {
+                sink.error("KRL076", span, format!("{name} (in {}) takes {} parameter(s), {nargs} given", o.module, o.params), None);
             }
-        });
+        } else {
+            let hint = if name == "PRINT" {
+                Some("KRL has no print(); show values with the watch panel or a message library call")
+            } else {
+                Some("a routine from another module or technology package is not available in this cell")
+            };
+            sink.push(Severity::Warning, "KRL072", span, format!("routine {name} is not defined here"), hint);
+        }
+    }
+    // Names used without a declaration.
+    let mut known_names = super::interp::predefined_names();
+    known_names.extend(outside.globals.iter().cloned());
+    for (span, name) in super::project::undeclared(&module, &known_names) {
+        let hint = match outside.private_data.iter().find(|(n, _)| *n == name) {
+            Some((_, file)) => {
+                format!("{name} is declared in {file}, which keeps it to itself: make it DECL GLOBAL in a DEFDAT ... PUBLIC")
+            }
+            None => "declare it: DECL INT name in the routine, or in the module's .dat".to_string(),
+        };
+        sink.error("KRL080", span, format!("{name} is not declared"), Some(&hint));
     }
     diags.append(&mut sink.out);
     // Lexer and parser findings in reading order, per file (.src first).
     diags.sort_by_key(|d| (d.file != src_name, d.span.line, d.span.col));
     (module, diags)
-}
-
-fn visit_calls(body: &[Stmt], f: &mut impl FnMut(&str, Span)) {
-    for s in body {
-        match &s.kind {
-            StmtKind::Call { name, .. } => f(name, s.span),
-            StmtKind::If { then_body, else_body, .. } => {
-                visit_calls(then_body, f);
-                visit_calls(else_body, f);
-            }
-            StmtKind::Switch { cases, default, .. } => {
-                cases.iter().for_each(|(_, b)| visit_calls(b, f));
-                if let Some(d) = default {
-                    visit_calls(d, f);
-                }
-            }
-            StmtKind::While { body, .. } | StmtKind::Repeat { body, .. } | StmtKind::Loop(body) | StmtKind::For { body, .. } => {
-                visit_calls(body, f)
-            }
-            _ => {}
-        }
-    }
 }
