@@ -9,7 +9,7 @@ use nalgebra::Isometry3;
 use super::kinematics::{self, fk, ik, ik_near, link_frames, status_of, turn_of};
 use super::krl::ast::Approx;
 use super::krl::ast::MotionKind;
-use super::krl::interp::ConfigGlobals;
+use super::krl::interp::{ConfigGlobals, TriggerAt, TriggerCmd};
 use super::krl::value::{StructVal, Value};
 use super::krl::{Diagnostic, Env, Interpreter, MotionCmd, Yield, parse_module};
 use super::math::Frame;
@@ -116,6 +116,8 @@ struct Planned {
     /// The target (axes) the motion was planned to.
     end: [f64; 6],
     tool: Isometry3<f64>,
+    /// TRIGGERs on this motion, by the sample at which they switch.
+    triggers: Vec<(usize, TriggerCmd)>,
 }
 
 /// How close to its end a motion may start blending into the next one.
@@ -185,6 +187,8 @@ pub struct Cell {
     q: [f64; 6],
     prev_tcp: Isometry3<f64>,
     queue: VecDeque<Planned>,
+    /// Triggers whose point was passed and whose DELAY runs: (time to switch, trigger).
+    delayed_triggers: Vec<(f64, TriggerCmd)>,
     planned_end: [f64; 6],
     bco_done: bool,
     program_done: bool,
@@ -250,6 +254,7 @@ impl Cell {
             q,
             prev_tcp,
             queue: VecDeque::new(),
+            delayed_triggers: Vec::new(),
             planned_end: q,
             bco_done: false,
             program_done: false,
@@ -530,8 +535,18 @@ impl Cell {
                     match self.plan(&cmd) {
                         Ok(traj) => {
                             let end = traj.samples.last().copied().unwrap_or(self.planned_end);
-                            let mut p =
-                                Planned { traj, next: 0, line, approx: approx_zone(&cmd), blended: false, end, tool: cmd.tool.to_iso() };
+                            let triggers =
+                                cmd.triggers.iter().map(|t| (self.trigger_sample(&traj, &cmd.tool.to_iso(), t), t.clone())).collect();
+                            let mut p = Planned {
+                                traj,
+                                next: 0,
+                                line,
+                                approx: approx_zone(&cmd),
+                                blended: false,
+                                end,
+                                tool: cmd.tool.to_iso(),
+                                triggers,
+                            };
                             self.blend_into_previous(&mut p);
                             self.planned_end = end;
                             self.queue.push_back(p);
@@ -576,8 +591,12 @@ impl Cell {
     }
 
     fn main_run(&mut self, ev: &mut Vec<Event>) {
+        self.fire_due_triggers(ev);
+        if self.state != ProgramState::Running {
+            return;
+        }
         let Some(front) = self.queue.front_mut() else {
-            if self.program_done {
+            if self.program_done && self.delayed_triggers.is_empty() {
                 self.msg(ev, Level::Notification, "Program end reached".into(), None);
                 self.set_state(ProgramState::Finished, ev);
             }
@@ -590,6 +609,20 @@ impl Cell {
             self.q = *q;
             front.next += 1;
         }
+        // Triggers whose sample is reached switch now, or after their DELAY.
+        let reached = front.next;
+        let last = front.next >= front.traj.samples.len();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut front.triggers).into_iter().partition(|(k, _)| *k < reached || last);
+        front.triggers = later;
+        let now = self.tick as f64 * self.dt;
+        for (_, t) in due {
+            self.delayed_triggers.push((now + t.delay_s.max(0.0), t));
+        }
+        self.fire_due_triggers(ev);
+        if self.state != ProgramState::Running {
+            return;
+        }
+        let Some(front) = self.queue.front_mut() else { return };
         if front.next >= front.traj.samples.len() {
             let done = self.queue.pop_front().expect("front exists");
             if let Some(m) = done.traj.stop_message {
@@ -607,6 +640,63 @@ impl Cell {
                 self.set_state(ProgramState::Stopped, ev);
             }
         }
+    }
+
+    /// Switches the triggers whose time has come, in the order they were passed.
+    fn fire_due_triggers(&mut self, ev: &mut Vec<Event>) {
+        let now = self.tick as f64 * self.dt;
+        while let Some(i) = self.delayed_triggers.iter().position(|(at, _)| *at <= now + 1e-9) {
+            let (_, t) = self.delayed_triggers.remove(i);
+            let r = {
+                let mut env = CellEnv {
+                    io: &mut self.io,
+                    events: ev,
+                    q: self.q,
+                    pending: self.queue.len(),
+                    time_s: now,
+                    model: &self.model,
+                    robroot: self.robroot,
+                };
+                self.interp.fire_trigger(&t, &mut env)
+            };
+            if let Err(e) = r {
+                self.fault(ev, e.message, Some(e.span.line));
+                return;
+            }
+        }
+    }
+
+    /// The sample of `traj` at which trigger `t` switches: its point on the path, moved earlier
+    /// by a negative DELAY (a positive one counts from there in time).
+    fn trigger_sample(&self, traj: &Trajectory, tool: &Isometry3<f64>, t: &TriggerCmd) -> usize {
+        let n = traj.samples.len();
+        if n == 0 {
+            return 0;
+        }
+        let along = |target_mm: f64| -> usize {
+            // Cumulative TCP path length up to each sample.
+            let mut s = 0.0;
+            let mut prev = (fk(&self.model, &traj.samples[0]) * tool).translation.vector;
+            let mut cum = vec![0.0];
+            for q in &traj.samples[1..] {
+                let p = (fk(&self.model, q) * tool).translation.vector;
+                s += (p - prev).norm();
+                cum.push(s);
+                prev = p;
+            }
+            let goal = if target_mm < 0.0 { s + target_mm } else { target_mm };
+            cum.iter().position(|c| *c >= goal.clamp(0.0, s) - 1e-9).unwrap_or(n - 1)
+        };
+        let k = match t.at {
+            TriggerAt::Start => 0,
+            TriggerAt::End => n - 1,
+            TriggerAt::PathFromStart(mm) => along(mm.max(0.0)),
+            // A positive PATH lies beyond the end point; it switches at the end.
+            TriggerAt::PathFromEnd(mm) if mm >= 0.0 => n - 1,
+            TriggerAt::PathFromEnd(mm) => along(mm),
+        };
+        let early = if t.delay_s < 0.0 { (-t.delay_s / self.dt).round() as usize } else { 0 };
+        k.saturating_sub(early)
     }
 
     fn drive_actuators(&mut self, ev: &mut Vec<Event>) {
@@ -814,6 +904,14 @@ impl Cell {
                 prev.traj.samples.extend_from_slice(&window[2..2 + m]);
                 next.traj.samples.drain(..m);
                 prev.blended = true;
+                // DISTANCE=1 on an approximated point switches in the middle of the blend;
+                // DISTANCE=0 of the next motion at the blend's end.
+                for (i, t) in prev.triggers.iter_mut() {
+                    *i = if t.at == TriggerAt::End { k + m / 2 } else { (*i).min(k + m - 1) };
+                }
+                for (i, _) in next.triggers.iter_mut() {
+                    *i = i.saturating_sub(m);
+                }
                 return;
             }
             m /= 2;

@@ -122,6 +122,22 @@ pub enum Approx {
     COri,
 }
 
+/// Where on the next motion a TRIGGER switches.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TriggerWhen {
+    /// `DISTANCE=0` (start point) or `DISTANCE=1` (end point).
+    Distance(Expr),
+    /// `PATH=mm`: before (negative) or after the end point, or from the start with ONSTART.
+    Path { mm: Expr, onstart: bool },
+}
+
+/// What a TRIGGER does: an assignment, or a routine call with its priority.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TriggerAction {
+    Assign(Expr, Expr),
+    Call { name: String, args: Vec<Expr>, prio: Expr },
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stmt {
     pub kind: StmtKind,
@@ -192,6 +208,12 @@ pub enum StmtKind {
     InterruptCtl {
         action: InterruptAction,
         prio: Option<Expr>,
+    },
+    /// `TRIGGER WHEN DISTANCE=0 DELAY=0 DO $OUT[3]=TRUE`: an action at a point of the next motion.
+    Trigger {
+        when: TriggerWhen,
+        delay: Expr,
+        action: TriggerAction,
     },
     /// `PULSE($OUT[n], value, seconds)`.
     Pulse {

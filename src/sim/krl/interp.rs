@@ -101,6 +101,27 @@ pub struct MotionCmd {
     pub apo: [f64; 4],
     /// `$ORI_TYPE` as written (VAR, CONSTANT, JOINT).
     pub ori_type: String,
+    /// TRIGGERs written before this motion: they switch on its path.
+    pub triggers: Vec<TriggerCmd>,
+}
+
+/// Where on its motion a trigger switches.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TriggerAt {
+    Start,
+    End,
+    /// mm along the TCP path after the start (ONSTART), or before (negative) the end.
+    PathFromStart(f64),
+    PathFromEnd(f64),
+}
+
+/// A TRIGGER attached to a motion, its point and delay evaluated by the advance run.
+#[derive(Clone, Debug)]
+pub struct TriggerCmd {
+    pub at: TriggerAt,
+    pub delay_s: f64,
+    pub action: TriggerAction,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -195,6 +216,7 @@ enum Op {
         args: Vec<Expr>,
     },
     InterruptCtl(InterruptAction, Option<Expr>),
+    Trigger(TriggerWhen, Expr, TriggerAction),
     End,
 }
 
@@ -257,8 +279,13 @@ pub struct Interpreter {
     /// Outputs to switch back after a PULSE: (output, value, time).
     pulses: Vec<(usize, bool, f64)>,
     interrupts: Vec<Interrupt>,
-    /// Interrupt routines running: (priority, call depth of the routine, the interrupted WAIT SEC's deadline).
-    in_handler: Vec<(i32, usize, Option<f64>)>,
+    /// TRIGGERs waiting for the next motion.
+    pending_triggers: Vec<TriggerCmd>,
+    /// Routines that triggers called, to start at the next resume: (priority, routine, arguments, position).
+    trigger_calls: Vec<(i32, String, Vec<Expr>, Span)>,
+    /// Interrupt and trigger routines running: (priority, call depth of the routine, the
+    /// interrupted WAIT SEC's deadline, whether a CONTINUE was in force).
+    in_handler: Vec<(i32, usize, Option<f64>, bool)>,
     /// When timers were last advanced, and the part of a millisecond not yet counted.
     timers_at_s: f64,
     timer_frac_ms: f64,
@@ -510,6 +537,9 @@ impl Compiler<'_> {
             StmtKind::InterruptCtl { action, prio } => {
                 self.emit(Op::InterruptCtl(*action, prio.clone()), sp);
             }
+            StmtKind::Trigger { when, delay, action } => {
+                self.emit(Op::Trigger(when.clone(), delay.clone(), action.clone()), sp);
+            }
         }
     }
 }
@@ -670,6 +700,8 @@ impl Interpreter {
             ret_val: None,
             pulses: Vec::new(),
             interrupts: Vec::new(),
+            pending_triggers: Vec::new(),
+            trigger_calls: Vec::new(),
             in_handler: Vec::new(),
             timers_at_s: 0.0,
             timer_frac_ms: 0.0,
@@ -733,6 +765,8 @@ impl Interpreter {
         self.ret_val = None;
         self.pulses.clear();
         self.interrupts.clear();
+        self.pending_triggers.clear();
+        self.trigger_calls.clear();
         self.in_handler.clear();
         self.timers_at_s = 0.0;
         self.timer_frac_ms = 0.0;
@@ -780,7 +814,7 @@ impl Interpreter {
     /// Runs until the program must wait, hands over a motion, or `budget` operations are spent.
     pub fn resume(&mut self, env: &mut dyn Env, budget: u32) -> Yield {
         self.tick_clock(env);
-        if let Err(e) = self.check_interrupts(env) {
+        if let Err(e) = self.check_interrupts(env).and_then(|_| self.start_trigger_calls(env)) {
             return Yield::Fault(e);
         }
         let mut left = budget;
@@ -872,17 +906,61 @@ impl Interpreter {
         }
         let Some(i) = fire else { return Ok(()) };
         let ir = self.interrupts[i].clone();
-        if self.in_handler.iter().any(|(p, _, _)| *p <= ir.prio) {
+        if self.in_handler.iter().any(|h| h.0 <= ir.prio) {
             return Ok(());
         }
         if !self.routines.iter().any(|r| r.name == ir.handler && r.returns.is_none()) {
             return Err(rt(ir.span, format!("interrupt {}: routine {} is not available in this cell", ir.prio, ir.handler)));
         }
-        // Call the handler without moving past the statement the program is at.
-        self.call(&ir.handler, &ir.args, ir.span, env)?;
+        self.start_handler(ir.prio, &ir.handler, &ir.args, ir.span, env)
+    }
+
+    /// Calls an interrupt or trigger routine without moving past the statement the program is at.
+    fn start_handler(&mut self, prio: i32, name: &str, args: &[Expr], span: Span, env: &mut dyn Env) -> Result<(), RuntimeError> {
+        let depth = self.stack.len();
+        self.call(name, args, span, env)?;
         self.stack[depth - 1].pc -= 1;
-        self.in_handler.push((ir.prio, self.stack.len(), self.wait_until.take()));
+        let cont = std::mem::take(&mut self.continue_next);
+        self.in_handler.push((prio, self.stack.len(), self.wait_until.take(), cont));
         Ok(())
+    }
+
+    /// A trigger's point on the path is reached (called by the main run): an assignment
+    /// happens now, a routine starts at the next resume like an interrupt routine.
+    pub fn fire_trigger(&mut self, t: &TriggerCmd, env: &mut dyn Env) -> Result<(), RuntimeError> {
+        match &t.action {
+            TriggerAction::Assign(target, v) => {
+                let val = self.eval(v, env)?;
+                self.assign(target, val, env)
+            }
+            TriggerAction::Call { name, args, prio } => {
+                let p = self.eval_int(prio, env)?;
+                // PRIO=-1: the controller picks a free priority.
+                let p = if p == -1 { 100 } else { p };
+                if !(1..=128).contains(&p) {
+                    return Err(rt(prio.span, format!("TRIGGER priority {p} is outside 1..128 (or -1)")));
+                }
+                if !self.routines.iter().any(|r| r.name == *name && r.returns.is_none()) {
+                    return Err(rt(t.span, format!("TRIGGER: routine {name} is not available in this cell")));
+                }
+                self.trigger_calls.push((p, name.clone(), args.clone(), t.span));
+                Ok(())
+            }
+        }
+    }
+
+    /// Starts the routines triggers called, highest priority first.
+    fn start_trigger_calls(&mut self, env: &mut dyn Env) -> Result<(), RuntimeError> {
+        if self.trigger_calls.is_empty() || self.stack.is_empty() {
+            return Ok(());
+        }
+        self.trigger_calls.sort_by_key(|c| -c.0);
+        let (prio, name, args, span) = self.trigger_calls.last().cloned().expect("not empty");
+        if self.in_handler.iter().any(|h| h.0 <= prio) {
+            return Ok(());
+        }
+        self.trigger_calls.pop();
+        self.start_handler(prio, &name, &args, span, env)
     }
 
     fn pc_mut(&mut self) -> &mut usize {
@@ -1053,6 +1131,26 @@ impl Interpreter {
                 }
                 self.advance();
             }
+            Op::Trigger(when, delay, action) => {
+                let num = |me: &mut Self, e: &Expr, env: &mut dyn Env, what: &str| -> Result<f64, RuntimeError> {
+                    me.eval(e, env)?.as_f64().ok_or_else(|| rt(e.span, format!("TRIGGER: {what} must be a number")))
+                };
+                let at = match when {
+                    TriggerWhen::Distance(d) => match num(self, d, env, "DISTANCE")? {
+                        x if x == 0.0 => TriggerAt::Start,
+                        x if x == 1.0 => TriggerAt::End,
+                        x => return Err(rt(d.span, format!("TRIGGER WHEN DISTANCE={x}: DISTANCE is 0 (start point) or 1 (end point)"))),
+                    },
+                    TriggerWhen::Path { mm, onstart: true } => TriggerAt::PathFromStart(num(self, mm, env, "PATH")?),
+                    TriggerWhen::Path { mm, onstart: false } => TriggerAt::PathFromEnd(num(self, mm, env, "PATH")?),
+                };
+                let delay_s = num(self, delay, env, "DELAY")? / 1000.0;
+                if self.pending_triggers.len() >= 8 {
+                    return Err(rt(sp, "more than 8 TRIGGERs for one motion"));
+                }
+                self.pending_triggers.push(TriggerCmd { at, delay_s, action: action.clone(), span: sp });
+                self.advance();
+            }
             Op::Pulse { target, value, seconds } => {
                 let (ExprKind::Index(b, idx), Value::Bool(v)) = (&target.kind, self.eval(value, env)?) else {
                     return Err(rt(sp, "PULSE needs an output and a BOOL: PULSE($OUT[2], TRUE, 0.5)"));
@@ -1100,6 +1198,7 @@ impl Interpreter {
                     self.globals.insert(n, v);
                 }
                 let mut cmd = cmd?;
+                cmd.triggers = std::mem::take(&mut self.pending_triggers);
                 cmd.aux = aux.as_ref().map(|a| self.eval(a, env)).transpose()?;
                 cmd.ca_deg = match ca {
                     Some(c) => Some(self.eval(c, env)?.as_f64().ok_or_else(|| rt(c.span, "CA needs an angle in degrees"))?),
@@ -1152,6 +1251,7 @@ impl Interpreter {
             _ => "VAR".into(),
         };
         Ok(MotionCmd {
+            triggers: Vec::new(),
             kind,
             target,
             aux: None,
@@ -1412,12 +1512,13 @@ impl Interpreter {
             self.stack.push(frame);
             return Ok(Some(Yield::Finished));
         }
-        if let Some(&(_, d, wait)) = self.in_handler.last()
+        if let Some(&(_, d, wait, cont)) = self.in_handler.last()
             && d == depth
         {
             // An interrupt routine ends: the interrupted statement carries on (a WAIT SEC keeps its deadline).
             self.in_handler.pop();
             self.wait_until = wait;
+            self.continue_next = cont;
         }
         for (pname, target) in frame.out_binds {
             if let Some(v) = frame.locals.get(&pname) {

@@ -9,7 +9,7 @@ use super::lexer::{Tok, Token, lex};
 pub const BUILTIN_FUNCS: &[&str] = &["ABS", "SQRT", "SIN", "COS", "TAN", "ACOS", "ATAN2", "INV_POS"];
 const SIMPLE_TYPES: &[&str] = &["INT", "REAL", "BOOL", "CHAR", "FRAME", "POS", "E6POS", "AXIS", "E6AXIS", "PDAT", "LDAT", "FDAT", "LOAD"];
 /// Statements a real controller knows that robocell does not run yet.
-const NOT_YET: &[&str] = &["TRIGGER", "SPLINE", "PTP_SPLINE", "ON_ERROR_PROCEED", "ASYPTP"];
+const NOT_YET: &[&str] = &["SPLINE", "PTP_SPLINE", "ON_ERROR_PROCEED", "ASYPTP"];
 
 struct Parser<'s, 'd> {
     toks: Vec<Token>,
@@ -834,6 +834,55 @@ impl<'s, 'd> Parser<'s, 'd> {
                 );
                 self.skip_line();
                 return Err(());
+            }
+            "TRIGGER" => {
+                self.pos += 1;
+                const FORM: &str = "TRIGGER WHEN DISTANCE=0 DELAY=0 DO $OUT[3]=TRUE, or WHEN PATH=-20 DELAY=0 DO ...";
+                let want = |p: &mut Self, kw: &str| -> PResult<()> {
+                    if p.eat_kw(kw) {
+                        return Ok(());
+                    }
+                    let (s, f) = (p.span(), p.describe());
+                    p.err("KRL056", s, format!("expected {kw}, found {f}"), Some(FORM));
+                    p.skip_line();
+                    Err(())
+                };
+                want(self, "WHEN")?;
+                let when = if self.eat_kw("DISTANCE") {
+                    self.expect_punct("=")?;
+                    TriggerWhen::Distance(self.parse_expr()?)
+                } else {
+                    want(self, "PATH")?;
+                    self.expect_punct("=")?;
+                    let mm = self.parse_expr()?;
+                    TriggerWhen::Path { mm, onstart: self.eat_kw("ONSTART") }
+                };
+                want(self, "DELAY")?;
+                self.expect_punct("=")?;
+                let delay = self.parse_expr()?;
+                want(self, "DO")?;
+                let target = self.parse_postfix()?;
+                let action = if self.eat_punct("=") {
+                    if !is_lvalue(&target) {
+                        self.err("KRL049", target.span, "the left side of `=` is not a variable", None);
+                    }
+                    TriggerAction::Assign(target, self.parse_expr()?)
+                } else if let ExprKind::Call(name, args) = target.kind {
+                    if !self.eat_kw("PRIO") {
+                        let (s, f) = (self.span(), self.describe());
+                        self.err("KRL056", s, format!("expected PRIO after the routine call, found {f}"), Some("... DO Routine() PRIO=-1"));
+                        self.skip_line();
+                        return Err(());
+                    }
+                    self.expect_punct("=")?;
+                    TriggerAction::Call { name, args, prio: self.parse_expr()? }
+                } else {
+                    self.err("KRL056", target.span, "a TRIGGER does an assignment or calls a routine", Some(FORM));
+                    self.skip_line();
+                    return Err(());
+                };
+                self.end_line("TRIGGER");
+                StmtKind::Trigger { when, delay, action }
             }
             "GOTO" => {
                 self.pos += 1;

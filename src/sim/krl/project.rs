@@ -232,6 +232,22 @@ fn visit_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
                 args.iter().for_each(&mut *f);
             }
             StmtKind::InterruptCtl { prio: Some(p), .. } => f(p),
+            StmtKind::Trigger { when, delay, action } => {
+                match when {
+                    TriggerWhen::Distance(e) | TriggerWhen::Path { mm: e, .. } => f(e),
+                }
+                f(delay);
+                match action {
+                    TriggerAction::Assign(t, v) => {
+                        f(t);
+                        f(v);
+                    }
+                    TriggerAction::Call { args, prio, .. } => {
+                        args.iter().for_each(&mut *f);
+                        f(prio);
+                    }
+                }
+            }
             StmtKind::Pulse { target, value, seconds } => {
                 f(target);
                 f(value);
