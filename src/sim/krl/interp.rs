@@ -3,7 +3,7 @@
 
 use std::collections::HashMap as StdHashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::ast::*;
 use super::diag::Span;
@@ -252,7 +252,7 @@ struct CompiledRoutine {
     returns: Option<String>,
     params: Vec<Param>,
     decls: Vec<Decl>,
-    code: Rc<[Instr]>,
+    code: Arc<[Instr]>,
 }
 
 struct CallFrame {
@@ -820,7 +820,7 @@ impl Interpreter {
         let mut left = budget;
         loop {
             let Some(frame) = self.stack.last() else { return Yield::Finished };
-            let code = Rc::clone(&self.routines[frame.routine].code);
+            let code = Arc::clone(&self.routines[frame.routine].code);
             let instr = &code[frame.pc];
             self.current = instr.span;
             if instr.adv_stop && !self.continue_next && env.motions_pending() > 0 {
@@ -1137,8 +1137,8 @@ impl Interpreter {
                 };
                 let at = match when {
                     TriggerWhen::Distance(d) => match num(self, d, env, "DISTANCE")? {
-                        x if x == 0.0 => TriggerAt::Start,
-                        x if x == 1.0 => TriggerAt::End,
+                        0.0 => TriggerAt::Start,
+                        1.0 => TriggerAt::End,
                         x => return Err(rt(d.span, format!("TRIGGER WHEN DISTANCE={x}: DISTANCE is 0 (start point) or 1 (end point)"))),
                     },
                     TriggerWhen::Path { mm, onstart: true } => TriggerAt::PathFromStart(num(self, mm, env, "PATH")?),
@@ -1384,7 +1384,7 @@ impl Interpreter {
         let mut budget: u32 = 1_000_000;
         while self.stack.len() > depth {
             let frame = self.stack.last().expect("running");
-            let code = Rc::clone(&self.routines[frame.routine].code);
+            let code = Arc::clone(&self.routines[frame.routine].code);
             let instr = &code[frame.pc];
             if matches!(instr.op, Op::Motion { .. } | Op::WaitFor(_) | Op::WaitSec(_) | Op::Halt) {
                 self.stack.truncate(depth);
