@@ -557,6 +557,14 @@ impl Cell {
                         }
                     }
                 }
+                Yield::Brake { fast } => {
+                    self.brake(fast);
+                    return;
+                }
+                Yield::Resume => {
+                    // The aborted routines' motions are dropped; a robot still moving brakes.
+                    self.brake(false);
+                }
                 Yield::Blocked => return,
                 Yield::Budget if line_step => return,
                 Yield::Budget => {
@@ -640,6 +648,38 @@ impl Cell {
                 self.set_state(ProgramState::Stopped, ev);
             }
         }
+    }
+
+    /// Stops the robot on its path with a linear speed ramp (0.4 s, or 0.2 s for BRAKE F) and
+    /// drops every motion planned after the one it is on.
+    fn brake(&mut self, fast: bool) {
+        self.queue.truncate(1);
+        let Some(front) = self.queue.front_mut() else {
+            self.planned_end = self.q;
+            return;
+        };
+        let ramp_ticks = ((if fast { 0.2 } else { 0.4 }) / self.dt).round().max(1.0);
+        let path = &front.traj.samples;
+        let at = front.next.saturating_sub(1).min(path.len() - 1);
+        // Walk the rest of the path with a speed that falls from full to zero.
+        let mut s = at as f64;
+        let mut out: Vec<[f64; 6]> = path[..=at].to_vec();
+        let last = (path.len() - 1) as f64;
+        for k in 1..=ramp_ticks as usize {
+            s = (s + 1.0 - k as f64 / ramp_ticks).min(last);
+            let (i, f) = (s.floor() as usize, s.fract());
+            let (a, b) = (path[i], path[(i + 1).min(path.len() - 1)]);
+            out.push(std::array::from_fn(|j| a[j] + (b[j] - a[j]) * f));
+            if s >= last {
+                break;
+            }
+        }
+        front.traj.samples = out;
+        front.traj.stop_message = None;
+        front.approx = None;
+        front.blended = false;
+        front.triggers.clear();
+        self.planned_end = *front.traj.samples.last().expect("not empty");
     }
 
     /// Switches the triggers whose time has come, in the order they were passed.

@@ -215,6 +215,11 @@ pub enum StmtKind {
         delay: Expr,
         action: TriggerAction,
     },
+    /// `BRAKE` / `BRAKE F` (fast) in an interrupt routine: stop the robot on its path.
+    Brake(bool),
+    /// `RESUME` in an interrupt routine: abort the interrupted routines back to the level
+    /// that declared the interrupt.
+    Resume,
     /// `PULSE($OUT[n], value, seconds)`.
     Pulse {
         target: Expr,

@@ -166,6 +166,13 @@ pub enum Yield {
     Budget,
     /// HALT: the program stops; Start resumes it.
     Halt,
+    /// BRAKE (fast with `F`): stop the robot on its path and drop the planned motions;
+    /// resume once it stands.
+    Brake {
+        fast: bool,
+    },
+    /// RESUME: the planned motions of the aborted routines are dropped (the robot brakes).
+    Resume,
     /// The main routine returned.
     Finished,
     Fault(RuntimeError),
@@ -217,7 +224,24 @@ enum Op {
     },
     InterruptCtl(InterruptAction, Option<Expr>),
     Trigger(TriggerWhen, Expr, TriggerAction),
+    Brake(bool),
+    Resume,
     End,
+}
+
+/// An interrupt or trigger routine that is running.
+#[derive(Clone, Debug)]
+struct Handler {
+    prio: i32,
+    /// Call depth of the routine itself.
+    depth: usize,
+    /// Call depth of the routine that declared the interrupt (None for a trigger).
+    declared_at: Option<usize>,
+    /// The interrupted WAIT SEC's deadline and CONTINUE, restored when the routine ends.
+    wait_until: Option<f64>,
+    continue_next: bool,
+    /// BRAKE has run: motions are allowed now.
+    braked: bool,
 }
 
 /// A declared interrupt.
@@ -283,9 +307,10 @@ pub struct Interpreter {
     pending_triggers: Vec<TriggerCmd>,
     /// Routines that triggers called, to start at the next resume: (priority, routine, arguments, position).
     trigger_calls: Vec<(i32, String, Vec<Expr>, Span)>,
-    /// Interrupt and trigger routines running: (priority, call depth of the routine, the
-    /// interrupted WAIT SEC's deadline, whether a CONTINUE was in force).
-    in_handler: Vec<(i32, usize, Option<f64>, bool)>,
+    /// Interrupt and trigger routines running.
+    in_handler: Vec<Handler>,
+    /// A BRAKE was handed to the cell; the statement waits for the robot to stand.
+    braking: bool,
     /// When timers were last advanced, and the part of a millisecond not yet counted.
     timers_at_s: f64,
     timer_frac_ms: f64,
@@ -540,6 +565,12 @@ impl Compiler<'_> {
             StmtKind::Trigger { when, delay, action } => {
                 self.emit(Op::Trigger(when.clone(), delay.clone(), action.clone()), sp);
             }
+            StmtKind::Brake(fast) => {
+                self.emit(Op::Brake(*fast), sp);
+            }
+            StmtKind::Resume => {
+                self.emit(Op::Resume, sp);
+            }
         }
     }
 }
@@ -703,6 +734,7 @@ impl Interpreter {
             pending_triggers: Vec::new(),
             trigger_calls: Vec::new(),
             in_handler: Vec::new(),
+            braking: false,
             timers_at_s: 0.0,
             timer_frac_ms: 0.0,
             current: Span::default(),
@@ -768,6 +800,7 @@ impl Interpreter {
         self.pending_triggers.clear();
         self.trigger_calls.clear();
         self.in_handler.clear();
+        self.braking = false;
         self.timers_at_s = 0.0;
         self.timer_frac_ms = 0.0;
         let locals = self.fresh_locals(0);
@@ -906,13 +939,23 @@ impl Interpreter {
         }
         let Some(i) = fire else { return Ok(()) };
         let ir = self.interrupts[i].clone();
-        if self.in_handler.iter().any(|h| h.0 <= ir.prio) {
+        if self.in_handler.iter().any(|h| h.prio <= ir.prio) {
             return Ok(());
         }
         if !self.routines.iter().any(|r| r.name == ir.handler && r.returns.is_none()) {
             return Err(rt(ir.span, format!("interrupt {}: routine {} is not available in this cell", ir.prio, ir.handler)));
         }
-        self.start_handler(ir.prio, &ir.handler, &ir.args, ir.span, env)
+        // Where the robot was when the interrupt came.
+        let base = self.global_frame("$BASE");
+        let tool = self.global_frame("$TOOL");
+        let (f, st, tu) = env.pos_act(&base, &tool);
+        self.globals.insert("$POS_INT".into(), Value::e6pos(&f, st, tu));
+        self.globals.insert("$AXIS_INT".into(), Value::e6axis(&env.axis_act()));
+        self.start_handler(ir.prio, &ir.handler, &ir.args, ir.span, env)?;
+        if let Some(h) = self.in_handler.last_mut() {
+            h.declared_at = Some(ir.depth);
+        }
+        Ok(())
     }
 
     /// Calls an interrupt or trigger routine without moving past the statement the program is at.
@@ -920,8 +963,9 @@ impl Interpreter {
         let depth = self.stack.len();
         self.call(name, args, span, env)?;
         self.stack[depth - 1].pc -= 1;
-        let cont = std::mem::take(&mut self.continue_next);
-        self.in_handler.push((prio, self.stack.len(), self.wait_until.take(), cont));
+        let continue_next = std::mem::take(&mut self.continue_next);
+        let wait_until = self.wait_until.take();
+        self.in_handler.push(Handler { prio, depth: self.stack.len(), declared_at: None, wait_until, continue_next, braked: false });
         Ok(())
     }
 
@@ -956,7 +1000,7 @@ impl Interpreter {
         }
         self.trigger_calls.sort_by_key(|c| -c.0);
         let (prio, name, args, span) = self.trigger_calls.last().cloned().expect("not empty");
-        if self.in_handler.iter().any(|h| h.0 <= prio) {
+        if self.in_handler.iter().any(|h| h.prio <= prio) {
             return Ok(());
         }
         self.trigger_calls.pop();
@@ -1151,6 +1195,48 @@ impl Interpreter {
                 self.pending_triggers.push(TriggerCmd { at, delay_s, action: action.clone(), span: sp });
                 self.advance();
             }
+            Op::Brake(fast) => {
+                if self.in_handler.is_empty() {
+                    return Err(rt(sp, "BRAKE is allowed only in an interrupt routine"));
+                }
+                if !self.braking {
+                    self.braking = true;
+                    return Ok(Some(Yield::Brake { fast: *fast }));
+                }
+                if env.motions_pending() > 0 {
+                    return Ok(Some(Yield::Blocked));
+                }
+                self.braking = false;
+                if let Some(h) = self.in_handler.last_mut() {
+                    h.braked = true;
+                }
+                self.advance();
+            }
+            Op::Resume => {
+                let Some(h) = self.in_handler.last().cloned() else {
+                    return Err(rt(sp, "RESUME is allowed only in an interrupt routine"));
+                };
+                let Some(level) = h.declared_at else {
+                    return Err(rt(sp, "RESUME is allowed only in an interrupt routine, not in a TRIGGER's routine"));
+                };
+                // After BRAKE, the routine's own motions finish first.
+                if h.braked && env.motions_pending() > 0 {
+                    return Ok(Some(Yield::Blocked));
+                }
+                // The handler runs above the interrupted routine; that one must lie below the declaring level.
+                if h.depth <= level + 1 {
+                    return Err(rt(
+                        sp,
+                        "RESUME: the interrupt came in the routine that declared it, so there is nothing to abort; declare the interrupt in the caller of the routine RESUME should end",
+                    ));
+                }
+                self.stack.truncate(level);
+                self.in_handler.retain(|x| x.depth <= level);
+                self.wait_until = None;
+                self.continue_next = false;
+                self.pending_triggers.clear();
+                return Ok(Some(Yield::Resume));
+            }
             Op::Pulse { target, value, seconds } => {
                 let (ExprKind::Index(b, idx), Value::Bool(v)) = (&target.kind, self.eval(value, env)?) else {
                     return Err(rt(sp, "PULSE needs an output and a BOOL: PULSE($OUT[2], TRUE, 0.5)"));
@@ -1168,8 +1254,8 @@ impl Interpreter {
                 self.advance();
             }
             Op::Motion { kind, target, aux, ca, tool_relative, approx, with } => {
-                if !self.in_handler.is_empty() {
-                    return Err(rt(sp, "a motion in an interrupt routine needs BRAKE first, which robocell does not run yet"));
+                if self.in_handler.last().is_some_and(|h| !h.braked) {
+                    return Err(rt(sp, "a motion in an interrupt routine needs BRAKE first: the robot is still on its way"));
                 }
                 let adv = match self.globals.get("$ADVANCE") {
                     Some(Value::Int(a)) => (*a).clamp(0, 5) as usize,
@@ -1512,13 +1598,13 @@ impl Interpreter {
             self.stack.push(frame);
             return Ok(Some(Yield::Finished));
         }
-        if let Some(&(_, d, wait, cont)) = self.in_handler.last()
-            && d == depth
+        if let Some(h) = self.in_handler.last()
+            && h.depth == depth
         {
             // An interrupt routine ends: the interrupted statement carries on (a WAIT SEC keeps its deadline).
-            self.in_handler.pop();
-            self.wait_until = wait;
-            self.continue_next = cont;
+            let h = self.in_handler.pop().expect("checked");
+            self.wait_until = h.wait_until;
+            self.continue_next = h.continue_next;
         }
         for (pname, target) in frame.out_binds {
             if let Some(v) = frame.locals.get(&pname) {

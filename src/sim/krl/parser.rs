@@ -825,16 +825,13 @@ impl<'s, 'd> Parser<'s, 'd> {
                     }
                 }
             }
-            "BRAKE" | "RESUME" => {
-                self.err(
-                    "KRL047",
-                    span,
-                    format!("{kw} is KRL, but robocell does not run it yet"),
-                    Some("an interrupt routine can set flags or outputs; BRAKE and RESUME come later"),
-                );
-                self.skip_line();
-                return Err(());
+            "BRAKE" => {
+                self.pos += 1;
+                let fast = self.eat_kw("F");
+                self.end_line("BRAKE");
+                StmtKind::Brake(fast)
             }
+            "RESUME" => self.simple(StmtKind::Resume, "RESUME"),
             "TRIGGER" => {
                 self.pos += 1;
                 const FORM: &str = "TRIGGER WHEN DISTANCE=0 DELAY=0 DO $OUT[3]=TRUE, or WHEN PATH=-20 DELAY=0 DO ...";
