@@ -122,7 +122,7 @@ fn lint(path: &Path) -> ExitCode {
     let src_name = path.display().to_string();
     if !diags.iter().any(Diagnostic::is_error) {
         // Compile too: labels and GOTOs, EXIT placement, data list values.
-        let cfg = ConfigGlobals { home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0], tool: Frame::NULL, robroot: Frame::NULL };
+        let cfg = ConfigGlobals { home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0], tool: Frame::NULL, robroot: Frame::NULL, bases: Vec::new() };
         if let Err(e) = Interpreter::new(&module, &cfg) {
             diags.extend(e.diagnostics((&src_name, &src), dat.as_deref().map(|d| (dat_name.as_str(), d))));
         }

@@ -226,7 +226,7 @@ impl Cell {
         let model = loaded.model.clone();
         let home = sc.robot.home_deg.unwrap_or(model.home_deg);
         let q = sc.robot.start_deg.unwrap_or(model.home_deg);
-        let cfg = ConfigGlobals { home_deg: home, tool: sc.tool.tcp, robroot: sc.robot.base };
+        let cfg = ConfigGlobals { home_deg: home, tool: sc.tool.tcp, robroot: sc.robot.base, bases: sc.base_data.clone() };
         let interp = Interpreter::new(&module, &cfg)
             .map_err(|errs| errs.diagnostics((&src_name, &loaded.src), dat.as_ref().map(|(n, t)| (n.as_str(), t.as_str()))))?;
         let robroot = sc.robot.base.to_iso();

@@ -33,6 +33,9 @@ pub struct Scenario {
     #[serde(default)]
     pub bins: Vec<BinSpec>,
     pub objective: Objective,
+    /// `BASE_DATA[1..32]` as `$config.dat` holds them: bases (a table, a bin) in the world frame.
+    #[serde(default)]
+    pub base_data: Vec<Frame>,
     /// The `.src` file, relative to the scenario file. Its `.dat` sits beside it.
     pub program: String,
     /// Operating mode at start: T1 (TCP at most 250 mm/s), T2 or AUT.
@@ -342,6 +345,9 @@ impl Scenario {
         }
         if self.objective.deliver > 0 && self.bins.is_empty() {
             err("objective", "the objective delivers parts, but the cell has no bin".into(), None);
+        }
+        if self.base_data.len() > 32 {
+            err("base_data", format!("base_data has {} entries; BASE_DATA holds 32", self.base_data.len()), None);
         }
         if self.objective.within_s <= 0.0 {
             err("within_s", "objective within_s must be positive".into(), None);

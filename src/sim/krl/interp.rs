@@ -675,6 +675,8 @@ pub struct ConfigGlobals {
     pub home_deg: [f64; 6],
     pub tool: Frame,
     pub robroot: Frame,
+    /// BASE_DATA[1..]; the rest stay $NULLFRAME.
+    pub bases: Vec<Frame>,
 }
 
 const READ_ONLY: &[&str] = &["$IN", "$POS_ACT", "$AXIS_ACT", "$NULLFRAME", "$WORLD", "$ROBROOT"];
@@ -718,6 +720,11 @@ impl Interpreter {
         globals.insert("$ROBROOT".into(), Value::frame(&cfg.robroot));
         if let Some(Value::Array(a)) = globals.get_mut("TOOL_DATA") {
             a.elems[0] = Value::frame(&cfg.tool);
+        }
+        if let Some(Value::Array(a)) = globals.get_mut("BASE_DATA") {
+            for (slot, b) in a.elems.iter_mut().zip(&cfg.bases) {
+                *slot = Value::frame(b);
+            }
         }
         let mut it = Interpreter {
             routines,
