@@ -57,30 +57,8 @@ fn krl(c: &mut Criterion) {
 /// The interpreter without a robot: nested loops over an array with arithmetic, a branch and
 /// a function call. The name carries the number of operations, so time per op = time / ops.
 fn interpreter(c: &mut Criterion) {
-    use robocell::sim::krl::interp::ConfigGlobals;
-    use robocell::sim::krl::{Env, Interpreter, Yield};
-    struct Bare;
-    impl Env for Bare {
-        fn input(&self, _: usize) -> bool {
-            false
-        }
-        fn output(&self, _: usize) -> bool {
-            false
-        }
-        fn set_output(&mut self, _: usize, _: bool) {}
-        fn axis_act(&self) -> [f64; 6] {
-            [0.0; 6]
-        }
-        fn pos_act(&self, _: &Frame, _: &Frame) -> (Frame, u8, u8) {
-            (Frame::NULL, 0, 0)
-        }
-        fn motions_pending(&self) -> usize {
-            0
-        }
-        fn time_s(&self) -> f64 {
-            0.0
-        }
-    }
+    use robocell::sim::krl::interp::{ConfigGlobals, NullEnv};
+    use robocell::sim::krl::{Interpreter, Yield};
     let src = std::fs::read_to_string("benches/loops.src").expect("run benches from the repository root");
     let (module, diags) = robocell::sim::krl::parse_module("loops.src", &src, None);
     assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
@@ -89,7 +67,7 @@ fn interpreter(c: &mut Criterion) {
     let run = |it: &mut Interpreter| {
         it.reset();
         let before = it.ops_executed;
-        let y = it.resume(&mut Bare, u32::MAX);
+        let y = it.resume(&mut NullEnv, u32::MAX);
         assert!(matches!(y, Yield::Finished), "{y:?}");
         it.ops_executed - before
     };

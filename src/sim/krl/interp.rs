@@ -78,6 +78,31 @@ pub trait Env {
     fn time_s(&self) -> f64;
 }
 
+/// An environment without a cell: no inputs or outputs set, the robot at zero, time 0.
+/// For data-list values, benchmarks and tools.
+pub struct NullEnv;
+impl Env for NullEnv {
+    fn input(&self, _: usize) -> bool {
+        false
+    }
+    fn output(&self, _: usize) -> bool {
+        false
+    }
+    fn set_output(&mut self, _: usize, _: bool) {}
+    fn axis_act(&self) -> [f64; 6] {
+        [0.0; 6]
+    }
+    fn pos_act(&self, _: &Frame, _: &Frame) -> (Frame, u8, u8) {
+        (Frame::NULL, 0, 0)
+    }
+    fn motions_pending(&self) -> usize {
+        0
+    }
+    fn time_s(&self) -> f64 {
+        0.0
+    }
+}
+
 /// A motion the advance run hands to the motion planner, with the modal parameters in force.
 #[derive(Clone, Debug)]
 pub struct MotionCmd {
@@ -747,32 +772,10 @@ impl Interpreter {
             current: Span::default(),
             ops_executed: 0,
         };
-        struct NoEnv;
-        impl Env for NoEnv {
-            fn input(&self, _: usize) -> bool {
-                false
-            }
-            fn output(&self, _: usize) -> bool {
-                false
-            }
-            fn set_output(&mut self, _: usize, _: bool) {}
-            fn axis_act(&self) -> [f64; 6] {
-                [0.0; 6]
-            }
-            fn pos_act(&self, _: &Frame, _: &Frame) -> (Frame, u8, u8) {
-                (Frame::NULL, 0, 0)
-            }
-            fn motions_pending(&self) -> usize {
-                0
-            }
-            fn time_s(&self) -> f64 {
-                0.0
-            }
-        }
         for d in &module.data {
             let mut v = it.fresh(&d.ty.name, &d.dims);
             if let Some(init) = &d.init {
-                match it.eval(init, &mut NoEnv).and_then(|iv| coerce_into(&mut v, iv, init.span, &d.name)) {
+                match it.eval(init, &mut NullEnv).and_then(|iv| coerce_into(&mut v, iv, init.span, &d.name)) {
                     Ok(()) => {}
                     Err(e) => dat_errors.push(e),
                 }
