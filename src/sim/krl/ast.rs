@@ -63,6 +63,17 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The variable an access starts from: `$VEL` for `$VEL.CP`, `A` for `A[2].X`; "" if none.
+    pub fn root_name(&self) -> &str {
+        match &self.kind {
+            ExprKind::Name(n) => n,
+            ExprKind::Index(b, _) | ExprKind::Member(b, _) => b.root_name(),
+            _ => "",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     Int(i64),

@@ -1278,7 +1278,7 @@ impl Interpreter {
                 // WITH: set the variables for this motion, take its parameters, put them back.
                 let mut saved: Vec<(String, Value)> = Vec::new();
                 for (t, v) in with {
-                    let root = root_name(t);
+                    let root = t.root_name();
                     if !root.starts_with('$') {
                         return Err(rt(t.span, format!("WITH sets system variables such as $VEL or $APO, not {root}")));
                     }
@@ -2187,15 +2187,6 @@ fn write_str(slot: &mut Value, text: &str, clear_rest: bool, span: Span, name: &
         }
     }
     Ok(())
-}
-
-/// The variable an assignment target starts from: `$VEL` for `$VEL.CP`.
-fn root_name(e: &Expr) -> &str {
-    match &e.kind {
-        ExprKind::Name(n) => n,
-        ExprKind::Index(b, _) | ExprKind::Member(b, _) => root_name(b),
-        _ => "",
-    }
 }
 
 fn check_init(v: &Value, e: &Expr) -> Result<(), RuntimeError> {

@@ -1472,6 +1472,34 @@ pub fn parse_module_with(
         };
         sink.error("KRL080", span, format!("{name} is not declared"), Some(&hint));
     }
+    // CONST data cannot be written.
+    let consts: Vec<&str> = module.data.iter().filter(|d| d.konst).map(|d| d.name.as_str()).collect();
+    for r in &module.routines {
+        let local = |n: &str| r.decls.iter().any(|d| d.name == n) || r.params.iter().any(|p| p.name == n);
+        for st in super::project::walk(&r.body) {
+            let written = match &st.kind {
+                StmtKind::Assign(t, _) => Some(t.root_name()),
+                StmtKind::For { var, .. } => Some(var.as_str()),
+                _ => None,
+            };
+            if let Some(n) = written.filter(|n| consts.contains(n) && !local(n)) {
+                sink.error(
+                    "KRL081",
+                    st.span,
+                    format!("{n} is a CONST and cannot be changed"),
+                    Some("declare it without CONST to assign it"),
+                );
+            }
+        }
+        for d in r.decls.iter().filter(|d| d.konst) {
+            sink.error(
+                "KRL081",
+                d.span,
+                format!("CONST {} in a routine", d.name),
+                Some("constants are declared in a data list: DECL CONST INT n = 5"),
+            );
+        }
+    }
     diags.append(&mut sink.out);
     // Lexer and parser findings in reading order, per file (.src first).
     diags.sort_by_key(|d| (d.file != src_name, d.span.line, d.span.col));
