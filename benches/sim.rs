@@ -5,12 +5,12 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use robocell::sim::cell::Cell;
 use robocell::sim::kinematics::{fk, ik};
 use robocell::sim::math::Frame;
 use robocell::sim::motion::{CartPath, CpParams, PtpParams, plan_cartesian, plan_lin, plan_ptp};
 use robocell::sim::robot::RobotModel;
 use robocell::sim::scenario::Scenario;
+use robocell::sim::world::World;
 
 const DT: f64 = 0.004;
 
@@ -77,13 +77,13 @@ fn interpreter(c: &mut Criterion) {
 
 fn cell(c: &mut Criterion) {
     let loaded = Scenario::load(Path::new("scenarios/pick_and_place.ron")).expect("run benches from the repository root");
-    let (mut probe, _) = Cell::new(loaded.clone()).unwrap();
+    let (mut probe, _) = World::new(loaded.clone()).unwrap();
     let r = probe.run_to_end();
     let mut group = c.benchmark_group("cell");
     group.sample_size(10);
     group.bench_function(format!("check_default_scenario_{:.2}_sim_s_{}_ticks", r.sim_time_s, r.ticks), |b| {
         b.iter(|| {
-            let (mut cell, _) = Cell::new(loaded.clone()).unwrap();
+            let (mut cell, _) = World::new(loaded.clone()).unwrap();
             let r = cell.run_to_end();
             assert!(r.passed);
             r.sim_time_s

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use robocell::sim::cell::{Cell, Level, Report};
 use robocell::sim::krl::interp::ConfigGlobals;
 use robocell::sim::krl::{Diagnostic, Interpreter};
 use robocell::sim::math::Frame;
 use robocell::sim::scenario::Scenario;
+use robocell::sim::world::{Level, Report, World};
 
 /// The scenario the window opens and `check` runs when none is given.
 pub const DEFAULT_SCENARIO: &str = "scenarios/pick_and_place.ron";
@@ -68,7 +68,7 @@ fn check(path: &Path, verbose: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (mut cell, warnings) = match Cell::new(loaded) {
+    let (mut cell, warnings) = match World::new(loaded) {
         Ok(c) => c,
         Err(diags) => {
             print_diags(&diags);

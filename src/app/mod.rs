@@ -1,5 +1,5 @@
 //! The window: the cell in 3D, an orbit camera and the pendant panel, on top of `sim`.
-//! Data flows one way: panel -> commands -> `Cell::step` -> events and state -> scene and panel.
+//! Data flows one way: panel -> commands -> `World::step` -> events and state -> scene and panel.
 
 mod camera;
 pub mod convert;
@@ -11,13 +11,13 @@ use std::path::PathBuf;
 use bevy::prelude::*;
 use bevy::render::view::window::screenshot::{Screenshot, save_to_disk};
 
-use crate::sim::cell::{Cell, Command, Event, Message};
 use crate::sim::scenario::Loaded;
+use crate::sim::world::{Command, Event, Message, World};
 
 /// The simulated cell and what the app keeps of its events.
 #[derive(Resource)]
 pub struct Sim {
-    pub cell: Cell,
+    pub world: World,
     /// Commands from the panel, handed to the next tick.
     pub pending: Vec<Command>,
     /// Simulated seconds per real second.
@@ -30,30 +30,30 @@ pub struct Sim {
 }
 
 impl Sim {
-    pub fn new(cell: Cell, warnings: Vec<String>) -> Self {
-        Sim { cell, pending: Vec::new(), speed: 1.0, accumulator: 0.0, log: Vec::new(), warnings }
+    pub fn new(world: World, warnings: Vec<String>) -> Self {
+        Sim { world, pending: Vec::new(), speed: 1.0, accumulator: 0.0, log: Vec::new(), warnings }
     }
 
     /// Advances the cell by `real_dt` seconds of wall time (at most 0.25 s worth per call).
     pub fn advance(&mut self, real_dt: f64) -> Vec<Event> {
-        let dt = self.cell.dt();
+        let dt = self.world.dt();
         self.accumulator = (self.accumulator + real_dt * self.speed).min(0.25 * self.speed.max(1.0));
         let mut events = Vec::new();
         // Commands take effect at once, even while paused between ticks.
         if !self.pending.is_empty() {
             let cmds = std::mem::take(&mut self.pending);
-            events.extend(self.cell.step(&cmds));
+            events.extend(self.world.step(&cmds));
             self.accumulator = (self.accumulator - dt).max(0.0);
         }
         while self.accumulator >= dt {
-            events.extend(self.cell.step(&[]));
+            events.extend(self.world.step(&[]));
             self.accumulator -= dt;
         }
         for e in &events {
             if let Event::Message(m) = e {
                 self.log.push(m.clone());
             }
-            if let Event::State(crate::sim::cell::ProgramState::Ready) = e {
+            if let Event::State(crate::sim::world::ProgramState::Ready) = e {
                 self.log.retain(|m| m.text.ends_with("Program reset"));
             }
         }
@@ -97,7 +97,7 @@ fn run_script(
         sim.pending.push(Command::Start);
     }
     let Some((path, at)) = &script.screenshot else { return };
-    if state.paused_frames == 0 && sim.cell.time_s() < *at {
+    if state.paused_frames == 0 && sim.world.time_s() < *at {
         return;
     }
     // Hold the cell at the requested time and let a few frames draw it before the capture.
@@ -119,8 +119,8 @@ struct ScriptState {
 /// Builds the full windowed app for a loaded scenario.
 pub fn build(loaded: Loaded, script: Script) -> Result<App, Vec<crate::sim::krl::Diagnostic>> {
     let title = format!("robocell - {}", loaded.scenario.name);
-    let (cell, warnings) = Cell::new(loaded)?;
-    let mut sim = Sim::new(cell, warnings.iter().map(|w| w.to_string()).collect());
+    let (world, warnings) = World::new(loaded)?;
+    let mut sim = Sim::new(world, warnings.iter().map(|w| w.to_string()).collect());
     if script.speed > 0.0 {
         sim.speed = script.speed;
     }

@@ -7,9 +7,9 @@ use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::Sim;
-use crate::sim::cell::{Command, Level, ProgramState, StepMode};
 use crate::sim::math::Frame;
 use crate::sim::scenario::OperatingMode;
+use crate::sim::world::{Command, Level, ProgramState, StepMode};
 
 pub struct PanelPlugin;
 
@@ -91,14 +91,14 @@ fn tidy(x: f64) -> f64 {
 }
 
 fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
-    let sc = sim.cell.loaded().scenario.clone();
+    let sc = sim.world.loaded().scenario.clone();
     ui.add_space(4.0);
     ui.heading(&sc.name);
     ui.label(egui::RichText::new(&sc.description).small());
     ui.separator();
 
     // Controls.
-    let state = sim.cell.state();
+    let state = sim.world.state();
     ui.horizontal(|ui| {
         let can_start = matches!(state, ProgramState::Ready | ProgramState::Stopped | ProgramState::Halted);
         if ui.add_enabled(can_start, egui::Button::new(egui::RichText::new("▶ Start").size(16.0))).clicked() {
@@ -114,7 +114,7 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
         ui.label(egui::RichText::new(t).color(c).strong());
     });
     ui.horizontal(|ui| {
-        let mut ov = sim.cell.override_pct() as u8;
+        let mut ov = sim.world.override_pct() as u8;
         ui.label("Override $OV_PRO");
         if ui.add(egui::Slider::new(&mut ov, 1..=100).suffix(" %")).changed() {
             sim.pending.push(Command::SetOverride(ov));
@@ -123,7 +123,7 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
     ui.horizontal(|ui| {
         ui.label("Mode $MODE_OP");
         for m in [OperatingMode::T1, OperatingMode::T2, OperatingMode::AUT] {
-            if ui.selectable_label(sim.cell.mode() == m, format!("{m:?}")).on_hover_text(mode_hint(m)).clicked() && sim.cell.mode() != m {
+            if ui.selectable_label(sim.world.mode() == m, format!("{m:?}")).on_hover_text(mode_hint(m)).clicked() && sim.world.mode() != m {
                 sim.pending.push(Command::SetMode(m));
             }
         }
@@ -135,7 +135,7 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
             (StepMode::Motion, "MSTEP", "Stop after each motion; Start runs to the next point"),
             (StepMode::Line, "ISTEP", "Stop after each statement; Start runs one line"),
         ] {
-            if ui.selectable_label(sim.cell.step_mode() == m, name).on_hover_text(hint).clicked() {
+            if ui.selectable_label(sim.world.step_mode() == m, name).on_hover_text(hint).clicked() {
                 sim.pending.push(Command::SetStepMode(m));
             }
         }
@@ -149,7 +149,7 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
         }
     });
     let obj = &sc.objective;
-    let outcome = match sim.cell.outcome() {
+    let outcome = match sim.world.outcome() {
         Some(Ok(())) => egui::RichText::new("PASS").color(egui::Color32::from_rgb(80, 220, 100)).strong(),
         Some(Err(r)) => egui::RichText::new(format!("FAIL: {r}")).color(egui::Color32::from_rgb(255, 80, 70)).strong(),
         None => egui::RichText::new("in progress"),
@@ -157,9 +157,9 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
     ui.horizontal_wrapped(|ui| {
         ui.label(format!(
             "Objective: {} / {} parts in the bin · {:.1} s of {:.0} s ·",
-            sim.cell.delivered(),
+            sim.world.delivered(),
             obj.deliver,
-            sim.cell.time_s(),
+            sim.world.time_s(),
             obj.within_s
         ));
         ui.label(outcome);
@@ -167,11 +167,11 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
     ui.separator();
 
     // Program listing.
-    let adv = sim.cell.advance_line();
-    let main = sim.cell.main_run_line();
-    let file = sim.cell.loaded().src_path.file_name().and_then(|f| f.to_str()).unwrap_or("program").to_string();
+    let adv = sim.world.advance_line();
+    let main = sim.world.main_run_line();
+    let file = sim.world.loaded().src_path.file_name().and_then(|f| f.to_str()).unwrap_or("program").to_string();
     ui.label(egui::RichText::new(format!("{file}   (▶ main run, » advance run)")).strong());
-    let src = sim.cell.loaded().src.clone();
+    let src = sim.world.loaded().src.clone();
     let follow = main.unwrap_or(adv);
     egui::ScrollArea::both().id_salt("program").max_height(320.0).auto_shrink([false, true]).show(ui, |ui| {
         for (i, line) in src.lines().enumerate() {
@@ -210,33 +210,33 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
         ui.label(egui::RichText::new("Inputs / outputs").strong());
         for b in &sc.light_barriers {
             ui.horizontal(|ui| {
-                lamp(ui, sim.cell.io.inputs[b.input]);
+                lamp(ui, sim.world.io.inputs[b.input]);
                 ui.label(format!("$IN[{}] {}", b.input, b.name));
             });
         }
         if let Some(n) = sc.gripper.held_input {
             ui.horizontal(|ui| {
-                lamp(ui, sim.cell.io.inputs[n]);
+                lamp(ui, sim.world.io.inputs[n]);
                 ui.label(format!("$IN[{n}] part on gripper"));
             });
         }
         for c in &sc.conveyors {
             ui.horizontal(|ui| {
-                lamp(ui, sim.cell.io.outputs[c.motor_output]);
+                lamp(ui, sim.world.io.outputs[c.motor_output]);
                 ui.label(format!("$OUT[{}] conveyor {}", c.motor_output, c.name));
             });
         }
         ui.horizontal(|ui| {
-            lamp(ui, sim.cell.io.outputs[sc.gripper.output]);
+            lamp(ui, sim.world.io.outputs[sc.gripper.output]);
             ui.label(format!("$OUT[{}] vacuum", sc.gripper.output));
         });
         let ui = &mut cols[1];
         ui.label(egui::RichText::new("Axes ($AXIS_ACT)").strong());
-        let q = sim.cell.axes_deg();
+        let q = sim.world.axes_deg();
         for (i, a) in q.iter().enumerate() {
             ui.monospace(format!("A{} {:>8.2}°", i + 1, tidy(*a)));
         }
-        let tcp = Frame::from_iso(&sim.cell.tcp_world());
+        let tcp = Frame::from_iso(&sim.world.tcp_world());
         ui.monospace(format!("TCP X {:.1} Y {:.1} Z {:.1}", tidy(tcp.x), tidy(tcp.y), tidy(tcp.z)));
         ui.monospace(format!("    A {:.1} B {:.1} C {:.1}", tidy(tcp.a), tidy(tcp.b), tidy(tcp.c)));
     });

@@ -6,7 +6,7 @@ use nalgebra::Vector3;
 
 use super::Sim;
 use super::convert::{self, cuboid, offset};
-use crate::sim::physics::PartState;
+use crate::sim::cell::physics::PartState;
 
 /// A frame of the arm (see `kinematics::link_frames`), 0 = base .. 6 = flange.
 #[derive(Component)]
@@ -40,7 +40,7 @@ pub fn sync_robot(mut commands: Commands, sim: Res<Sim>, mut links: Query<(&Robo
         spawn_links(&mut commands);
         return;
     }
-    let frames = sim.cell.link_frames_world();
+    let frames = sim.world.link_frames_world();
     for (l, mut t) in &mut links {
         *t = convert::transform(&frames[l.0]);
     }
@@ -48,7 +48,7 @@ pub fn sync_robot(mut commands: Commands, sim: Res<Sim>, mut links: Query<(&Robo
 
 /// Creates, moves and removes part entities to match the cell.
 pub fn sync_parts(mut commands: Commands, sim: Res<Sim>, mut parts: Query<(Entity, &PartEntity, &mut Transform)>) {
-    let views = sim.cell.parts();
+    let views = sim.world.parts();
     let mut seen = vec![false; views.len()];
     for (e, p, mut t) in &mut parts {
         match views.get(p.0) {
@@ -106,7 +106,7 @@ fn build_cell(
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
-    let sc = &sim.cell.loaded().scenario;
+    let sc = &sim.world.loaded().scenario;
     let floor = mat(&mut materials, Color::srgb(0.55, 0.57, 0.58), 0.9, 0.0);
     let tile = mat(&mut materials, Color::srgb(0.50, 0.52, 0.53), 0.9, 0.0);
     let safety = mat(&mut materials, Color::srgb(0.95, 0.80, 0.05), 0.6, 0.0);
@@ -224,8 +224,8 @@ fn build_cell(
 /// Gives the arm its look: dark base, orange links, grey flange and the vacuum gripper.
 fn dress_robot(mut commands: Commands, sim: Res<Sim>, pal: Res<Palette>, mut meshes: ResMut<Assets<Mesh>>) {
     let links = spawn_links(&mut commands);
-    let g = &sim.cell.model.geometry;
-    let shape = sim.cell.robot_shape();
+    let g = &sim.world.model().geometry;
+    let shape = sim.world.robot_shape();
     let mm = |x: f64| (x / 1000.0) as f32;
     let mut add = |link: usize, mesh: Mesh, m: &Handle<StandardMaterial>, t: Transform| {
         let e = commands.spawn((Mesh3d(meshes.add(mesh)), MeshMaterial3d(m.clone()), t)).id();
@@ -256,7 +256,7 @@ fn dress_robot(mut commands: Commands, sim: Res<Sim>, pal: Res<Palette>, mut mes
     add(5, Cylinder::new(mm(35.0), mm(g.c4 - 10.0)).into(), &pal.orange, along_z(0.0, 0.0, (g.c4 - 10.0) / 2.0));
     add(6, Cylinder::new(mm(32.0), mm(10.0)).into(), &pal.steel, along_z(0.0, 0.0, -5.0));
     // Vacuum gripper: a grey tube and a black cup at the TCP.
-    let tube = (shape.tool_len - crate::sim::physics::RobotShape::CUP_GAP_MM).max(5.0);
+    let tube = (shape.tool_len - crate::sim::cell::physics::RobotShape::CUP_GAP_MM).max(5.0);
     add(6, Cylinder::new(mm(shape.tool_radius), mm(tube)).into(), &pal.steel, along_z(0.0, 0.0, tube / 2.0));
     add(6, Cylinder::new(mm(shape.tool_radius * 0.9), mm(12.0)).into(), &pal.dark, along_z(0.0, 0.0, shape.tool_len - 6.0));
 }
@@ -269,7 +269,7 @@ fn dress_parts(
     added: Query<(Entity, &PartEntity), Added<PartEntity>>,
     mut all: Query<(&PartEntity, &mut MeshMaterial3d<StandardMaterial>)>,
 ) {
-    let views = sim.cell.parts();
+    let views = sim.world.parts();
     for (e, p) in &added {
         let Some(v) = views.get(p.0) else { continue };
         let mesh = match &pal.part_mesh {
@@ -292,9 +292,9 @@ fn dress_parts(
 }
 
 fn show_beams(sim: Res<Sim>, pal: Res<Palette>, mut beams: Query<(&Beam, &mut MeshMaterial3d<StandardMaterial>)>) {
-    let sc = &sim.cell.loaded().scenario;
+    let sc = &sim.world.loaded().scenario;
     for (b, mut m) in &mut beams {
-        let blocked = sc.light_barriers.get(b.0).is_some_and(|lb| sim.cell.io.inputs[lb.input]);
+        let blocked = sc.light_barriers.get(b.0).is_some_and(|lb| sim.world.io.inputs[lb.input]);
         let want = if blocked { &pal.beam_blocked } else { &pal.beam_free };
         if m.0 != *want {
             m.0 = want.clone();

@@ -1,10 +1,13 @@
-//! The simulation core: bevy-free, deterministic, advanced by one `step()`.
+//! The simulation core: bevy-free, deterministic, advanced by one `World::step()`.
 
 pub mod cell;
+pub mod controller;
+pub mod io;
 pub mod kinematics;
 pub mod krl;
 pub mod math;
 pub mod motion;
-pub mod physics;
 pub mod robot;
 pub mod scenario;
+pub mod task;
+pub mod world;

@@ -6,13 +6,13 @@ use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 use robocell::app::scene::{PartEntity, RobotLink};
 use robocell::app::{Sim, SimPlugin, convert};
-use robocell::sim::cell::{Cell, Command, ProgramState};
+use robocell::sim::world::{Command, ProgramState, World};
 
 use super::default_scenario;
 
 #[test]
 fn app_steps_the_cell_and_moves_the_robot_and_parts() {
-    let (cell, _) = Cell::new(default_scenario()).unwrap();
+    let (cell, _) = World::new(default_scenario()).unwrap();
     let mut app = App::new();
     app.add_plugins(MinimalPlugins)
         .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(50)))
@@ -24,10 +24,10 @@ fn app_steps_the_cell_and_moves_the_robot_and_parts() {
     }
     let world = app.world_mut();
     let sim = world.resource::<Sim>();
-    assert_eq!(sim.cell.state(), ProgramState::Running);
-    assert!(sim.cell.time_s() > 8.0, "the clock drove the cell: {}", sim.cell.time_s());
-    let frames = sim.cell.link_frames_world();
-    let n_parts = sim.cell.parts().len();
+    assert_eq!(sim.world.state(), ProgramState::Running);
+    assert!(sim.world.time_s() > 8.0, "the clock drove the cell: {}", sim.world.time_s());
+    let frames = sim.world.link_frames_world();
+    let n_parts = sim.world.parts().len();
     let mut links = world.query::<(&RobotLink, &Transform)>();
     let got: Vec<(usize, Transform)> = links.iter(world).map(|(l, t)| (l.0, *t)).collect();
     assert_eq!(got.len(), 7);

@@ -1,9 +1,9 @@
-use robocell::sim::cell::{Cell, Command, Event};
+use robocell::sim::world::{Command, Event, World};
 
 use super::default_scenario;
 
 fn run(ticks: u64) -> (Vec<u64>, Vec<Event>) {
-    let (mut cell, _) = Cell::new(default_scenario()).unwrap();
+    let (mut cell, _) = World::new(default_scenario()).unwrap();
     let mut prints = Vec::new();
     let mut events = cell.step(&[Command::Start]);
     for t in 0..ticks {
@@ -27,9 +27,9 @@ fn same_scenario_twice_is_bit_identical() {
 #[test]
 fn another_seed_changes_the_run() {
     let mut loaded = default_scenario();
-    let (mut a, _) = Cell::new(loaded.clone()).unwrap();
+    let (mut a, _) = World::new(loaded.clone()).unwrap();
     loaded.scenario.seed = 7;
-    let (mut b, _) = Cell::new(loaded).unwrap();
+    let (mut b, _) = World::new(loaded).unwrap();
     for _ in 0..1500 {
         a.step(&[]);
         b.step(&[]);
@@ -39,7 +39,7 @@ fn another_seed_changes_the_run() {
 
 #[test]
 fn reset_returns_to_the_initial_state() {
-    let (mut cell, _) = Cell::new(default_scenario()).unwrap();
+    let (mut cell, _) = World::new(default_scenario()).unwrap();
     let fresh = cell.fingerprint();
     cell.step(&[Command::Start]);
     for _ in 0..800 {
@@ -48,6 +48,6 @@ fn reset_returns_to_the_initial_state() {
     assert_ne!(cell.fingerprint(), fresh);
     cell.step(&[Command::Reset]);
     assert_eq!(cell.time_s(), 0.0);
-    assert_eq!(cell.axes_deg(), cell.model.home_deg);
+    assert_eq!(cell.axes_deg(), cell.model().home_deg);
     assert!(cell.parts().is_empty());
 }

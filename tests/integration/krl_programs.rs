@@ -1,12 +1,12 @@
 //! Runs every program in tests/krl and checks the outcome its `; EXPECT` comments state:
 //! `state S`, `var NAME = VALUE`, `out N = TRUE|FALSE`, `message TEXT`, `error CODE`.
 
-use robocell::sim::cell::{Cell, Command, ProgramState};
 use robocell::sim::krl::value::Value;
+use robocell::sim::world::{Command, ProgramState, World};
 
 use super::{cell_with_program, root};
 
-fn run(cell: &mut Cell, max_ticks: u64) {
+fn run(cell: &mut World, max_ticks: u64) {
     cell.step(&[Command::Start]);
     for _ in 0..max_ticks {
         if matches!(cell.state(), ProgramState::Finished | ProgramState::Faulted | ProgramState::Halted) {
@@ -183,14 +183,14 @@ fn random_input_never_panics_the_lexer_or_parser() {
 
 #[test]
 fn a_program_as_the_smartpad_writes_it_runs_and_moves_the_robot() {
-    use robocell::sim::cell::{Cell, Event};
+    use robocell::sim::world::{Event, World};
     let dir = root().join("tests/smartpad");
     let mut loaded = super::default_scenario();
     loaded.src_path = dir.join("inline_forms.src");
     loaded.src = std::fs::read_to_string(&loaded.src_path).unwrap();
     let dat = dir.join("inline_forms.dat");
     loaded.dat = Some((dat.clone(), std::fs::read_to_string(&dat).unwrap()));
-    let (mut cell, warnings) = match Cell::new(loaded) {
+    let (mut cell, warnings) = match World::new(loaded) {
         Ok(c) => c,
         Err(d) => panic!("{}", d.iter().map(|d| d.to_string()).collect::<String>()),
     };

@@ -11,8 +11,8 @@ mod scenarios;
 
 use std::path::{Path, PathBuf};
 
-use robocell::sim::cell::Cell;
 use robocell::sim::scenario::{Loaded, Scenario};
+use robocell::sim::world::World;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -23,17 +23,17 @@ pub fn default_scenario() -> Loaded {
 }
 
 /// The default cell running another program (and the `.dat` beside it, if any) instead of the bundled one.
-pub fn cell_with_program(path: &Path) -> Result<Cell, Vec<robocell::sim::krl::Diagnostic>> {
+pub fn cell_with_program(path: &Path) -> Result<World, Vec<robocell::sim::krl::Diagnostic>> {
     let mut loaded = default_scenario();
     loaded.src = std::fs::read_to_string(path).expect("program readable");
     loaded.src_path = path.to_path_buf();
     let dat = path.with_extension("dat");
     loaded.dat = std::fs::read_to_string(&dat).ok().map(|t| (dat, t));
-    Cell::new(loaded).map(|(c, _)| c)
+    World::new(loaded).map(|(c, _)| c)
 }
 
 /// A cell with only the robot and a floor, running `src` in operating mode `mode`.
-pub fn empty_cell(src: &str, mode: robocell::sim::scenario::OperatingMode) -> Cell {
+pub fn empty_cell(src: &str, mode: robocell::sim::scenario::OperatingMode) -> World {
     let mut loaded = default_scenario();
     let sc = &mut loaded.scenario;
     sc.conveyors.clear();
@@ -46,7 +46,7 @@ pub fn empty_cell(src: &str, mode: robocell::sim::scenario::OperatingMode) -> Ce
     loaded.src = src.to_string();
     loaded.src_path = PathBuf::from("generated.src");
     loaded.dat = None;
-    match Cell::new(loaded) {
+    match World::new(loaded) {
         Ok((c, _)) => c,
         Err(d) => panic!("{}", d.iter().map(|d| d.to_string()).collect::<String>()),
     }

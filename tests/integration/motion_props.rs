@@ -4,11 +4,11 @@
 
 use nalgebra::Vector3;
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use robocell::sim::cell::{Cell, Command, Event, ProgramState};
 use robocell::sim::kinematics::{fk, status_of, turn_of};
 use robocell::sim::math::Frame;
 use robocell::sim::robot::RobotModel;
 use robocell::sim::scenario::OperatingMode;
+use robocell::sim::world::{Command, Event, ProgramState, World};
 
 use super::empty_cell;
 
@@ -45,7 +45,7 @@ fn random_q(rng: &mut StdRng, around: Option<[f64; 6]>) -> [f64; 6] {
 }
 
 /// Runs a program to its end, recording the axes every tick and the lines the motions belong to.
-fn record(cell: &mut Cell) -> (Vec<[f64; 6]>, Vec<Option<u32>>, Vec<Event>) {
+fn record(cell: &mut World) -> (Vec<[f64; 6]>, Vec<Option<u32>>, Vec<Event>) {
     let mut qs = vec![cell.axes_deg()];
     let mut lines = vec![None];
     let mut events = cell.step(&[Command::Start]);
@@ -320,9 +320,9 @@ fn ori_type_constant_and_joint_guide_the_orientation() {
 
 #[test]
 fn step_modes_stop_after_each_motion_or_statement() {
-    use robocell::sim::cell::StepMode;
+    use robocell::sim::world::StepMode;
     let src = "DEF generated( )\n  DECL INT a\n  a = 1\n  PTP XHOME\n  a = 2\n  PTP {A1 20}\n  PTP {A1 40}\n  a = 3\nEND\n";
-    let run_until_stopped = |cell: &mut Cell| {
+    let run_until_stopped = |cell: &mut World| {
         cell.step(&[Command::Start]);
         for _ in 0..5000 {
             if cell.state() != ProgramState::Running {

@@ -1,11 +1,11 @@
-use robocell::sim::cell::{Cell, ProgramState};
 use robocell::sim::scenario::Scenario;
+use robocell::sim::world::{ProgramState, World};
 
 use super::{default_scenario, root};
 
 #[test]
 fn default_scenario_passes_headless() {
-    let (mut cell, warnings) = Cell::new(default_scenario()).expect("builds");
+    let (mut cell, warnings) = World::new(default_scenario()).expect("builds");
     assert!(warnings.is_empty(), "{warnings:?}");
     let r = cell.run_to_end();
     assert!(r.passed, "{r:?}");
@@ -43,7 +43,7 @@ fn unknown_field_is_reported_with_its_line() {
 
 #[test]
 fn conveyor_carries_a_part_to_the_end_stop_without_sinking() {
-    let (mut cell, _) = Cell::new(default_scenario()).unwrap();
+    let (mut cell, _) = World::new(default_scenario()).unwrap();
     // Switch the belt on by hand: the program is not started.
     cell.io.outputs[1] = true;
     let mut first_y = None;
@@ -87,6 +87,6 @@ fn a_robot_can_be_given_as_data_in_the_scenario() {
     }
     let loaded = Scenario::load(&dir.join("cell.ron")).unwrap_or_else(|e| panic!("{}", e[0]));
     assert_eq!(loaded.model.name, "KR 6 R900 sixx, as data");
-    let (mut cell, _) = Cell::new(loaded).unwrap();
+    let (mut cell, _) = World::new(loaded).unwrap();
     assert!(cell.run_to_end().passed);
 }

@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use rapier3d::prelude::*;
 
 use self::convert::{iso_mm, pose_mm, to_mm, vec_mm};
-use super::scenario::{BinSpec, Scenario};
+use crate::sim::scenario::{BinSpec, Scenario};
 
 const KIND_ENV: u128 = 1;
 const KIND_BELT: u128 = 2;
@@ -77,7 +77,7 @@ struct Spawner {
     next_s: f64,
     left: u32,
     rng: StdRng,
-    spec: super::scenario::SpawnerSpec,
+    spec: crate::sim::scenario::SpawnerSpec,
 }
 
 /// What one step of the world reports.

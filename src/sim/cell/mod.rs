@@ -1,0 +1,104 @@
+//! The physical cell: the rapier world (conveyors, parts, gripper, bins, the robot's collision
+//! bodies) and its wiring to the I/O image: sensors write inputs, outputs drive actuators.
+
+pub mod physics;
+
+use nalgebra::Isometry3;
+
+use self::physics::{PartView, PhysicsCell, PhysicsReport, RobotShape};
+use super::io::Io;
+use super::kinematics::link_frames;
+use super::robot::RobotModel;
+use super::scenario::Scenario;
+use super::world::Event;
+
+pub struct Cell {
+    scenario: Scenario,
+    physics: PhysicsCell,
+    shape: RobotShape,
+    /// The TCP one tick ago (world, mm): a released part leaves with the TCP's velocity.
+    prev_tcp: Isometry3<f64>,
+    dt: f64,
+}
+
+impl Cell {
+    /// Builds the cell around a robot standing at `q` (degrees) with its TCP at `tcp` (world, mm).
+    pub fn new(sc: &Scenario, model: &RobotModel, robroot: &Isometry3<f64>, q: &[f64; 6], tcp: Isometry3<f64>) -> Self {
+        let g = &model.geometry;
+        let shape = RobotShape {
+            upper_arm_len: g.c2,
+            forearm_offset: g.a2,
+            forearm_len: g.c3,
+            wrist_len: g.c4,
+            tool_len: sc.tool.tcp.pos().norm(),
+            tool_radius: sc.tool.radius_mm,
+        };
+        let physics = PhysicsCell::new(sc, &Self::collision_poses(model, robroot, q), &shape);
+        Cell { scenario: sc.clone(), physics, shape, prev_tcp: tcp, dt: sc.tick_ms as f64 / 1000.0 }
+    }
+
+    /// The poses of the robot's collision bodies in the world (mm).
+    fn collision_poses(model: &RobotModel, robroot: &Isometry3<f64>, q: &[f64; 6]) -> [Isometry3<f64>; 4] {
+        let f = link_frames(model, q);
+        [robroot * f[2], robroot * f[3], robroot * f[5], robroot * f[6]]
+    }
+
+    pub fn parts(&self) -> Vec<PartView> {
+        self.physics.parts()
+    }
+    pub fn holding(&self) -> Option<usize> {
+        self.physics.holding()
+    }
+    pub fn robot_shape(&self) -> &RobotShape {
+        &self.shape
+    }
+    pub fn fingerprint(&self) -> u64 {
+        self.physics.fingerprint()
+    }
+
+    /// Sensors to inputs: light barriers, the gripper's part-held signal.
+    pub fn read_sensors(&mut self, io: &mut Io, ev: &mut Vec<Event>) {
+        let sc = &self.scenario;
+        let mut changes = Vec::new();
+        for b in &sc.light_barriers {
+            let Some(ci) = sc.conveyors.iter().position(|c| c.name == b.conveyor) else { continue };
+            changes.push((b.input, self.physics.beam_blocked(ci, b.at_mm, b.height_mm)));
+        }
+        if let Some(n) = sc.gripper.held_input {
+            changes.push((n, self.physics.holding().is_some()));
+        }
+        for (n, v) in changes {
+            if io.inputs[n] != v {
+                io.inputs[n] = v;
+                ev.push(Event::Input { n, value: v });
+            }
+        }
+    }
+
+    /// Outputs to actuators: conveyor motors, the vacuum gripper at the TCP (world, mm).
+    pub fn drive_actuators(&mut self, io: &Io, tcp: &Isometry3<f64>, ev: &mut Vec<Event>) {
+        let sc = &self.scenario;
+        for (i, c) in sc.conveyors.iter().enumerate() {
+            self.physics.set_belt(i, io.outputs[c.motor_output]);
+        }
+        let vacuum = io.outputs[sc.gripper.output];
+        if vacuum && self.physics.holding().is_none() {
+            if let Some(id) = self.physics.grip(tcp, sc.gripper.reach_mm) {
+                ev.push(Event::PartPicked { id });
+            }
+        } else if !vacuum && self.physics.holding().is_some() {
+            let v = (tcp.translation.vector - self.prev_tcp.translation.vector) / self.dt;
+            if let Some(id) = self.physics.release(v) {
+                ev.push(Event::PartReleased { id });
+            }
+        }
+    }
+
+    /// Moves the robot's bodies to axes `q`, carries a held part with the TCP and steps physics.
+    pub fn step(&mut self, model: &RobotModel, robroot: &Isometry3<f64>, q: &[f64; 6], tcp: Isometry3<f64>) -> PhysicsReport {
+        self.physics.set_robot(&Self::collision_poses(model, robroot, q));
+        let report = self.physics.step(&tcp);
+        self.prev_tcp = tcp;
+        report
+    }
+}

@@ -1,0 +1,257 @@
+//! The KR C controller. It runs the KRL program ahead of the robot (advance run), plans its
+//! motions (planner, approximation), moves the robot along them tick by tick (interpolator: the
+//! main run with override, stops, BRAKE and triggers), and keeps the operator's state (mode,
+//! override, run mode, program state). It sees the cell only through the I/O image and gives
+//! back axis positions and events.
+
+mod advance_run;
+pub mod approximation;
+pub mod interpolator;
+pub mod operator;
+pub mod planner;
+
+use nalgebra::Isometry3;
+
+use self::advance_run::ControllerEnv;
+use self::interpolator::{Interpolator, PathEvent};
+use self::operator::Operator;
+pub use self::operator::{Level, Message, ProgramState, StepMode};
+use self::planner::Planner;
+pub use self::planner::T1_SPEED_MM_S;
+use super::io::Io;
+use super::krl::interp::ConfigGlobals;
+use super::krl::value::Value;
+use super::krl::{Diagnostic, Interpreter, parse_module};
+use super::scenario::{Loaded, OperatingMode};
+use super::world::{Command, Event};
+
+/// Operations the interpreter may run in one tick before it yields.
+pub const OPS_PER_TICK: u32 = 20_000;
+
+/// Ramp of a BRAKE in an interrupt routine, seconds (BRAKE F: half of it).
+pub const BRAKE_RAMP_S: f64 = 0.4;
+
+pub struct Controller {
+    interp: Interpreter,
+    planner: Planner,
+    ipo: Interpolator,
+    op: Operator,
+    /// The module's file name, for messages.
+    module: String,
+    program_done: bool,
+    budget_warned: bool,
+    approx_lines_noted: Vec<u32>,
+    /// The simulated time of the tick being run, seconds.
+    time_s: f64,
+}
+
+impl Controller {
+    /// Loads the scenario's program. KRL errors (and warnings) come back as diagnostics.
+    pub fn new(loaded: &Loaded) -> Result<(Controller, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let src_name = loaded.src_path.display().to_string();
+        let dat = loaded.dat.as_ref().map(|(p, t)| (p.display().to_string(), t.clone()));
+        let dat_ref = dat.as_ref().map(|(n, t)| (n.as_str(), t.as_str()));
+        let (module, diags) = parse_module(&src_name, &loaded.src, dat_ref);
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(diags);
+        }
+        let sc = &loaded.scenario;
+        let model = loaded.model.clone();
+        let home = sc.robot.home_deg.unwrap_or(model.home_deg);
+        let q = sc.robot.start_deg.unwrap_or(model.home_deg);
+        let cfg = ConfigGlobals { home_deg: home, tool: sc.tool.tcp, robroot: sc.robot.base, bases: sc.base_data.clone() };
+        let mut interp = Interpreter::new(&module, &cfg).map_err(|errs| errs.diagnostics((&src_name, &loaded.src), dat_ref))?;
+        interp.set_global("$MODE_OP", Value::Enum(format!("{:?}", sc.mode)));
+        let module_name = loaded.src_path.file_name().and_then(|f| f.to_str()).unwrap_or("program").to_string();
+        let controller = Controller {
+            interp,
+            planner: Planner { model, robroot: sc.robot.base.to_iso(), bco_done: false, dt: sc.tick_ms as f64 / 1000.0 },
+            ipo: Interpolator::new(q),
+            op: Operator::new(sc.mode),
+            module: module_name,
+            program_done: false,
+            budget_warned: false,
+            approx_lines_noted: Vec::new(),
+            time_s: 0.0,
+        };
+        Ok((controller, diags))
+    }
+
+    // ---------- read-only state ----------
+
+    /// Axis positions, degrees.
+    pub fn axes_deg(&self) -> [f64; 6] {
+        self.ipo.q()
+    }
+    pub fn model(&self) -> &crate::sim::robot::RobotModel {
+        &self.planner.model
+    }
+    pub fn robroot(&self) -> Isometry3<f64> {
+        self.planner.robroot
+    }
+    pub fn state(&self) -> ProgramState {
+        self.op.state
+    }
+    pub fn mode(&self) -> OperatingMode {
+        self.op.mode
+    }
+    pub fn override_pct(&self) -> f64 {
+        self.op.override_pct
+    }
+    /// The main run's path speed, 0..=1 of the planned speed (the override, ramped).
+    pub fn path_speed(&self) -> f64 {
+        self.ipo.path_speed()
+    }
+    pub fn step_mode(&self) -> StepMode {
+        self.op.step_mode
+    }
+    /// The line the advance run (interpreter) is on.
+    pub fn advance_line(&self) -> u32 {
+        self.interp.current.line
+    }
+    /// The line of the motion the robot is executing, if moving.
+    pub fn main_run_line(&self) -> Option<u32> {
+        self.ipo.front_line()
+    }
+    pub fn variable(&self, name: &str) -> Option<&Value> {
+        self.interp.variable(name)
+    }
+
+    // ---------- operator commands ----------
+
+    /// Applies an operator command (Reset is the world's: it rebuilds everything).
+    pub fn command(&mut self, c: &Command, ev: &mut Vec<Event>) {
+        match c {
+            Command::Start => match self.op.state {
+                ProgramState::Ready | ProgramState::Stopped | ProgramState::Halted => {
+                    if self.op.state == ProgramState::Ready {
+                        self.msg(ev, Level::Notification, "Program started".into(), None);
+                    }
+                    self.op.step_armed = true;
+                    self.set_state(ProgramState::Running, ev);
+                }
+                ProgramState::Running => {}
+                ProgramState::Finished | ProgramState::Faulted => {
+                    self.msg(ev, Level::Status, "Reset the program before starting it again".into(), None);
+                }
+            },
+            Command::Stop => {
+                if self.op.state == ProgramState::Running {
+                    self.msg(ev, Level::Status, "Stopped by the operator".into(), None);
+                    self.set_state(ProgramState::Stopped, ev);
+                }
+            }
+            Command::Reset => {}
+            Command::SetOverride(p) => self.set_override((*p).min(100) as f64),
+            Command::SetStepMode(m) => self.op.step_mode = *m,
+            Command::SetMode(m) => {
+                self.op.mode = *m;
+                self.interp.set_global("$MODE_OP", Value::Enum(format!("{m:?}")));
+                self.msg(ev, Level::Notification, format!("Operating mode {m:?}"), None);
+            }
+        }
+    }
+
+    /// Sets `$OV_PRO`; the robot's path speed ramps to it.
+    pub fn set_override(&mut self, pct: f64) {
+        self.op.override_pct = pct.clamp(0.0, 100.0);
+        self.interp.set_global("$OV_PRO", Value::Int(self.op.override_pct as i32));
+    }
+
+    // ---------- the tick ----------
+
+    /// One tick of the controller at simulated time `time_s`: the advance run (while the program
+    /// runs), then the main run, which brakes the robot to a standstill when it may not move.
+    pub fn step(&mut self, io: &mut Io, time_s: f64, ev: &mut Vec<Event>) {
+        self.time_s = time_s;
+        if self.op.state == ProgramState::Running {
+            self.advance_run(io, ev);
+        }
+        self.main_run(io, ev);
+        let op = &self.op;
+        if op.state == ProgramState::Running && op.step_mode == StepMode::Line && !op.step_armed && self.ipo.is_empty() {
+            // ISTEP: the statement and its motion are done.
+            self.set_state(ProgramState::Stopped, ev);
+        }
+    }
+
+    /// Stops the program and the robot at once with a red message.
+    pub fn fault(&mut self, ev: &mut Vec<Event>, text: String, line: Option<u32>) {
+        self.ipo.clear();
+        self.msg(ev, Level::Acknowledgement, text, line);
+        self.set_state(ProgramState::Faulted, ev);
+    }
+
+    fn set_state(&mut self, s: ProgramState, ev: &mut Vec<Event>) {
+        if self.op.state != s {
+            self.op.state = s;
+            ev.push(Event::State(s));
+        }
+    }
+
+    fn msg(&self, ev: &mut Vec<Event>, level: Level, text: String, line: Option<u32>) {
+        let text = match line {
+            Some(l) => format!("{} line {l}: {text}", self.module),
+            None => text,
+        };
+        ev.push(Event::Message(Message { level, text, line, time_s: self.time_s }));
+    }
+
+    fn main_run(&mut self, io: &mut Io, ev: &mut Vec<Event>) {
+        if !self.fire_due_triggers(io, ev) {
+            return;
+        }
+        let goal = if self.op.robot_may_move() { self.op.override_pct / 100.0 } else { 0.0 };
+        let was_empty = self.ipo.is_empty();
+        let path = self.ipo.advance(goal, &self.planner.model, self.planner.dt, self.time_s);
+        if !self.fire_due_triggers(io, ev) {
+            return;
+        }
+        for e in path {
+            match e {
+                PathEvent::Started { line } => ev.push(Event::MotionStarted { line }),
+                PathEvent::Done { line, stop_message, approx_not_possible } => {
+                    if let Some(m) = stop_message {
+                        self.fault(ev, m, Some(line));
+                        return;
+                    }
+                    if approx_not_possible && !self.approx_lines_noted.contains(&line) {
+                        // No look-ahead: the next motion was not known in time (advance-run stop, $ADVANCE = 0, program end).
+                        self.approx_lines_noted.push(line);
+                        self.msg(ev, Level::Notification, "Approximation not possible: exact stop".into(), Some(line));
+                    }
+                    ev.push(Event::MotionDone { line });
+                    if self.op.step_mode == StepMode::Motion && self.op.state == ProgramState::Running {
+                        // MSTEP: the robot stands at the point until the next Start.
+                        self.set_state(ProgramState::Stopped, ev);
+                    }
+                }
+            }
+        }
+        if was_empty && self.op.state == ProgramState::Running && self.program_done && !self.ipo.has_delayed_triggers() {
+            self.msg(ev, Level::Notification, "Program end reached".into(), None);
+            self.set_state(ProgramState::Finished, ev);
+        }
+    }
+
+    /// Switches the triggers whose time has come, in the order they were passed. False when one
+    /// of them faulted.
+    fn fire_due_triggers(&mut self, io: &mut Io, ev: &mut Vec<Event>) -> bool {
+        for t in self.ipo.take_due_triggers(self.time_s) {
+            let mut env = ControllerEnv {
+                io,
+                events: ev,
+                q: self.ipo.q(),
+                pending: self.ipo.len(),
+                time_s: self.time_s,
+                model: &self.planner.model,
+                robroot: self.planner.robroot,
+            };
+            if let Err(e) = self.interp.fire_trigger(&t, &mut env) {
+                self.fault(ev, e.message, Some(e.span.line));
+                return false;
+            }
+        }
+        true
+    }
+}

@@ -1,0 +1,74 @@
+//! The operator's side of the controller: operating mode, program override, run mode, the
+//! program's state, and the messages the smartHMI shows.
+
+use crate::sim::scenario::OperatingMode;
+
+/// Program run modes of the pendant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum StepMode {
+    /// Run continuously.
+    #[default]
+    Go,
+    /// MSTEP: stop after each motion.
+    Motion,
+    /// ISTEP: stop after each statement (and its motion).
+    Line,
+}
+
+/// Message types as the smartHMI shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// Blue: information.
+    Notification,
+    /// Yellow: the program waits or continues with a restriction.
+    Status,
+    /// Red: the robot stopped.
+    Acknowledgement,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgramState {
+    /// Selected, not started.
+    Ready,
+    Running,
+    /// Stopped by the operator (the robot brakes on its path and stands).
+    Stopped,
+    /// Stopped by HALT in the program.
+    Halted,
+    /// Reached the end of the main routine, robot at rest.
+    Finished,
+    /// Stopped by a runtime fault.
+    Faulted,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub level: Level,
+    pub text: String,
+    /// The program line the message is about, if any.
+    pub line: Option<u32>,
+    pub time_s: f64,
+}
+
+/// What the operator has set on the pendant, and where the program stands.
+#[derive(Clone, Debug)]
+pub struct Operator {
+    pub state: ProgramState,
+    pub mode: OperatingMode,
+    /// `$OV_PRO`, percent: the path speed the interpolator ramps to.
+    pub override_pct: f64,
+    pub step_mode: StepMode,
+    /// ISTEP: the statement for this Start has not run yet.
+    pub step_armed: bool,
+}
+
+impl Operator {
+    pub fn new(mode: OperatingMode) -> Self {
+        Operator { state: ProgramState::Ready, mode, override_pct: 100.0, step_mode: StepMode::Go, step_armed: false }
+    }
+
+    /// The robot may move along its path: anything else brakes it to a standstill.
+    pub fn robot_may_move(&self) -> bool {
+        self.state == ProgramState::Running
+    }
+}

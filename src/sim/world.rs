@@ -1,0 +1,261 @@
+//! The world: the controller, the physical cell and the exercise, advanced together by one
+//! `step(commands) -> events`. Commands are the only way to change a running world, so a list of
+//! (tick, command) replays a session exactly.
+//!
+//! Order inside a tick: commands -> sensors to inputs -> advance run -> main run (axes) ->
+//! outputs to actuators -> physics -> collisions -> the exercise's judgement -> events.
+
+use nalgebra::Isometry3;
+use serde::{Deserialize, Serialize};
+
+use super::cell::Cell;
+use super::cell::physics::{PartView, RobotShape};
+use super::controller::Controller;
+pub use super::controller::{Level, Message, ProgramState, StepMode};
+use super::io::Io;
+use super::kinematics::{fk, link_frames};
+use super::krl::Diagnostic;
+use super::krl::value::Value;
+use super::robot::RobotModel;
+use super::scenario::{Loaded, OperatingMode};
+use super::task::Exercise;
+pub use super::task::Report;
+
+/// What the pendant, the CLI or a recording can ask of the world.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    /// Start or continue the program.
+    Start,
+    /// STOP key: the program stops and the robot brakes on its path (STOP 2); Start continues.
+    Stop,
+    /// Back to the scenario's initial state (the override is kept).
+    Reset,
+    /// Program override `$OV_PRO`, percent: the robot's path speed ramps to it at once.
+    SetOverride(u8),
+    /// Operating mode `$MODE_OP`; takes effect from the next motion planned.
+    SetMode(OperatingMode),
+    /// How far one Start runs the program.
+    SetStepMode(StepMode),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    Message(Message),
+    Output { n: usize, value: bool },
+    Input { n: usize, value: bool },
+    State(ProgramState),
+    MotionStarted { line: u32 },
+    MotionDone { line: u32 },
+    PartSpawned { id: usize },
+    PartDelivered { id: usize, bin: String, total: u32 },
+    PartPicked { id: usize },
+    PartReleased { id: usize },
+    Collision { link: String, with: String },
+    ObjectiveMet,
+    ObjectiveFailed { reason: String },
+}
+
+pub struct World {
+    loaded: Loaded,
+    controller: Controller,
+    cell: Cell,
+    exercise: Exercise,
+    pub io: Io,
+    /// The gripper's TCP on the flange (`TOOL_DATA[1]`).
+    tool: Isometry3<f64>,
+    tick: u64,
+    dt: f64,
+    messages: Vec<Message>,
+}
+
+impl World {
+    /// Builds the world. KRL syntax errors (and warnings) come back as diagnostics.
+    pub fn new(loaded: Loaded) -> Result<(World, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let (controller, diags) = Controller::new(&loaded)?;
+        let sc = &loaded.scenario;
+        let tool = sc.tool.tcp.to_iso();
+        let q = controller.axes_deg();
+        let robroot = controller.robroot();
+        let tcp = robroot * fk(controller.model(), &q) * tool;
+        let cell = Cell::new(sc, controller.model(), &robroot, &q, tcp);
+        let world = World {
+            exercise: Exercise::new(sc.objective.clone()),
+            dt: sc.tick_ms as f64 / 1000.0,
+            loaded,
+            controller,
+            cell,
+            io: Io::default(),
+            tool,
+            tick: 0,
+            messages: Vec::new(),
+        };
+        Ok((world, diags))
+    }
+
+    // ---------- read-only state ----------
+
+    pub fn loaded(&self) -> &Loaded {
+        &self.loaded
+    }
+    pub fn controller(&self) -> &Controller {
+        &self.controller
+    }
+    pub fn exercise(&self) -> &Exercise {
+        &self.exercise
+    }
+    pub fn model(&self) -> &RobotModel {
+        self.controller.model()
+    }
+    pub fn axes_deg(&self) -> [f64; 6] {
+        self.controller.axes_deg()
+    }
+    /// Frames along the arm in the world (mm), see [`super::kinematics::link_frames`].
+    pub fn link_frames_world(&self) -> [Isometry3<f64>; 7] {
+        let robroot = self.controller.robroot();
+        link_frames(self.model(), &self.axes_deg()).map(|f| robroot * f)
+    }
+    /// The gripper's TCP in the world, mm.
+    pub fn tcp_world(&self) -> Isometry3<f64> {
+        self.controller.robroot() * fk(self.model(), &self.axes_deg()) * self.tool
+    }
+    pub fn time_s(&self) -> f64 {
+        self.tick as f64 * self.dt
+    }
+    pub fn tick(&self) -> u64 {
+        self.tick
+    }
+    pub fn dt(&self) -> f64 {
+        self.dt
+    }
+    pub fn state(&self) -> ProgramState {
+        self.controller.state()
+    }
+    pub fn advance_line(&self) -> u32 {
+        self.controller.advance_line()
+    }
+    pub fn main_run_line(&self) -> Option<u32> {
+        self.controller.main_run_line()
+    }
+    pub fn delivered(&self) -> u32 {
+        self.exercise.delivered()
+    }
+    pub fn collisions(&self) -> &[String] {
+        self.exercise.collisions()
+    }
+    /// Every controller message so far, oldest first.
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+    pub fn outcome(&self) -> Option<&Result<(), String>> {
+        self.exercise.outcome()
+    }
+    pub fn parts(&self) -> Vec<PartView> {
+        self.cell.parts()
+    }
+    pub fn holding(&self) -> Option<usize> {
+        self.cell.holding()
+    }
+    pub fn override_pct(&self) -> f64 {
+        self.controller.override_pct()
+    }
+    pub fn mode(&self) -> OperatingMode {
+        self.controller.mode()
+    }
+    pub fn step_mode(&self) -> StepMode {
+        self.controller.step_mode()
+    }
+    pub fn variable(&self, name: &str) -> Option<&Value> {
+        self.controller.variable(name)
+    }
+    pub fn robot_shape(&self) -> &RobotShape {
+        self.cell.robot_shape()
+    }
+    /// A fingerprint of the whole state, equal for bit-identical runs.
+    pub fn fingerprint(&self) -> u64 {
+        let mut h = self.cell.fingerprint();
+        for a in self.axes_deg() {
+            h = (h ^ a.to_bits()).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h ^ (self.delivered() as u64) << 32 ^ self.tick
+    }
+
+    // ---------- the tick ----------
+
+    pub fn step(&mut self, commands: &[Command]) -> Vec<Event> {
+        let mut ev = Vec::new();
+        for c in commands {
+            match c {
+                Command::Reset => self.reset(&mut ev),
+                c => self.controller.command(c, &mut ev),
+            }
+        }
+        if commands.contains(&Command::Reset) {
+            // A reset tick ends in the initial state: nothing moves until the next one.
+            self.log_messages(&ev);
+            return ev;
+        }
+        let now = self.time_s();
+        self.cell.read_sensors(&mut self.io, &mut ev);
+        self.controller.step(&mut self.io, now, &mut ev);
+        let tcp = self.tcp_world();
+        self.cell.drive_actuators(&self.io, &tcp, &mut ev);
+        let q = self.axes_deg();
+        let robroot = self.controller.robroot();
+        let report = self.cell.step(self.controller.model(), &robroot, &q, tcp);
+        for id in report.spawned {
+            ev.push(Event::PartSpawned { id });
+        }
+        for (id, bin) in report.delivered {
+            let total = self.exercise.part_delivered();
+            ev.push(Event::PartDelivered { id, bin, total });
+        }
+        for (link, with) in report.collisions {
+            self.exercise.collision(&link, &with, now);
+            ev.push(Event::Collision { link: link.clone(), with: with.clone() });
+            if self.exercise.objective().no_collision && self.controller.state() != ProgramState::Faulted {
+                self.controller.fault(&mut ev, format!("Collision: robot {link} touched {with}"), None);
+            }
+        }
+        self.tick += 1;
+        if let Some(m) = self.exercise.judge(self.time_s(), &mut ev) {
+            ev.push(Event::Message(m));
+        }
+        self.log_messages(&ev);
+        ev
+    }
+
+    fn log_messages(&mut self, ev: &[Event]) {
+        self.messages.extend(ev.iter().filter_map(|e| if let Event::Message(m) = e { Some(m.clone()) } else { None }));
+    }
+
+    /// Back to the initial state, keeping the operator's override.
+    fn reset(&mut self, ev: &mut Vec<Event>) {
+        let Ok((mut fresh, _)) = World::new(self.loaded.clone()) else { return };
+        fresh.controller.set_override(self.controller.override_pct());
+        *self = fresh;
+        ev.push(Event::Message(Message { level: Level::Notification, text: "Program reset".into(), line: None, time_s: 0.0 }));
+        ev.push(Event::State(ProgramState::Ready));
+    }
+
+    /// Starts the program and runs until the objective is decided, the program ends or faults,
+    /// or the objective's time is up.
+    pub fn run_to_end(&mut self) -> Report {
+        let mut cmds = vec![Command::Start];
+        let mut settle_until: Option<f64> = None;
+        loop {
+            self.step(&cmds);
+            cmds.clear();
+            if self.exercise.outcome().is_some() {
+                break;
+            }
+            if matches!(self.state(), ProgramState::Finished | ProgramState::Faulted | ProgramState::Halted) {
+                // Let a part that was just dropped land and be counted.
+                let until = *settle_until.get_or_insert(self.time_s() + 2.0);
+                if self.time_s() >= until {
+                    break;
+                }
+            }
+        }
+        self.exercise.report(&self.loaded.scenario.name, self.state(), self.time_s(), self.tick, &self.messages)
+    }
+}
