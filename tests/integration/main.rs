@@ -7,6 +7,7 @@ mod determinism;
 mod krl_programs;
 mod motion_props;
 mod opw_reference;
+mod override_stop;
 mod scenarios;
 
 use std::path::{Path, PathBuf};

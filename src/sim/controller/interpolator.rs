@@ -171,13 +171,13 @@ impl Interpolator {
         }
     }
 
-    /// The robot's position at path position `p` of the front motion; beyond its end, on the
-    /// next queued motion (or at the end when none follows).
+    /// The robot's position at path position `p` of the front motion; beyond the end of a blended
+    /// motion, on the next queued one; else at the end.
     fn position_at(&self, mut p: f64) -> [f64; 6] {
         let mut m = 0;
         loop {
             let n = self.queue[m].traj.samples.len() as f64;
-            if p <= n || m + 1 >= self.queue.len() || self.queue[m].traj.stop_message.is_some() {
+            if p <= n || m + 1 >= self.queue.len() || !self.queue[m].blended {
                 let p = p.clamp(0.0, n);
                 let i = p.floor() as usize;
                 let f = p - i as f64;
@@ -249,13 +249,14 @@ impl Interpolator {
             let leftover = self.p - n;
             self.from = *done.traj.samples.last().expect("planned motions have samples");
             self.p = 0.0;
-            let stop = done.traj.stop_message.is_some();
+            // Only a blend flows on into the next motion; an exact stop ends on its point.
+            let flows_on = done.blended && done.traj.stop_message.is_none();
             out.push(PathEvent::Done {
                 line: done.line,
                 approx_not_possible: done.approx.is_some() && !done.blended,
                 stop_message: done.traj.stop_message,
             });
-            if stop || leftover <= 1e-9 || self.queue.is_empty() {
+            if !flows_on || leftover <= 1e-9 || self.queue.is_empty() {
                 break;
             }
             self.p = leftover;
