@@ -27,11 +27,25 @@ pub struct Sim {
     pub log: Vec<Message>,
     /// Load-time warnings of the program, shown in the panel.
     pub warnings: Vec<String>,
+    /// Where the recording of this session goes when the app ends.
+    pub record_to: Option<PathBuf>,
+}
+
+impl Drop for Sim {
+    /// The recording is written when the app (and with it this resource) goes away.
+    fn drop(&mut self) {
+        if let (Some(path), Some(rec)) = (&self.record_to, self.world.recording()) {
+            match rec.save(path) {
+                Ok(()) => println!("recording: {} ({} steps, {} commands)", path.display(), rec.steps, rec.commands.len()),
+                Err(e) => eprintln!("{}: cannot write the recording: {e}", path.display()),
+            }
+        }
+    }
 }
 
 impl Sim {
     pub fn new(world: World, warnings: Vec<String>) -> Self {
-        Sim { world, pending: Vec::new(), speed: 1.0, accumulator: 0.0, log: Vec::new(), warnings }
+        Sim { world, pending: Vec::new(), speed: 1.0, accumulator: 0.0, log: Vec::new(), warnings, record_to: None }
     }
 
     /// Advances the cell by `real_dt` seconds of wall time (at most 0.25 s worth per call).
@@ -83,6 +97,8 @@ pub struct Script {
     pub screenshot: Option<(PathBuf, f64)>,
     /// Run the simulation this many times faster than real time.
     pub speed: f64,
+    /// Record the session to this file; it is written when the app ends.
+    pub record: Option<PathBuf>,
 }
 
 fn run_script(
@@ -119,8 +135,12 @@ struct ScriptState {
 /// Builds the full windowed app for a loaded scenario.
 pub fn build(loaded: Loaded, script: Script) -> Result<App, Vec<crate::sim::krl::Diagnostic>> {
     let title = format!("robocell - {}", loaded.scenario.name);
-    let (world, warnings) = World::new(loaded)?;
+    let (mut world, warnings) = World::new(loaded)?;
+    if script.record.is_some() {
+        world.start_recording();
+    }
     let mut sim = Sim::new(world, warnings.iter().map(|w| w.to_string()).collect());
+    sim.record_to = script.record.clone();
     if script.speed > 0.0 {
         sim.speed = script.speed;
     }
@@ -141,16 +161,8 @@ pub fn build(loaded: Loaded, script: Script) -> Result<App, Vec<crate::sim::krl:
     Ok(app)
 }
 
-/// Opens the window and runs until it is closed.
-pub fn run(loaded: Loaded, script: Script) {
-    match build(loaded, script) {
-        Ok(mut app) => {
-            app.run();
-        }
-        Err(diags) => {
-            for d in diags {
-                eprint!("{d}");
-            }
-        }
-    }
+/// Opens the window and runs until it is closed. The program's errors come back unrun.
+pub fn run(loaded: Loaded, script: Script) -> Result<(), Vec<crate::sim::krl::Diagnostic>> {
+    build(loaded, script)?.run();
+    Ok(())
 }

@@ -7,6 +7,7 @@ pub mod kinematics;
 pub mod krl;
 pub mod math;
 pub mod motion;
+pub mod record;
 pub mod robot;
 pub mod scenario;
 pub mod task;

@@ -216,6 +216,8 @@ pub struct Loaded {
     pub scenario: Scenario,
     pub model: RobotModel,
     pub path: PathBuf,
+    /// The scenario file's text, as read.
+    pub text: String,
     pub src_path: PathBuf,
     pub src: String,
     pub dat: Option<(PathBuf, String)>,
@@ -360,34 +362,55 @@ impl Scenario {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|e| vec![diag(&file, "", 1, 1, format!("cannot read the scenario: {e}"), Some("check the path"))])?;
-        let scenario = Scenario::parse(&file, &text)?;
-        let mut errors = scenario.validate(&file, &text);
         let dir = path.parent().unwrap_or(Path::new("."));
-        let src_path = dir.join(&scenario.program);
-        let src = match std::fs::read_to_string(&src_path) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                let (l, c) = line_of(&text, &scenario.program);
+        // The program's name is needed before the scenario is known to be valid: read it leniently.
+        let program = ron::from_str::<Scenario>(&text).ok().map(|sc| dir.join(sc.program));
+        let src = program.as_ref().map(|p| (p.clone(), std::fs::read_to_string(p)));
+        let dat = program.as_ref().and_then(|p| {
+            let dat_path = p.with_extension("dat");
+            std::fs::read_to_string(&dat_path).ok().map(|t| (dat_path, t))
+        });
+        Scenario::from_texts(path, &text, src, dat)
+    }
+
+    /// Builds a loaded scenario from texts already read: the scenario's, and its program's
+    /// (`.src` path and text or the error reading it, `.dat` if any).
+    pub fn from_texts(
+        path: &Path,
+        text: &str,
+        src: Option<(PathBuf, std::io::Result<String>)>,
+        dat: Option<(PathBuf, String)>,
+    ) -> Result<Loaded, Vec<Diagnostic>> {
+        let file = path.display().to_string();
+        let scenario = Scenario::parse(&file, text)?;
+        let mut errors = scenario.validate(&file, text);
+        let (src_path, src) = match src {
+            Some((p, Ok(s))) => (p, Some(s)),
+            Some((p, Err(e))) => {
+                let (l, c) = line_of(text, &scenario.program);
                 errors.push(diag(
                     &file,
-                    &text,
+                    text,
                     l,
                     c,
-                    format!("cannot read the program {}: {e}", src_path.display()),
+                    format!("cannot read the program {}: {e}", p.display()),
                     Some("`program` is relative to the scenario file"),
                 ));
-                None
+                (p, None)
             }
+            None => (PathBuf::from(&scenario.program), None),
         };
-        let dat_path = src_path.with_extension("dat");
-        let dat = std::fs::read_to_string(&dat_path).ok().map(|t| (dat_path, t));
         if !errors.is_empty() {
             return Err(errors);
         }
+        let Some(src) = src else {
+            let (l, c) = line_of(text, &scenario.program);
+            return Err(vec![diag(&file, text, l, c, "the program's text is missing".into(), None)]);
+        };
         let model = match &scenario.robot.custom {
             Some(m) => m.clone(),
             None => RobotModel::by_name(&scenario.robot.model).expect("validated"),
         };
-        Ok(Loaded { scenario, model, path: path.to_path_buf(), src_path, src: src.expect("checked"), dat })
+        Ok(Loaded { scenario, model, path: path.to_path_buf(), text: text.to_string(), src_path, src, dat })
     }
 }

@@ -16,6 +16,7 @@ use super::io::Io;
 use super::kinematics::{fk, link_frames};
 use super::krl::Diagnostic;
 use super::krl::value::Value;
+use super::record::{Recorder, Recording};
 use super::robot::RobotModel;
 use super::scenario::{Loaded, OperatingMode};
 use super::task::Exercise;
@@ -66,6 +67,8 @@ pub struct World {
     tick: u64,
     dt: f64,
     messages: Vec<Message>,
+    /// Set while the session is being recorded.
+    recorder: Option<Recorder>,
 }
 
 impl World {
@@ -88,6 +91,7 @@ impl World {
             tool,
             tick: 0,
             messages: Vec::new(),
+            recorder: None,
         };
         Ok((world, diags))
     }
@@ -179,9 +183,34 @@ impl World {
         h ^ (self.delivered() as u64) << 32 ^ self.tick
     }
 
+    // ---------- recording ----------
+
+    /// Records every command from now on. Only a world that has not stepped yet can be
+    /// recorded (a replay starts from the scenario's initial state); false otherwise.
+    pub fn start_recording(&mut self) -> bool {
+        if self.tick > 0 || self.recorder.is_some() {
+            return false;
+        }
+        self.recorder = Some(Recorder::default());
+        true
+    }
+
+    /// The recording so far, if this world is being recorded.
+    pub fn recording(&self) -> Option<Recording> {
+        self.recorder.as_ref().map(|r| r.finish(self))
+    }
+
     // ---------- the tick ----------
 
     pub fn step(&mut self, commands: &[Command]) -> Vec<Event> {
+        let ev = self.tick_once(commands);
+        if let Some(r) = &mut self.recorder {
+            r.step(commands, &ev);
+        }
+        ev
+    }
+
+    fn tick_once(&mut self, commands: &[Command]) -> Vec<Event> {
         let mut ev = Vec::new();
         for c in commands {
             match c {
@@ -232,6 +261,7 @@ impl World {
     fn reset(&mut self, ev: &mut Vec<Event>) {
         let Ok((mut fresh, _)) = World::new(self.loaded.clone()) else { return };
         fresh.controller.set_override(self.controller.override_pct());
+        fresh.recorder = self.recorder.take();
         *self = fresh;
         ev.push(Event::Message(Message { level: Level::Notification, text: "Program reset".into(), line: None, time_s: 0.0 }));
         ev.push(Event::State(ProgramState::Ready));

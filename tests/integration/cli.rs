@@ -53,3 +53,31 @@ fn lint_points_at_the_error() {
     assert_eq!(code, 1);
     assert!(err.contains("goto_into_block.src:5:3: error[KRL100]: GOTO INSIDE jumps into a block"), "{err}");
 }
+
+#[test]
+fn check_records_and_replay_checks_the_recording() {
+    let dir = std::env::temp_dir().join(format!("robocell-cli-rec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rec = dir.join("run.ron");
+    let (code, out, err) = robocell(&["check", "--record", rec.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("recording:") && rec.exists(), "{out}");
+    let (code, out, err) = robocell(&["replay", rec.to_str().unwrap(), "--check"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("identical"), "{out}");
+    // The final fingerprint changed by hand: diverged, exit 1.
+    let text = std::fs::read_to_string(&rec).unwrap();
+    let fp_line = text.lines().find(|l| l.trim_start().starts_with("fingerprint:")).unwrap();
+    let changed = text.replace(fp_line, "    fingerprint: 12345,");
+    let bad = dir.join("changed.ron");
+    std::fs::write(&bad, changed).unwrap();
+    let (code, out, _) = robocell(&["replay", bad.to_str().unwrap(), "--check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("DIVERGED"), "{out}");
+    // Truncated: exit 2 with file:line:col.
+    let cut = dir.join("cut.ron");
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    let (code, _, err) = robocell(&["replay", cut.to_str().unwrap(), "--check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cut.ron:") && err.contains("not a valid recording"), "{err}");
+}

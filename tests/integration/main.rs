@@ -8,6 +8,7 @@ mod krl_programs;
 mod motion_props;
 mod opw_reference;
 mod override_stop;
+mod recording;
 mod scenarios;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,57 @@
+//! `robocell run`: the window (the default verb).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use robocell::sim::scenario::Scenario;
+
+use super::print_diags;
+
+/// What the window is asked to do besides showing the cell.
+#[cfg_attr(not(feature = "app"), allow(dead_code))]
+pub struct RunOptions {
+    pub start: bool,
+    pub speed: f64,
+    pub screenshot: Option<PathBuf>,
+    pub at: f64,
+    pub record: Option<PathBuf>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { start: false, speed: 1.0, screenshot: None, at: 0.0, record: None }
+    }
+}
+
+#[cfg(feature = "app")]
+pub fn run(path: &Path, o: RunOptions) -> ExitCode {
+    let loaded = match Scenario::load(path) {
+        Ok(l) => l,
+        Err(diags) => {
+            print_diags(&diags);
+            return ExitCode::from(2);
+        }
+    };
+    let script = robocell::app::Script {
+        autostart: o.start || o.screenshot.is_some(),
+        screenshot: o.screenshot.map(|p| (p, o.at)),
+        speed: o.speed,
+        record: o.record,
+    };
+    match robocell::app::run(loaded, script) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(diags) => {
+            print_diags(&diags);
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(not(feature = "app"))]
+pub fn run(path: &Path, _: RunOptions) -> ExitCode {
+    if let Err(diags) = Scenario::load(path) {
+        print_diags(&diags);
+    }
+    eprintln!("this robocell was built without the window (feature `app`); try `robocell check`");
+    ExitCode::from(2)
+}
