@@ -1,0 +1,581 @@
+//! The KRL interpreter (advance run). Routines are compiled to a flat list of operations
+//! so execution can stop at any motion or wait and resume at the same place next tick.
+//! This file holds the interpreter's state and its interface; the work is split by concern:
+//! `compile` (statements to operations), `exec` (operations), `expr` (expressions, values,
+//! assignment), `builtins` (BAS, spline, string and math functions), `events` (timers,
+//! interrupts, triggers) and `system` (the controller's own variables).
+
+use std::collections::HashMap as StdHashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use super::ast::*;
+use super::diag::Span;
+use super::value::{ArrayVal, Scalar, StructVal, Value, is_open_struct, struct_members};
+use crate::sim::math::Frame;
+
+mod builtins;
+mod compile;
+mod events;
+mod exec;
+mod expr;
+mod system;
+
+use self::builtins::*;
+use self::compile::*;
+pub use self::expr::coerce_into;
+use self::system::*;
+pub use self::system::{ConfigGlobals, predefined_names};
+
+/// FNV-1a: variable names are short, so this beats the default SipHash by far.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// Library routines the controller provides.
+pub const LIBRARY_ROUTINES: &[&str] = &["BAS", "SET_CD_PARAMS"];
+
+/// The spline library's parameter functions (see `spline_fn`).
+pub const SPLINE_FUNCS: &[&str] = &[
+    "SVEL_JOINT",
+    "SACC_JOINT",
+    "SGEAR_JERK",
+    "SAPO_PTP",
+    "SAPO",
+    "STOOL2",
+    "SBASE",
+    "SLOAD",
+    "SIPO_MODE",
+    "SVEL_CP",
+    "SACC_CP",
+    "SORI_TYP",
+    "SJERK",
+    "USE_CM_PRO_VALUES",
+];
+
+/// String functions on CHAR arrays (see `string_fn`).
+pub const STRING_FUNCS: &[&str] = &["STRLEN", "STRDECLLEN", "STRCLEAR", "STRCOPY", "STRADD", "STRCOMP", "STRFIND"];
+
+/// A LOAD: mass in kg, centre of mass, inertia.
+fn load_value(mass: f64) -> Value {
+    let inertia = Value::Struct(Box::new(StructVal {
+        ty: "INERTIA".into(),
+        fields: ["X", "Y", "Z"].iter().map(|n| (n.to_string(), Value::Real(0.0))).collect(),
+    }));
+    Value::Struct(Box::new(StructVal {
+        ty: "LOAD".into(),
+        fields: vec![("M".into(), Value::Real(mass)), ("CM".into(), Value::frame(&Frame::NULL)), ("J".into(), inertia)],
+    }))
+}
+
+/// What the interpreter needs from the cell. Implemented by the controller.
+pub trait Env {
+    fn input(&self, n: usize) -> bool;
+    fn output(&self, n: usize) -> bool;
+    fn set_output(&mut self, n: usize, v: bool);
+    fn axis_act(&self) -> [f64; 6];
+    /// Actual TCP pose in `base` with `tool`, and its S and T.
+    fn pos_act(&self, base: &Frame, tool: &Frame) -> (Frame, u8, u8);
+    /// Motions handed over and not finished (queued or running).
+    fn motions_pending(&self) -> usize;
+    fn time_s(&self) -> f64;
+}
+
+/// An environment without a cell: no inputs or outputs set, the robot at zero, time 0.
+/// For data-list values, benchmarks and tools.
+pub struct NullEnv;
+impl Env for NullEnv {
+    fn input(&self, _: usize) -> bool {
+        false
+    }
+    fn output(&self, _: usize) -> bool {
+        false
+    }
+    fn set_output(&mut self, _: usize, _: bool) {}
+    fn axis_act(&self) -> [f64; 6] {
+        [0.0; 6]
+    }
+    fn pos_act(&self, _: &Frame, _: &Frame) -> (Frame, u8, u8) {
+        (Frame::NULL, 0, 0)
+    }
+    fn motions_pending(&self) -> usize {
+        0
+    }
+    fn time_s(&self) -> f64 {
+        0.0
+    }
+}
+
+/// A motion the advance run hands to the motion planner, with the modal parameters in force.
+#[derive(Clone, Debug)]
+pub struct MotionCmd {
+    pub kind: MotionKind,
+    pub target: Value,
+    /// CIRC: the auxiliary point and the circular angle in degrees.
+    pub aux: Option<Value>,
+    pub ca_deg: Option<f64>,
+    pub tool_relative: bool,
+    pub approx: Vec<Approx>,
+    pub span: Span,
+    pub vel_cp_m_s: f64,
+    pub acc_cp_m_s2: f64,
+    pub vel_ori_deg_s: f64,
+    pub vel_ori2_deg_s: f64,
+    pub vel_axis_pct: [f64; 6],
+    pub acc_axis_pct: [f64; 6],
+    pub tool: Frame,
+    pub base: Frame,
+    /// `$APO`: CPTP %, CDIS mm, CORI deg, CVEL %.
+    pub apo: [f64; 4],
+    /// `$ORI_TYPE` as written (VAR, CONSTANT, JOINT).
+    pub ori_type: String,
+    /// TRIGGERs written before this motion: they switch on its path.
+    pub triggers: Vec<TriggerCmd>,
+}
+
+/// Where on its motion a trigger switches.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TriggerAt {
+    Start,
+    End,
+    /// mm along the TCP path after the start (ONSTART), or before (negative) the end.
+    PathFromStart(f64),
+    PathFromEnd(f64),
+}
+
+/// A TRIGGER attached to a motion, its point and delay evaluated by the advance run.
+#[derive(Clone, Debug)]
+pub struct TriggerCmd {
+    pub at: TriggerAt,
+    pub delay_s: f64,
+    pub action: TriggerAction,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuntimeError {
+    pub message: String,
+    pub span: Span,
+}
+
+/// What stops a program from loading: errors in the routines (.src) and in the data list (.dat).
+#[derive(Clone, Debug, Default)]
+pub struct LoadErrors {
+    pub src: Vec<RuntimeError>,
+    pub dat: Vec<RuntimeError>,
+}
+
+impl LoadErrors {
+    /// As diagnostics with file, position and source excerpt.
+    pub fn diagnostics(&self, src: (&str, &str), dat: Option<(&str, &str)>) -> Vec<super::Diagnostic> {
+        let mut out = Vec::new();
+        let mut sink = super::diag::DiagSink::new(src.0, src.1);
+        for e in &self.src {
+            sink.error("KRL100", e.span, e.message.clone(), None);
+        }
+        out.append(&mut sink.out);
+        let (dn, dt) = dat.unwrap_or((src.0, ""));
+        let mut sink = super::diag::DiagSink::new(dn, dt);
+        for e in &self.dat {
+            sink.error("KRL101", e.span, e.message.clone(), None);
+        }
+        out.append(&mut sink.out);
+        out
+    }
+}
+
+#[derive(Debug)]
+pub enum Yield {
+    /// A motion statement was reached; plan it, then resume.
+    Motion(Box<MotionCmd>),
+    /// Waiting (WAIT, advance-run stop, full look-ahead): resume next tick.
+    Blocked,
+    /// The operation budget for this tick is spent.
+    Budget,
+    /// HALT: the program stops; Start resumes it.
+    Halt,
+    /// BRAKE (fast with `F`): stop the robot on its path and drop the planned motions;
+    /// resume once it stands.
+    Brake {
+        fast: bool,
+    },
+    /// RESUME: the planned motions of the aborted routines are dropped (the robot brakes).
+    Resume,
+    /// The main routine returned.
+    Finished,
+    Fault(RuntimeError),
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Assign(Expr, Expr),
+    JumpIfNot(Expr, usize),
+    Jump(usize),
+    ForInit(String, Expr),
+    ForCheck {
+        var: String,
+        to: Expr,
+        step: Option<Expr>,
+        exit: usize,
+    },
+    ForStep {
+        var: String,
+        step: Option<Expr>,
+        back: usize,
+    },
+    WaitFor(Expr),
+    WaitSec(Expr),
+    Continue,
+    Halt,
+    Return(Option<Expr>),
+    Motion {
+        kind: MotionKind,
+        target: Expr,
+        aux: Option<Expr>,
+        ca: Option<Expr>,
+        tool_relative: bool,
+        approx: Vec<Approx>,
+        with: Vec<(Expr, Expr)>,
+    },
+    Call(String, Vec<Expr>),
+    Pulse {
+        target: Expr,
+        value: Expr,
+        seconds: Expr,
+    },
+    InterruptDecl {
+        global: bool,
+        prio: Expr,
+        cond: Expr,
+        handler: String,
+        args: Vec<Expr>,
+    },
+    InterruptCtl(InterruptAction, Option<Expr>),
+    Trigger(TriggerWhen, Expr, TriggerAction),
+    Brake(bool),
+    Resume,
+    End,
+}
+
+/// An interrupt or trigger routine that is running.
+#[derive(Clone, Debug)]
+struct Handler {
+    prio: i32,
+    /// Call depth of the routine itself.
+    depth: usize,
+    /// Call depth of the routine that declared the interrupt (None for a trigger).
+    declared_at: Option<usize>,
+    /// The interrupted WAIT SEC's deadline and CONTINUE, restored when the routine ends.
+    wait_until: Option<f64>,
+    continue_next: bool,
+    /// BRAKE has run: motions are allowed now.
+    braked: bool,
+}
+
+/// A declared interrupt.
+#[derive(Clone, Debug)]
+struct Interrupt {
+    prio: i32,
+    cond: Expr,
+    handler: String,
+    args: Vec<Expr>,
+    /// Valid only while the declaring routine (at this call depth) or its callees run, unless GLOBAL.
+    depth: usize,
+    global: bool,
+    on: bool,
+    enabled: bool,
+    /// The condition's value when last checked: handlers run on its rise.
+    last: bool,
+    span: Span,
+}
+
+#[derive(Clone, Debug)]
+struct Instr {
+    op: Op,
+    span: Span,
+    /// Executing this stops the advance run (I/O, position variables, waits, HALT).
+    adv_stop: bool,
+}
+
+#[derive(Debug)]
+struct CompiledRoutine {
+    name: String,
+    /// The result type of a DEFFCT.
+    returns: Option<String>,
+    params: Vec<Param>,
+    decls: Vec<Decl>,
+    code: Arc<[Instr]>,
+}
+
+struct CallFrame {
+    routine: usize,
+    pc: usize,
+    locals: HashMap<String, Value>,
+    /// OUT parameters: (parameter name, the caller's variable) copied back on return.
+    out_binds: Vec<(String, Expr)>,
+}
+
+/// The advance-run interpreter of one program.
+pub struct Interpreter {
+    routines: Vec<CompiledRoutine>,
+    /// STRUC and ENUM types of the module.
+    types: HashMap<String, TypeDecl>,
+    signals: HashMap<String, Signal>,
+    globals: HashMap<String, Value>,
+    initial_globals: HashMap<String, Value>,
+    stack: Vec<CallFrame>,
+    wait_until: Option<f64>,
+    continue_next: bool,
+    /// The value of the last RETURN of a function.
+    ret_val: Option<Value>,
+    /// Outputs to switch back after a PULSE: (output, value, time).
+    pulses: Vec<(usize, bool, f64)>,
+    interrupts: Vec<Interrupt>,
+    /// TRIGGERs waiting for the next motion.
+    pending_triggers: Vec<TriggerCmd>,
+    /// Routines that triggers called, to start at the next resume: (priority, routine, arguments, position).
+    trigger_calls: Vec<(i32, String, Vec<Expr>, Span)>,
+    /// Interrupt and trigger routines running.
+    in_handler: Vec<Handler>,
+    /// A BRAKE was handed to the cell; the statement waits for the robot to stand.
+    braking: bool,
+    /// When timers were last advanced, and the part of a millisecond not yet counted.
+    timers_at_s: f64,
+    timer_frac_ms: f64,
+    /// The line the advance run is on (for the editor).
+    pub current: Span,
+    /// Operations executed in total (for benchmarks and the watch panel).
+    pub ops_executed: u64,
+}
+
+fn io_index(v: &Value, what: &str, span: Span) -> Result<usize, RuntimeError> {
+    match v {
+        Value::Int(i) if *i >= 1 && *i <= 4096 => Ok(*i as usize),
+        Value::Int(i) => Err(rt(span, format!("{what}[{i}]: index out of range 1..4096"))),
+        other => Err(rt(span, format!("{what} index must be INT, got {}", other.type_name()))),
+    }
+}
+
+fn rt(span: Span, message: impl Into<String>) -> RuntimeError {
+    RuntimeError { message: message.into(), span }
+}
+
+/// The source text of a variable reference, for messages.
+pub fn expr_text(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Name(n) => n.clone(),
+        ExprKind::Member(b, m) => format!("{}.{m}", expr_text(b)),
+        ExprKind::Index(b, i) => format!("{}[{}]", expr_text(b), i.iter().map(expr_text).collect::<Vec<_>>().join(",")),
+        ExprKind::Int(i) => i.to_string(),
+        ExprKind::Real(r) => r.to_string(),
+        ExprKind::Paren(i) => format!("({})", expr_text(i)),
+        _ => "expression".into(),
+    }
+}
+
+/// Whether evaluating `e` touches I/O or the actual position (an advance-run stop).
+/// `signals` are the SIGNAL names, which are I/O too.
+fn uses_io(e: &Expr, signals: &[String]) -> bool {
+    let u = |x: &Expr| uses_io(x, signals);
+    match &e.kind {
+        ExprKind::Name(n) => matches!(n.as_str(), "$IN" | "$OUT" | "$POS_ACT" | "$AXIS_ACT") || signals.contains(n),
+        ExprKind::Index(b, i) => u(b) || i.iter().any(u),
+        ExprKind::Member(b, _) | ExprKind::Unary(_, b) | ExprKind::Paren(b) => u(b),
+        ExprKind::Binary(_, l, r) => u(l) || u(r),
+        ExprKind::Call(_, a) => a.iter().any(u),
+        ExprKind::Aggregate { fields, .. } => fields.iter().any(|(_, v)| u(v)),
+        _ => false,
+    }
+}
+
+impl Interpreter {
+    /// Compiles a parsed module. Errors found while compiling the routines and while evaluating
+    /// the `.dat` initial values come back separately.
+    pub fn new(module: &Module, cfg: &ConfigGlobals) -> Result<Self, LoadErrors> {
+        let mut errors = Vec::new();
+        let mut dat_errors = Vec::new();
+        let mut routines = Vec::new();
+        let signal_names: Vec<String> = module.signals.iter().map(|s| s.name.clone()).collect();
+        for r in &module.routines {
+            let mut c = Compiler::new(&signal_names);
+            c.block(&r.body);
+            c.emit(Op::End, r.span);
+            c.resolve_gotos();
+            errors.append(&mut c.errors);
+            routines.push(CompiledRoutine {
+                name: r.name.clone(),
+                returns: r.returns.clone(),
+                params: r.params.clone(),
+                decls: r.decls.clone(),
+                code: c.code.into(),
+            });
+        }
+        let mut globals = HashMap::default();
+        system_defaults(&mut globals);
+        globals.insert("XHOME".into(), Value::e6axis(&cfg.home_deg));
+        globals.insert("$H_POS".into(), Value::e6axis(&cfg.home_deg));
+        globals.insert("$TOOL".into(), Value::frame(&cfg.tool));
+        globals.insert("$ROBROOT".into(), Value::frame(&cfg.robroot));
+        if let Some(Value::Array(a)) = globals.get_mut("TOOL_DATA") {
+            a.elems[0] = Value::frame(&cfg.tool);
+        }
+        if let Some(Value::Array(a)) = globals.get_mut("BASE_DATA") {
+            for (slot, b) in a.elems.iter_mut().zip(&cfg.bases) {
+                *slot = Value::frame(b);
+            }
+        }
+        let mut it = Interpreter {
+            routines,
+            types: module.types.iter().map(|t| (t.name.clone(), t.clone())).collect(),
+            signals: module.signals.iter().map(|x| (x.name.clone(), x.clone())).collect(),
+            globals,
+            initial_globals: HashMap::default(),
+            stack: Vec::new(),
+            wait_until: None,
+            continue_next: false,
+            ret_val: None,
+            pulses: Vec::new(),
+            interrupts: Vec::new(),
+            pending_triggers: Vec::new(),
+            trigger_calls: Vec::new(),
+            in_handler: Vec::new(),
+            braking: false,
+            timers_at_s: 0.0,
+            timer_frac_ms: 0.0,
+            current: Span::default(),
+            ops_executed: 0,
+        };
+        for d in &module.data {
+            let mut v = it.fresh(&d.ty.name, &d.dims);
+            if let Some(init) = &d.init {
+                match it.eval(init, &mut NullEnv).and_then(|iv| coerce_into(&mut v, iv, init.span, &d.name)) {
+                    Ok(()) => {}
+                    Err(e) => dat_errors.push(e),
+                }
+            }
+            it.globals.insert(d.name.clone(), v);
+        }
+        match it.routines.first() {
+            None => errors.push(rt(Span::new(1, 1, 0), "no routine to run")),
+            Some(r) if r.returns.is_some() => {
+                let span = module.routines[0].span;
+                errors.push(rt(span, format!("the first routine, {}, is a DEFFCT; a module starts with its main DEF", r.name)));
+            }
+            Some(_) => {}
+        }
+        if !errors.is_empty() || !dat_errors.is_empty() {
+            return Err(LoadErrors { src: errors, dat: dat_errors });
+        }
+        it.initial_globals = it.globals.clone();
+        it.reset();
+        Ok(it)
+    }
+
+    /// Back to the first line of the main routine, with the initial data.
+    pub fn reset(&mut self) {
+        self.globals = self.initial_globals.clone();
+        self.stack.clear();
+        self.wait_until = None;
+        self.continue_next = false;
+        self.ret_val = None;
+        self.pulses.clear();
+        self.interrupts.clear();
+        self.pending_triggers.clear();
+        self.trigger_calls.clear();
+        self.in_handler.clear();
+        self.braking = false;
+        self.timers_at_s = 0.0;
+        self.timer_frac_ms = 0.0;
+        let locals = self.fresh_locals(0);
+        self.stack.push(CallFrame { routine: 0, pc: 0, locals, out_binds: Vec::new() });
+        self.current = self.routines[0].code[0].span;
+    }
+
+    /// A fresh (uninitialised) variable of type `ty` with array sizes `dims`.
+    fn fresh(&self, ty: &str, dims: &[usize]) -> Value {
+        if !dims.is_empty() {
+            let n = dims.iter().product();
+            return Value::Array(Box::new(ArrayVal { dims: dims.to_vec(), elems: vec![self.fresh(ty, &[]); n] }));
+        }
+        match self.types.get(ty).map(|t| &t.kind) {
+            Some(TypeKind::Struc(members)) => Value::Struct(Box::new(StructVal {
+                ty: ty.to_string(),
+                fields: members.iter().map(|m| (m.name.clone(), self.fresh(&m.ty, &m.dims))).collect(),
+            })),
+            Some(TypeKind::Enum(_)) => Value::Uninit(Scalar::Enum),
+            None if ty == "LOAD" => load_value(0.0),
+            None => Value::default_of(ty),
+        }
+    }
+
+    fn fresh_locals(&self, r: usize) -> HashMap<String, Value> {
+        self.routines[r].decls.iter().map(|d| (d.name.clone(), self.fresh(&d.ty.name, &d.dims))).collect()
+    }
+
+    /// Reads a variable by name (locals of the running routine first), for the watch panel.
+    pub fn variable(&self, name: &str) -> Option<&Value> {
+        let up = name.to_ascii_uppercase();
+        self.stack.last().and_then(|f| f.locals.get(&up)).or_else(|| self.globals.get(&up))
+    }
+
+    /// Sets a global (used for `$OV_PRO` from the pendant).
+    pub fn set_global(&mut self, name: &str, v: Value) {
+        self.globals.insert(name.to_ascii_uppercase(), v);
+    }
+
+    pub fn routine_names(&self) -> Vec<&str> {
+        self.routines.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    /// Runs until the program must wait, hands over a motion, or `budget` operations are spent.
+    pub fn resume(&mut self, env: &mut dyn Env, budget: u32) -> Yield {
+        self.tick_clock(env);
+        if let Err(e) = self.check_interrupts(env).and_then(|_| self.start_trigger_calls(env)) {
+            return Yield::Fault(e);
+        }
+        let mut left = budget;
+        loop {
+            let Some(frame) = self.stack.last() else { return Yield::Finished };
+            let code = Arc::clone(&self.routines[frame.routine].code);
+            let instr = &code[frame.pc];
+            self.current = instr.span;
+            if instr.adv_stop && !self.continue_next && env.motions_pending() > 0 {
+                return Yield::Blocked;
+            }
+            if left == 0 {
+                return Yield::Budget;
+            }
+            left -= 1;
+            self.ops_executed += 1;
+            let was_continue = self.continue_next;
+            match self.exec(instr, env) {
+                Ok(Some(y)) => {
+                    if !matches!(y, Yield::Blocked) {
+                        self.continue_next = false;
+                    }
+                    return y;
+                }
+                Ok(None) => {
+                    if was_continue && !matches!(instr.op, Op::Continue) {
+                        self.continue_next = false;
+                    }
+                }
+                Err(e) => return Yield::Fault(e),
+            }
+        }
+    }
+}
