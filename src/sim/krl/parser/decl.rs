@@ -1,0 +1,427 @@
+//! Modules and declarations: the `.src`'s routines and declarations, SIGNAL, STRUC and ENUM,
+//! and the `.dat`'s data list.
+
+use super::*;
+
+impl Parser<'_, '_> {
+    // ---------- modules ----------
+
+    pub(super) fn parse_src(&mut self, module: &mut Module) {
+        while !self.at_eof() {
+            if matches!(self.peek(), Some(Tok::Newline)) {
+                self.pos += 1;
+                continue;
+            }
+            let global = self.eat_kw("GLOBAL");
+            if self.is_kw("DEF") {
+                let start = self.span();
+                self.pos += 1;
+                if let Some(r) = self.parse_routine(global, start, "END") {
+                    module.routines.push(r);
+                }
+            } else if self.is_kw("DEFFCT") {
+                let start = self.span();
+                self.pos += 1;
+                match self.expect_ident("the result type after DEFFCT") {
+                    Ok((ty, tsp)) => {
+                        self.known_type(&ty, tsp);
+                        if let Some(mut r) = self.parse_routine(global, start, "ENDFCT") {
+                            r.returns = Some(ty);
+                            module.routines.push(r);
+                        }
+                    }
+                    Err(()) => self.skip_to_kw("ENDFCT"),
+                }
+            } else {
+                let (s, found) = (self.span(), self.describe());
+                self.err(
+                    "KRL014",
+                    s,
+                    format!("expected DEF, found {found}"),
+                    Some("a .src file holds DEF ... END routines; the first one carries the module name"),
+                );
+                self.skip_line();
+            }
+        }
+    }
+
+    /// Reports a type robocell does not know; true if it knows it.
+    pub(super) fn known_type(&mut self, ty: &str, span: Span) -> bool {
+        let known = SIMPLE_TYPES.contains(&ty) || self.user_types.iter().any(|t| t == ty);
+        if !known {
+            self.err(
+                "KRL019",
+                span,
+                format!("type {ty} is not known to robocell"),
+                Some("known types: INT, REAL, BOOL, CHAR, FRAME, POS, E6POS, AXIS, E6AXIS, PDAT, LDAT, FDAT, LOAD and STRUC/ENUM types"),
+            );
+        }
+        known
+    }
+
+    pub(super) fn skip_to_kw(&mut self, kw: &str) {
+        while !self.at_eof() {
+            let line_start = self.pos == 0 || matches!(self.toks[self.pos - 1].tok, Tok::Newline);
+            if line_start && self.is_kw(kw) {
+                self.skip_line();
+                return;
+            }
+            self.pos += 1;
+        }
+    }
+
+    pub(super) fn parse_routine(&mut self, global: bool, start: Span, end_kw: &str) -> Option<Routine> {
+        let (name, _) = self.expect_ident("a routine name after DEF").ok()?;
+        let mut params = Vec::new();
+        if self.expect_punct("(").is_ok() {
+            while !self.is_punct(")") && !self.at_eol() {
+                let Ok((pname, psp)) = self.expect_ident("a parameter name") else { break };
+                let mut out = false;
+                if self.eat_punct(":") {
+                    if self.eat_kw("OUT") {
+                        out = true;
+                    } else if !self.eat_kw("IN") {
+                        let s = self.span();
+                        self.err("KRL015", s, "expected IN or OUT after `:`", Some("parameters are written `name:IN` or `name:OUT`"));
+                    }
+                }
+                params.push(Param { name: pname, out, span: psp });
+                if !self.eat_punct(",") {
+                    break;
+                }
+            }
+            let _ = self.expect_punct(")");
+        }
+        self.end_line("the DEF line");
+        let mut decls = Vec::new();
+        let mut body = Vec::new();
+        let mut in_decls = true;
+        loop {
+            if self.at_eof() {
+                self.err("KRL016", start, format!("{name} has no {end_kw}"), Some(&format!("close the routine with {end_kw}")));
+                break;
+            }
+            if matches!(self.peek(), Some(Tok::Newline)) {
+                self.pos += 1;
+                continue;
+            }
+            if self.eat_kw(end_kw) {
+                self.end_line(end_kw);
+                break;
+            }
+            if self.is_kw("END") || self.is_kw("ENDFCT") {
+                let (s, f) = (self.span(), self.describe());
+                self.err("KRL016", s, format!("{f} closes {name}, which needs {end_kw}"), Some("DEF ... END, DEFFCT ... ENDFCT"));
+                self.skip_line();
+                break;
+            }
+            if self.is_decl_start() {
+                let s = self.span();
+                let ds = self.parse_any_decl(false);
+                if in_decls {
+                    decls.extend(ds);
+                } else {
+                    self.err(
+                        "KRL017",
+                        s,
+                        "declaration after the first statement",
+                        Some("declarations come first in a routine, before any statement (the INI fold counts as statements)"),
+                    );
+                }
+                continue;
+            }
+            in_decls = false;
+            let (stmts, _) = self.parse_block(&[]);
+            body.extend(stmts);
+            if self.is_kw("END") || self.is_kw("ENDFCT") || self.is_decl_start() || self.at_eof() {
+                continue;
+            }
+            // parse_block returned on an unexpected block end keyword: report and skip it.
+            if !self.at_eof() {
+                let (s, found) = (self.span(), self.describe());
+                self.err("KRL018", s, format!("{found} without a matching opening statement"), None);
+                self.skip_line();
+            }
+        }
+        Some(Routine { name, global, returns: None, params, decls, body, span: start })
+    }
+
+    pub(super) fn is_decl_start(&self) -> bool {
+        if self.is_kw("DECL") || self.is_kw("SIGNAL") || self.is_kw("STRUC") || self.is_kw("ENUM") {
+            return true;
+        }
+        if self.is_kw("GLOBAL")
+            && matches!(self.peek_at(1), Some(Tok::Ident(s)) if matches!(s.as_str(), "DECL" | "STRUC" | "ENUM" | "SIGNAL"))
+        {
+            return true;
+        }
+        // `INT i` without DECL: a type name followed by a name (not `INT = ...`).
+        matches!(self.peek(), Some(Tok::Ident(s)) if SIMPLE_TYPES.contains(&s.as_str()) || self.user_types.contains(s))
+            && matches!(self.peek_at(1), Some(Tok::Ident(_)))
+    }
+
+    /// `SIGNAL name $OUT[n]` or `SIGNAL name $IN[a] TO $IN[b]`.
+    pub(super) fn parse_signal(&mut self) {
+        self.pos += 1;
+        let Ok((name, span)) = self.expect_ident("the signal name") else { return self.skip_line() };
+        let io = |p: &mut Self| -> PResult<(bool, u32)> {
+            let (which, wsp) = p.expect_ident("$IN[n] or $OUT[n]")?;
+            if which != "$IN" && which != "$OUT" {
+                p.err("KRL054", wsp, format!("a SIGNAL names an input or output, not {which}"), Some("SIGNAL gripper_closed $IN[3]"));
+                return Err(());
+            }
+            p.expect_punct("[")?;
+            let n = match p.peek() {
+                Some(Tok::Int(n)) if (1..=4096).contains(n) => *n as u32,
+                _ => {
+                    let (s, f) = (p.span(), p.describe());
+                    p.err("KRL054", s, format!("expected an I/O number 1..4096, found {f}"), None);
+                    return Err(());
+                }
+            };
+            p.pos += 1;
+            p.expect_punct("]")?;
+            Ok((which == "$OUT", n))
+        };
+        let Ok((output, from)) = io(self) else { return self.skip_line() };
+        let mut to = from;
+        if self.eat_kw("TO") {
+            let Ok((o2, n2)) = io(self) else { return self.skip_line() };
+            if o2 != output || n2 < from || n2 - from >= 32 {
+                self.err(
+                    "KRL054",
+                    span,
+                    "a group signal spans 1 to 32 inputs or outputs of one kind, in rising order",
+                    Some("SIGNAL speed $IN[20] TO $IN[22]"),
+                );
+            }
+            to = n2;
+        }
+        self.end_line("the SIGNAL declaration");
+        self.signals.push(Signal { name, output, from, to, span });
+    }
+
+    /// `[GLOBAL] STRUC name TYPE a, b[10], TYPE2 c` or `[GLOBAL] ENUM name v1, v2`.
+    pub(super) fn parse_type_decl(&mut self) {
+        let global = self.eat_kw("GLOBAL");
+        let is_enum = self.is_kw("ENUM");
+        self.pos += 1;
+        let Ok((name, span)) = self.expect_ident("the type name") else { return self.skip_line() };
+        let kind = if is_enum {
+            let mut values = Vec::new();
+            loop {
+                let Ok((v, _)) = self.expect_ident("an enum value") else { return self.skip_line() };
+                values.push(v);
+                if !self.eat_punct(",") {
+                    break;
+                }
+            }
+            TypeKind::Enum(values)
+        } else {
+            let mut members: Vec<Member> = Vec::new();
+            let Ok((mut ty, mut tsp)) = self.expect_ident("a member type") else { return self.skip_line() };
+            loop {
+                if !self.known_type(&ty, tsp) {
+                    return self.skip_line();
+                }
+                let Ok((m, msp)) = self.expect_ident("a member name") else { return self.skip_line() };
+                let mut dims = Vec::new();
+                if self.eat_punct("[") {
+                    while let Some(Tok::Int(n)) = self.peek() {
+                        dims.push((*n).max(1) as usize);
+                        self.pos += 1;
+                        if !self.eat_punct(",") {
+                            break;
+                        }
+                    }
+                    if self.expect_punct("]").is_err() {
+                        return self.skip_line();
+                    }
+                }
+                if members.iter().any(|x| x.name == m) {
+                    self.err("KRL055", msp, format!("member {m} appears twice in STRUC {name}"), None);
+                }
+                members.push(Member { ty: ty.clone(), name: m, dims });
+                if !self.eat_punct(",") {
+                    break;
+                }
+                // `, REAL x` starts a new member type; `, y` is another member of the same type.
+                if let (Some(Tok::Ident(t)), Some(Tok::Ident(_))) = (self.peek().cloned(), self.peek_at(1)) {
+                    tsp = self.span();
+                    ty = t;
+                    self.pos += 1;
+                }
+            }
+            TypeKind::Struc(members)
+        };
+        self.end_line("the type declaration");
+        if self.types.iter().any(|t| t.name == name) || SIMPLE_TYPES.contains(&name.as_str()) {
+            self.err("KRL055", span, format!("type {name} is declared twice"), None);
+        }
+        self.types.push(TypeDecl { name, global, kind, span });
+    }
+
+    /// A declaration line of any kind; variable declarations are returned.
+    pub(super) fn parse_any_decl(&mut self, allow_init: bool) -> Vec<Decl> {
+        let k = if self.is_kw("GLOBAL") { 1 } else { 0 };
+        match self.peek_at(k) {
+            Some(Tok::Ident(s)) if s == "SIGNAL" => {
+                self.pos += k;
+                self.parse_signal();
+                Vec::new()
+            }
+            Some(Tok::Ident(s)) if s == "STRUC" || s == "ENUM" => {
+                self.parse_type_decl();
+                Vec::new()
+            }
+            _ => self.parse_decl_line(allow_init),
+        }
+    }
+
+    /// `[GLOBAL] [DECL] [CONST] TYPE name[dims] [= init], name2 ...`
+    pub(super) fn parse_decl_line(&mut self, allow_init: bool) -> Vec<Decl> {
+        let mut out = Vec::new();
+        let global = self.eat_kw("GLOBAL");
+        self.eat_kw("DECL");
+        let global = global || self.eat_kw("GLOBAL");
+        let konst = self.eat_kw("CONST");
+        let Ok((ty, tsp)) = self.expect_ident("a type name") else {
+            self.skip_line();
+            return out;
+        };
+        if allow_init && !SIMPLE_TYPES.contains(&ty.as_str()) && !self.user_types.contains(&ty) {
+            // Editor state the smartPAD keeps in data lists (BASIS_SUGG_T, ...): not for the program.
+            self.d.push(
+                Severity::Warning,
+                "KRL073",
+                tsp,
+                format!("declaration of type {ty} ignored"),
+                Some("robocell reads program data; this type holds editor state"),
+            );
+            self.skip_line();
+            return out;
+        }
+        if !self.known_type(&ty, tsp) {
+            self.skip_line();
+            return out;
+        }
+        loop {
+            let Ok((name, nsp)) = self.expect_ident("a variable name") else {
+                self.skip_line();
+                return out;
+            };
+            let mut dims = Vec::new();
+            if self.eat_punct("[") {
+                loop {
+                    match self.peek() {
+                        Some(Tok::Int(n)) if *n > 0 => {
+                            dims.push(*n as usize);
+                            self.pos += 1;
+                        }
+                        _ if self.is_punct("]") && allow_init => {}
+                        _ => {
+                            let (s, f) = (self.span(), self.describe());
+                            self.err(
+                                "KRL020",
+                                s,
+                                format!("expected an array size, found {f}"),
+                                Some("array sizes are positive integer constants: DECL INT a[10]"),
+                            );
+                            self.skip_line();
+                            return out;
+                        }
+                    }
+                    if !self.eat_punct(",") {
+                        break;
+                    }
+                }
+                if self.expect_punct("]").is_err() {
+                    self.skip_line();
+                    return out;
+                }
+                if dims.len() > 3 {
+                    self.err("KRL020", nsp, "arrays have at most 3 dimensions", None);
+                }
+            }
+            let mut init = None;
+            if self.eat_punct("=") {
+                let esp = self.span();
+                match self.parse_expr() {
+                    Ok(e) => {
+                        if allow_init {
+                            init = Some(e);
+                        } else {
+                            self.err(
+                                "KRL021",
+                                esp,
+                                "a declaration in a .src file cannot have an initial value",
+                                Some("declare the variable, then assign it in the statement section"),
+                            );
+                        }
+                    }
+                    Err(()) => {
+                        self.skip_line();
+                        return out;
+                    }
+                }
+            }
+            out.push(Decl { ty: TypeRef { name: ty.clone(), span: tsp }, name, dims, init, global, konst, span: nsp });
+            if !self.eat_punct(",") {
+                break;
+            }
+        }
+        self.end_line("the declaration");
+        out
+    }
+
+    pub(super) fn parse_dat(&mut self, module: &mut Module) {
+        while matches!(self.peek(), Some(Tok::Newline)) {
+            self.pos += 1;
+        }
+        if !self.eat_kw("DEFDAT") {
+            let (s, f) = (self.span(), self.describe());
+            self.err(
+                "KRL030",
+                s,
+                format!("expected DEFDAT, found {f}"),
+                Some("a .dat file starts with `DEFDAT name` and ends with ENDDAT"),
+            );
+            return;
+        }
+        let _ = self.expect_ident("the data list name");
+        module.public = self.eat_kw("PUBLIC");
+        self.end_line("the DEFDAT line");
+        loop {
+            if self.at_eof() {
+                let s = end_span();
+                self.err("KRL031", s, "DEFDAT has no ENDDAT", None);
+                return;
+            }
+            if matches!(self.peek(), Some(Tok::Newline)) {
+                self.pos += 1;
+                continue;
+            }
+            if self.eat_kw("ENDDAT") {
+                self.end_line("ENDDAT");
+                return;
+            }
+            if self.is_kw("EXT") || self.is_kw("EXTFCT") {
+                self.skip_line();
+                continue;
+            }
+            if self.is_decl_start() {
+                let ds = self.parse_any_decl(true);
+                module.data.extend(ds);
+            } else {
+                let (s, f) = (self.span(), self.describe());
+                self.err(
+                    "KRL032",
+                    s,
+                    format!("expected a declaration in the data list, found {f}"),
+                    Some("a .dat holds DECL lines, e.g. DECL E6POS XP1={X 500,Y 0,Z 400,A 0,B 90,C 0}"),
+                );
+                self.skip_line();
+            }
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! KRL parser: `.src` routines and `.dat` data lists. Reports every error it finds,
+//! recovering at the next line.
+
+use super::ast::*;
+use super::diag::{DiagSink, Severity, Span};
+use super::lexer::{Tok, Token, lex};
+
+mod decl;
+mod expr;
+mod stmt;
+
+use self::expr::is_lvalue;
+
+/// Names that are built into the language or this controller and may be called.
+pub const BUILTIN_FUNCS: &[&str] = &["ABS", "SQRT", "SIN", "COS", "TAN", "ACOS", "ATAN2", "INV_POS"];
+const SIMPLE_TYPES: &[&str] = &["INT", "REAL", "BOOL", "CHAR", "FRAME", "POS", "E6POS", "AXIS", "E6AXIS", "PDAT", "LDAT", "FDAT", "LOAD"];
+/// Statements a real controller knows that robocell does not run yet.
+const NOT_YET: &[&str] = &["SPLINE", "PTP_SPLINE", "ON_ERROR_PROCEED", "ASYPTP"];
+
+struct Parser<'s, 'd> {
+    toks: Vec<Token>,
+    pos: usize,
+    d: &'d mut DiagSink<'s>,
+    /// STRUC and ENUM names declared anywhere in the module (or given from outside).
+    user_types: Vec<String>,
+    signals: Vec<Signal>,
+    types: Vec<TypeDecl>,
+}
+
+/// The STRUC/ENUM type names a token stream declares, so a type can be used before (or
+/// in another file than) its declaration.
+pub fn declared_type_names(toks: &[Token]) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in toks.windows(2) {
+        if let (Tok::Ident(k), Tok::Ident(n)) = (&w[0].tok, &w[1].tok)
+            && (k == "STRUC" || k == "ENUM")
+        {
+            out.push(n.clone());
+        }
+    }
+    out
+}
+
+type PResult<T> = Result<T, ()>;
+
+fn end_span() -> Span {
+    Span::new(u32::MAX, 1, 0)
+}
+
+impl<'s, 'd> Parser<'s, 'd> {
+    pub(super) fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|t| &t.tok)
+    }
+    pub(super) fn peek_at(&self, n: usize) -> Option<&Tok> {
+        self.toks.get(self.pos + n).map(|t| &t.tok)
+    }
+    pub(super) fn span(&self) -> Span {
+        self.toks.get(self.pos).map(|t| t.span).or_else(|| self.toks.last().map(|t| t.span)).unwrap_or_else(end_span)
+    }
+    pub(super) fn at_eof(&self) -> bool {
+        self.pos >= self.toks.len()
+    }
+    pub(super) fn is_kw(&self, kw: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Ident(s)) if s == kw)
+    }
+    pub(super) fn is_punct(&self, p: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Punct(q)) if *q == p)
+    }
+    pub(super) fn at_eol(&self) -> bool {
+        matches!(self.peek(), None | Some(Tok::Newline))
+    }
+    pub(super) fn bump(&mut self) -> Option<Token> {
+        let t = self.toks.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+    pub(super) fn eat_kw(&mut self, kw: &str) -> bool {
+        if self.is_kw(kw) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+    pub(super) fn eat_punct(&mut self, p: &str) -> bool {
+        if self.is_punct(p) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+    pub(super) fn err(&mut self, code: &'static str, span: Span, msg: impl Into<String>, hint: Option<&str>) {
+        self.d.error(code, span, msg, hint);
+    }
+    pub(super) fn describe(&self) -> String {
+        match self.peek() {
+            None => "end of file".into(),
+            Some(Tok::Newline) => "end of line".into(),
+            Some(Tok::Ident(s)) => format!("`{s}`"),
+            Some(Tok::Int(i)) => format!("`{i}`"),
+            Some(Tok::Real(r)) => format!("`{r}`"),
+            Some(Tok::Str(s)) => format!("\"{s}\""),
+            Some(Tok::Char(c)) => format!("'{}'", *c as char),
+            Some(Tok::Enum(e)) => format!("`#{e}`"),
+            Some(Tok::Punct(p)) => format!("`{p}`"),
+        }
+    }
+    pub(super) fn expect_punct(&mut self, p: &str) -> PResult<()> {
+        if self.eat_punct(p) {
+            Ok(())
+        } else {
+            let (s, what) = (self.span(), self.describe());
+            self.err("KRL010", s, format!("expected `{p}`, found {what}"), None);
+            Err(())
+        }
+    }
+    pub(super) fn expect_ident(&mut self, what: &str) -> PResult<(String, Span)> {
+        match self.peek() {
+            Some(Tok::Ident(s)) => {
+                let s = s.clone();
+                let sp = self.span();
+                self.pos += 1;
+                Ok((s, sp))
+            }
+            _ => {
+                let (s, found) = (self.span(), self.describe());
+                self.err("KRL011", s, format!("expected {what}, found {found}"), None);
+                Err(())
+            }
+        }
+    }
+    /// Skips to the start of the next line.
+    pub(super) fn skip_line(&mut self) {
+        while let Some(t) = self.peek() {
+            let nl = matches!(t, Tok::Newline);
+            self.pos += 1;
+            if nl {
+                break;
+            }
+        }
+    }
+    /// Requires the end of the line; reports trailing tokens once.
+    pub(super) fn end_line(&mut self, after: &str) {
+        if !self.at_eol() {
+            let (s, found) = (self.span(), self.describe());
+            let hint = if self.is_kw("VEL") || self.is_punct("%") || self.is_kw("CONT") {
+                Some(
+                    "this looks like the header text of an inline-form fold (what the smartPAD shows); the code inside the fold is e.g. `PTP XP1 C_PTP`",
+                )
+            } else {
+                Some("KRL allows one statement per line")
+            };
+            self.err("KRL012", s, format!("unexpected {found} after {after}"), hint);
+        }
+        self.skip_line();
+    }
+}
+
+/// Parses a `.src` file (and its `.dat`, if given) into a module.
+/// Returns the module and every diagnostic found; the module is usable only without errors.
+pub fn parse_module(src_name: &str, src: &str, dat: Option<(&str, &str)>) -> (Module, Vec<super::diag::Diagnostic>) {
+    parse_module_with(src_name, src, dat, &super::project::Outside::default())
+}
+
+/// As `parse_module`, knowing what the modules beside it offer (GLOBAL routines, data, types).
+pub fn parse_module_with(
+    src_name: &str,
+    src: &str,
+    dat: Option<(&str, &str)>,
+    outside: &super::project::Outside,
+) -> (Module, Vec<super::diag::Diagnostic>) {
+    let mut module = Module::default();
+    let mut diags = Vec::new();
+    let mut src_sink = DiagSink::new(src_name, src);
+    let src_toks = lex(src, &mut src_sink);
+    let mut dat_sink = dat.map(|(n, t)| DiagSink::new(n, t));
+    let dat_toks = match (&mut dat_sink, dat) {
+        (Some(sink), Some((_, t))) => lex(t, sink),
+        _ => Vec::new(),
+    };
+    let mut user_types = outside.types.clone();
+    user_types.extend(declared_type_names(&src_toks));
+    user_types.extend(declared_type_names(&dat_toks));
+    let (mut signals, mut types) = (Vec::new(), Vec::new());
+    {
+        let mut p =
+            Parser { toks: src_toks, pos: 0, d: &mut src_sink, user_types: user_types.clone(), signals: Vec::new(), types: Vec::new() };
+        p.parse_src(&mut module);
+        signals.append(&mut p.signals);
+        types.append(&mut p.types);
+        diags.append(&mut src_sink.out);
+    }
+    if let Some(mut sink) = dat_sink {
+        let mut p = Parser { toks: dat_toks, pos: 0, d: &mut sink, user_types, signals: Vec::new(), types: Vec::new() };
+        p.parse_dat(&mut module);
+        signals.append(&mut p.signals);
+        types.append(&mut p.types);
+        diags.append(&mut sink.out);
+    }
+    module.signals = signals;
+    module.types = types;
+    let stem = std::path::Path::new(src_name).file_stem().and_then(|s| s.to_str()).unwrap_or("").to_ascii_uppercase();
+    if let Some(first) = module.routines.first() {
+        module.name = first.name.clone();
+        if !stem.is_empty() && first.name != stem {
+            let mut sink = DiagSink::new(src_name, src);
+            sink.push(
+                Severity::Warning,
+                "KRL070",
+                first.span,
+                format!("the first DEF is {} but the file is {stem}", first.name),
+                Some("on a controller the first DEF must carry the module (file) name"),
+            );
+            diags.append(&mut sink.out);
+        }
+    } else if !diags.iter().any(|d| d.is_error()) {
+        let mut sink = DiagSink::new(src_name, src);
+        sink.error("KRL071", Span::new(1, 1, 0), "the file holds no DEF routine", Some("write DEF name() ... END"));
+        diags.append(&mut sink.out);
+    }
+    // Calls to routines the module does not define.
+    let known: Vec<String> = module.routines.iter().map(|r| r.name.clone()).collect();
+    let mut sink = DiagSink::new(src_name, src);
+    let stmt_calls = module.routines.iter().flat_map(|r| super::project::walk(&r.body)).filter_map(|s| match &s.kind {
+        StmtKind::Call { name, args } => Some((name.clone(), args.len(), s.span, true)),
+        _ => None,
+    });
+    let fn_calls = super::project::expr_calls(&module).into_iter().map(|(n, a, sp)| (n, a, sp, false));
+    for (name, nargs, span, is_stmt) in stmt_calls.chain(fn_calls).collect::<Vec<_>>() {
+        let name = name.as_str();
+        let is_function =
+            BUILTIN_FUNCS.contains(&name) || super::interp::STRING_FUNCS.contains(&name) || super::interp::SPLINE_FUNCS.contains(&name);
+        if known.iter().any(|k| k == name) || super::interp::LIBRARY_ROUTINES.contains(&name) || (is_function && !is_stmt) {
+            continue;
+        }
+        if is_function {
+            sink.error(
+                "KRL074",
+                span,
+                format!("{name} is a function; its value must be used"),
+                Some("assign the result, e.g. ok = StrClear(s[])"),
+            );
+        } else if let Some(o) = outside.routines.iter().find(|o| o.name == name) {
+            if !o.callable {
+                let hint = format!("declare it `GLOBAL DEF {name}(...)` in {} to call it from other modules", o.module);
+                sink.error("KRL075", span, format!("{name} is a local routine of {}", o.module), Some(&hint));
+            } else if o.params != nargs {
+                sink.error("KRL076", span, format!("{name} (in {}) takes {} parameter(s), {nargs} given", o.module, o.params), None);
+            }
+        } else {
+            let hint = if name == "PRINT" {
+                Some("KRL has no print(); show values with the watch panel or a message library call")
+            } else {
+                Some("a routine from another module or technology package is not available in this cell")
+            };
+            sink.push(Severity::Warning, "KRL072", span, format!("routine {name} is not defined here"), hint);
+        }
+    }
+    // Names used without a declaration.
+    let mut known_names = super::interp::predefined_names();
+    known_names.extend(outside.globals.iter().cloned());
+    for (span, name) in super::project::undeclared(&module, &known_names) {
+        let hint = match outside.private_data.iter().find(|(n, _)| *n == name) {
+            Some((_, file)) => {
+                format!("{name} is declared in {file}, which keeps it to itself: make it DECL GLOBAL in a DEFDAT ... PUBLIC")
+            }
+            None => "declare it: DECL INT name in the routine, or in the module's .dat".to_string(),
+        };
+        sink.error("KRL080", span, format!("{name} is not declared"), Some(&hint));
+    }
+    // CONST data cannot be written.
+    let consts: Vec<&str> = module.data.iter().filter(|d| d.konst).map(|d| d.name.as_str()).collect();
+    for r in &module.routines {
+        let local = |n: &str| r.decls.iter().any(|d| d.name == n) || r.params.iter().any(|p| p.name == n);
+        for st in super::project::walk(&r.body) {
+            let written = match &st.kind {
+                StmtKind::Assign(t, _) => Some(t.root_name()),
+                StmtKind::For { var, .. } => Some(var.as_str()),
+                _ => None,
+            };
+            if let Some(n) = written.filter(|n| consts.contains(n) && !local(n)) {
+                sink.error(
+                    "KRL081",
+                    st.span,
+                    format!("{n} is a CONST and cannot be changed"),
+                    Some("declare it without CONST to assign it"),
+                );
+            }
+        }
+        for d in r.decls.iter().filter(|d| d.konst) {
+            sink.error(
+                "KRL081",
+                d.span,
+                format!("CONST {} in a routine", d.name),
+                Some("constants are declared in a data list: DECL CONST INT n = 5"),
+            );
+        }
+    }
+    diags.append(&mut sink.out);
+    // Lexer and parser findings in reading order, per file (.src first).
+    diags.sort_by_key(|d| (d.file != src_name, d.span.line, d.span.col));
+    (module, diags)
+}
