@@ -22,6 +22,31 @@ fn kinematics(c: &mut Criterion) {
     c.bench_function("ik_all_solutions", |b| b.iter(|| ik(&m, black_box(&pose))));
 }
 
+/// robocell's IK beside rs-opw-kinematics (an independent OPW implementation) on the same 256
+/// seeded poses. Ours returns every solution within the software limits (with the +-360 degree
+/// branches of A4 and A6) and its S and T; theirs the 8 OPW solutions.
+fn ik_side_by_side(c: &mut Criterion) {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+    use rs_opw_kinematics::kinematic_traits::Kinematics;
+    use rs_opw_kinematics::kinematics_impl::OPWKinematics;
+    use rs_opw_kinematics::parameters::opw_kinematics::Parameters;
+    let m = RobotModel::kr6_r900_sixx();
+    let g = &m.geometry;
+    let mut p = Parameters::new();
+    (p.a1, p.a2, p.b, p.c1, p.c2, p.c3, p.c4) = (g.a1 / 1e3, g.a2 / 1e3, g.b / 1e3, g.c1 / 1e3, g.c2 / 1e3, g.c3 / 1e3, g.c4 / 1e3);
+    p.offsets = g.offsets_deg.map(f64::to_radians);
+    p.sign_corrections = g.signs.map(|s| s as i8);
+    let theirs = OPWKinematics::new(p);
+    let mut rng = StdRng::seed_from_u64(7);
+    let qs: Vec<[f64; 6]> = (0..256).map(|_| std::array::from_fn(|i| rng.random_range(m.min_deg[i]..m.max_deg[i]))).collect();
+    let ours_poses: Vec<_> = qs.iter().map(|q| fk(&m, q)).collect();
+    let their_poses: Vec<_> = qs.iter().map(|q| theirs.forward(&q.map(f64::to_radians))).collect();
+    let mut group = c.benchmark_group("ik_256_poses");
+    group.bench_function("robocell", |b| b.iter(|| ours_poses.iter().map(|p| ik(&m, black_box(p)).len()).sum::<usize>()));
+    group.bench_function("rs_opw_kinematics", |b| b.iter(|| their_poses.iter().map(|p| theirs.inverse(black_box(p)).len()).sum::<usize>()));
+    group.finish();
+}
+
 /// Plans whole motions; the name carries the number of ticks, so time per tick = time / ticks.
 fn motion(c: &mut Criterion) {
     let m = RobotModel::kr6_r900_sixx();
@@ -89,8 +114,17 @@ fn cell(c: &mut Criterion) {
             r.sim_time_s
         })
     });
+    // A recording of the same run, and its replay (parse excluded; the replay builds the world).
+    let (mut world, _) = World::new(loaded.clone()).unwrap();
+    world.start_recording();
+    world.run_to_end();
+    let rec = world.recording().unwrap();
+    eprintln!("recording of the default check: {} bytes, {} steps, {} event hashes", rec.to_ron().len(), rec.steps, rec.events.len());
+    group.bench_function(format!("replay_default_scenario_{}_steps", rec.steps), |b| {
+        b.iter(|| assert!(matches!(rec.replay(), Ok(robocell::sim::record::Replay::Identical { .. }))))
+    });
     group.finish();
 }
 
-criterion_group!(benches, kinematics, motion, krl, interpreter, cell);
+criterion_group!(benches, kinematics, ik_side_by_side, motion, krl, interpreter, cell);
 criterion_main!(benches);
