@@ -1,6 +1,12 @@
-//! Runs every program in tests/krl and checks the outcome its `; EXPECT` comments state:
-//! `state S`, `var NAME = VALUE`, `out N = TRUE|FALSE`, `message TEXT`, `error CODE`.
+//! Runs every program in tests/krl and checks the outcome its `; EXPECT` comments state (in the
+//! `.src` or its `.dat`): `state S`, `var NAME = VALUE`, `out N = TRUE|FALSE`, `message TEXT`,
+//! `error CODE at L:C`, `warning CODE at L:C`. The diagnostics of loading the program must be
+//! exactly the expected ones (each at its file, line and column, none missing, none extra); an
+//! EXPECT of an unknown kind, or a comment that looks like one but is not, fails the test.
 
+use std::path::Path;
+
+use robocell::sim::krl::Severity;
 use robocell::sim::krl::value::Value;
 use robocell::sim::world::{Command, ProgramState, World};
 
@@ -25,70 +31,156 @@ fn value_matches(v: &Value, want: &str) -> bool {
     }
 }
 
-fn check_program(path: &std::path::Path) -> Vec<String> {
-    let src = std::fs::read_to_string(path).unwrap();
-    let expects: Vec<&str> = src.lines().filter_map(|l| l.trim().strip_prefix("; EXPECT ")).collect();
-    assert!(!expects.is_empty(), "{} has no EXPECT lines", path.display());
-    let mut failures = Vec::new();
-    let name = path.file_name().unwrap().to_string_lossy().to_string();
-    let wanted_errors: Vec<&str> = expects.iter().filter_map(|e| e.strip_prefix("error ")).collect();
-    let mut cell = match cell_with_program(path) {
-        Ok(c) => {
-            if !wanted_errors.is_empty() {
-                failures.push(format!("{name}: expected compile errors {wanted_errors:?}, got none"));
-                return failures;
+/// One `; EXPECT` line.
+#[derive(Debug, PartialEq)]
+enum Expect {
+    State(String),
+    Var(String, String),
+    Out(usize, bool),
+    Message(String),
+    /// A diagnostic: severity, code, file name, line, column.
+    Diag(Severity, String, String, u32, u32),
+}
+
+/// Parses the EXPECT lines of `file`; an unknown kind or a malformed line is an error.
+fn parse_expects(file: &str, text: &str) -> Result<Vec<Expect>, Vec<String>> {
+    let mut out = Vec::new();
+    let mut bad = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let at = format!("{file}:{}", i + 1);
+        let t = line.trim();
+        let Some(rest) = t.strip_prefix("; EXPECT ") else {
+            // Anything that looks like an expectation but is not written exactly so is never read.
+            if t.starts_with(';') && t.to_ascii_uppercase().contains("EXPECT") {
+                bad.push(format!("{at}: `{t}` is not an EXPECT line (write `; EXPECT kind ...`)"));
             }
-            c
+            continue;
+        };
+        let (kind, arg) = rest.split_once(' ').unwrap_or((rest, ""));
+        let diag = |sev: Severity| -> Option<Expect> {
+            let (code, pos) = arg.split_once(" at ")?;
+            let (l, c) = pos.trim().split_once(':')?;
+            Some(Expect::Diag(sev, code.trim().to_string(), file.to_string(), l.parse().ok()?, c.parse().ok()?))
+        };
+        let e = match kind {
+            "state" if ["READY", "RUNNING", "STOPPED", "HALTED", "FINISHED", "FAULTED"].contains(&arg) => Some(Expect::State(arg.into())),
+            "var" => arg.split_once(" = ").map(|(n, v)| Expect::Var(n.trim().into(), v.trim().into())),
+            "out" => arg.split_once(" = ").and_then(|(n, v)| {
+                let b = match v.trim() {
+                    "TRUE" => true,
+                    "FALSE" => false,
+                    _ => return None,
+                };
+                Some(Expect::Out(n.trim().parse().ok()?, b))
+            }),
+            "message" if !arg.is_empty() => Some(Expect::Message(arg.into())),
+            "error" => diag(Severity::Error),
+            "warning" => diag(Severity::Warning),
+            _ => None,
+        };
+        match e {
+            Some(e) => out.push(e),
+            None => bad.push(format!("{at}: cannot read `{t}` (kinds: state, var, out, message, error CODE at L:C, warning CODE at L:C)")),
         }
-        Err(diags) => {
-            for code in &wanted_errors {
-                if !diags.iter().any(|d| d.code == *code) {
-                    failures
-                        .push(format!("{name}: expected error {code}, got {:?}", diags.iter().map(|d| d.to_string()).collect::<Vec<_>>()));
+    }
+    if bad.is_empty() { Ok(out) } else { Err(bad) }
+}
+
+fn check_program(path: &Path) -> Vec<String> {
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    let mut expects = Vec::new();
+    let mut failures = Vec::new();
+    let dat = path.with_extension("dat");
+    for f in [path, dat.as_path()] {
+        let Ok(text) = std::fs::read_to_string(f) else { continue };
+        match parse_expects(&f.file_name().unwrap().to_string_lossy(), &text) {
+            Ok(mut e) => expects.append(&mut e),
+            Err(mut e) => failures.append(&mut e),
+        }
+    }
+    if expects.is_empty() {
+        failures.push(format!("{name} has no EXPECT lines"));
+    }
+    let (cell, diags) = match cell_with_program(path) {
+        Ok((c, warnings)) => (Some(c), warnings),
+        Err(diags) => (None, diags),
+    };
+    // The diagnostics, exactly.
+    let got: Vec<Expect> = diags
+        .iter()
+        .map(|d| {
+            let file = Path::new(&d.file).file_name().unwrap().to_string_lossy().to_string();
+            Expect::Diag(d.severity, d.code.to_string(), file, d.span.line, d.span.col)
+        })
+        .collect();
+    let wanted: Vec<&Expect> = expects.iter().filter(|e| matches!(e, Expect::Diag(..))).collect();
+    for w in &wanted {
+        if !got.contains(w) {
+            failures.push(format!("{name}: expected {w:?}, got {:?}", diags.iter().map(|d| d.to_string()).collect::<Vec<_>>()));
+        }
+    }
+    for (g, d) in got.iter().zip(&diags) {
+        if !wanted.contains(&g) {
+            failures.push(format!("{name}: unexpected diagnostic {d}"));
+        }
+    }
+    let Some(mut cell) = cell else {
+        if expects.iter().any(|e| !matches!(e, Expect::Diag(..))) {
+            failures.push(format!("{name}: the program does not load, so its state, var, out and message EXPECTs cannot be checked"));
+        }
+        return failures;
+    };
+    let busy = expects.contains(&Expect::State("RUNNING".into()));
+    run(&mut cell, if busy { 50 } else { 20_000 });
+    let messages = || cell.messages().iter().map(|m| m.text.clone()).collect::<Vec<_>>();
+    for e in &expects {
+        match e {
+            Expect::State(s) => {
+                let got = format!("{:?}", cell.state()).to_ascii_uppercase();
+                if got != *s {
+                    failures.push(format!("{name}: state {got}, expected {s}; messages {:?}", messages()));
                 }
             }
-            if wanted_errors.is_empty() {
-                failures.push(format!("{name}: unexpected errors {:?}", diags.iter().map(|d| d.to_string()).collect::<Vec<_>>()));
-            }
-            for d in &diags {
-                assert!(d.span.line >= 1 && d.span.col >= 1, "{name}: diagnostic without a position: {d}");
-            }
-            return failures;
-        }
-    };
-    let busy = expects.contains(&"state RUNNING");
-    run(&mut cell, if busy { 50 } else { 20_000 });
-    for e in &expects {
-        if let Some(s) = e.strip_prefix("state ") {
-            let got = format!("{:?}", cell.state()).to_ascii_uppercase();
-            if got != s {
-                failures.push(format!(
-                    "{name}: state {got}, expected {s}; messages {:?}",
-                    cell.messages().iter().map(|m| &m.text).collect::<Vec<_>>()
-                ));
-            }
-        } else if let Some(rest) = e.strip_prefix("var ") {
-            let (var, want) = rest.split_once(" = ").expect("var NAME = VALUE");
-            match cell.variable(var) {
+            Expect::Var(var, want) => match cell.variable(var) {
                 Some(v) if value_matches(v, want) => {}
                 other => failures.push(format!("{name}: {var} is {other:?}, expected {want}")),
+            },
+            Expect::Out(n, want) => {
+                if cell.io.outputs[*n] != *want {
+                    failures.push(format!("{name}: $OUT[{n}] is {}, expected {want}", cell.io.outputs[*n]));
+                }
             }
-        } else if let Some(rest) = e.strip_prefix("out ") {
-            let (n, want) = rest.split_once(" = ").expect("out N = BOOL");
-            let n: usize = n.parse().unwrap();
-            if cell.io.outputs[n] != want.eq_ignore_ascii_case("TRUE") {
-                failures.push(format!("{name}: $OUT[{n}] is {}, expected {want}", cell.io.outputs[n]));
+            Expect::Message(text) => {
+                if !cell.messages().iter().any(|m| m.text.contains(text.as_str())) {
+                    failures.push(format!("{name}: no message containing `{text}` in {:?}", messages()));
+                }
             }
-        } else if let Some(text) = e.strip_prefix("message ")
-            && !cell.messages().iter().any(|m| m.text.contains(text))
-        {
-            failures.push(format!(
-                "{name}: no message containing `{text}` in {:?}",
-                cell.messages().iter().map(|m| &m.text).collect::<Vec<_>>()
-            ));
+            Expect::Diag(..) => {}
         }
     }
     failures
+}
+
+#[test]
+fn the_harness_refuses_expectations_it_cannot_read() {
+    let bad = [
+        "; EXPECT mesage Program end",
+        "; EXPECT warning KRL072",
+        "; EXPECT error KRL012 at 3",
+        "; EXPECT state DONE",
+        "; EXPECT out 3 = yes",
+        ";EXPECT state FINISHED",
+        "; expect state FINISHED",
+    ];
+    for line in bad {
+        assert!(parse_expects("t.src", line).is_err(), "`{line}` was accepted");
+    }
+    let good = "; EXPECT error KRL012 at 3:7\n; EXPECT warning KRL073 at 2:1\n; EXPECT out 4 = TRUE\n; EXPECT var X = 2.5";
+    let got = parse_expects("t.src", good).unwrap();
+    assert_eq!(got[0], Expect::Diag(Severity::Error, "KRL012".into(), "t.src".into(), 3, 7));
+    assert_eq!(got[1], Expect::Diag(Severity::Warning, "KRL073".into(), "t.src".into(), 2, 1));
+    assert_eq!(got[2], Expect::Out(4, true));
+    assert_eq!(got[3], Expect::Var("X".into(), "2.5".into()));
 }
 
 #[test]

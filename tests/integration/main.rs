@@ -25,13 +25,14 @@ pub fn default_scenario() -> Loaded {
 }
 
 /// The default cell running another program (and the `.dat` beside it, if any) instead of the bundled one.
-pub fn cell_with_program(path: &Path) -> Result<World, Vec<robocell::sim::krl::Diagnostic>> {
+/// Returns the world and the load warnings.
+pub fn cell_with_program(path: &Path) -> Result<(World, Vec<robocell::sim::krl::Diagnostic>), Vec<robocell::sim::krl::Diagnostic>> {
     let mut loaded = default_scenario();
     loaded.src = std::fs::read_to_string(path).expect("program readable");
     loaded.src_path = path.to_path_buf();
     let dat = path.with_extension("dat");
     loaded.dat = std::fs::read_to_string(&dat).ok().map(|t| (dat, t));
-    World::new(loaded).map(|(c, _)| c)
+    World::new(loaded)
 }
 
 /// A cell with only the robot and a floor, running `src` in operating mode `mode`.

@@ -174,6 +174,8 @@ pub enum StmtKind {
     Loop(Vec<Stmt>),
     For {
         var: String,
+        /// Where the counter is named.
+        var_span: Span,
         from: Expr,
         to: Expr,
         step: Option<Expr>,

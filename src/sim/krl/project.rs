@@ -105,20 +105,18 @@ pub fn undeclared(module: &Module, known: &[String]) -> Vec<(Span, String)> {
                 || module_names.contains(&n)
                 || known.iter().any(|k| k == n)
         };
-        let mut check = |e: &Expr| {
-            names_in(e, &mut |n, sp| {
-                if !declared(n) && !out.iter().any(|(_, m): &(Span, String)| m == n) {
-                    out.push((sp, n.to_string()));
-                }
-            })
-        };
-        visit_exprs(&r.body, &mut check);
+        // Every use, then the first of each name in reading order.
+        let mut uses: Vec<(Span, String)> = Vec::new();
+        visit_exprs(&r.body, &mut |e: &Expr| names_in(e, &mut |n, sp| uses.push((sp, n.to_string()))));
         for s in walk(&r.body) {
-            if let StmtKind::For { var, .. } = &s.kind
-                && !declared(var)
-                && !out.iter().any(|(_, m)| m == var)
-            {
-                out.push((s.span, var.clone()));
+            if let StmtKind::For { var, var_span, .. } = &s.kind {
+                uses.push((*var_span, var.clone()));
+            }
+        }
+        uses.sort_by_key(|(sp, _)| (sp.line, sp.col));
+        for (sp, n) in uses {
+            if !declared(&n) && !out.iter().any(|(_, m): &(Span, String)| *m == n) {
+                out.push((sp, n));
             }
         }
     }

@@ -129,7 +129,7 @@ impl<'a> Compiler<'a> {
                 let end = self.code.len();
                 exits.into_iter().for_each(|e| self.patch(e, end));
             }
-            StmtKind::For { var, from, to, step, body } => {
+            StmtKind::For { var, from, to, step, body, .. } => {
                 self.emit(Op::ForInit(var.clone(), from.clone()), sp);
                 let check = self.emit(Op::ForCheck { var: var.clone(), to: to.clone(), step: step.clone(), exit: 0 }, sp);
                 let exits = self.loop_body(body);

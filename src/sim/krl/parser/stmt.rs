@@ -130,7 +130,7 @@ impl Parser<'_, '_> {
             }
             "FOR" => {
                 self.pos += 1;
-                let (var, _) = self.expect_ident("the counter variable")?;
+                let (var, var_span) = self.expect_ident("the counter variable")?;
                 self.expect_punct("=")?;
                 let from = self.parse_expr()?;
                 if !self.eat_kw("TO") {
@@ -147,7 +147,7 @@ impl Parser<'_, '_> {
                     self.pos += 1;
                     self.end_line("ENDFOR");
                 }
-                StmtKind::For { var, from, to, step, body }
+                StmtKind::For { var, var_span, from, to, step, body }
             }
             "SWITCH" => {
                 self.pos += 1;
