@@ -50,4 +50,14 @@ fn reset_returns_to_the_initial_state() {
     assert_eq!(cell.time_s(), 0.0);
     assert_eq!(cell.axes_deg(), cell.model().home_deg);
     assert!(cell.parts().is_empty());
+    assert_eq!(cell.fingerprint(), fresh, "the whole state is back, physics included");
+    // And it runs again exactly as a fresh world does.
+    let (mut other, _) = World::new(default_scenario()).unwrap();
+    cell.step(&[Command::Start]);
+    other.step(&[Command::Start]);
+    for _ in 0..800 {
+        cell.step(&[]);
+        other.step(&[]);
+    }
+    assert_eq!(cell.fingerprint(), other.fingerprint());
 }

@@ -21,14 +21,17 @@ fn broken_scenario_lists_errors_with_position() {
     let broken = text.replace("seed: 42,", "seed: 42");
     let e = Scenario::parse("broken.ron", &broken).unwrap_err();
     assert_eq!(e.len(), 1);
-    assert!(e[0].span.line > 1 && e[0].file == "broken.ron", "{}", e[0]);
+    // The parser finds the missing comma at the next field, `tick_ms`, on the line after.
+    let next = broken.lines().position(|l| l.trim_start().starts_with("tick_ms")).unwrap() as u32 + 1;
+    assert_eq!((e[0].span.line, e[0].file.as_str()), (next, "broken.ron"), "{}", e[0]);
     // Several semantic errors at once.
     let wrong = text.replace("KR6_R900_SIXX", "KR7").replace("conveyor: \"infeed\", at_mm", "conveyor: \"outfeed\", at_mm");
     let sc = Scenario::parse("wrong.ron", &wrong).unwrap();
     let errs = sc.validate("wrong.ron", &wrong);
     assert!(errs.len() >= 2, "{errs:?}");
     assert!(errs.iter().any(|d| d.message.contains("unknown robot model") && d.hint.as_deref().unwrap_or("").contains("KR6_R900_SIXX")));
-    assert!(errs.iter().any(|d| d.message.contains("outfeed") && d.span.line > 1));
+    let barrier = wrong.lines().position(|l| l.contains("conveyor: \"outfeed\"")).unwrap() as u32 + 1;
+    assert!(errs.iter().any(|d| d.message.contains("outfeed") && d.span.line == barrier), "{errs:?}");
 }
 
 #[test]
@@ -65,28 +68,85 @@ fn conveyor_carries_a_part_to_the_end_stop_without_sinking() {
 }
 
 #[test]
-fn a_robot_can_be_given_as_data_in_the_scenario() {
+fn a_robot_given_as_data_is_the_robot_that_moves() {
+    // A KR 6 R900 with a 100 mm longer wrist (c4 180 instead of 80) and A1 limited to +100 degrees.
     let text = std::fs::read_to_string(root().join("scenarios/pick_and_place.ron")).unwrap();
     let custom = r#"model: "MY_KR6",
         custom: Some((
-            name: "KR 6 R900 sixx, as data",
-            geometry: (a1: 25, a2: -35, b: 0, c1: 400, c2: 455, c3: 420, c4: 80,
+            name: "KR 6, long wrist",
+            geometry: (a1: 25, a2: -35, b: 0, c1: 400, c2: 455, c3: 420, c4: 180,
                        offsets_deg: (0, -90, 0, 0, 0, 0), signs: (-1, 1, 1, -1, 1, -1)),
             min_deg: (-170, -190, -120, -185, -120, -350),
-            max_deg: (170, 45, 156, 185, 120, 350),
+            max_deg: (100, 45, 156, 185, 120, 350),
             max_speed_deg_s: (360, 300, 360, 381, 388, 615),
             max_acc_deg_s2: (1500, 1300, 1500, 2000, 2000, 3000),
             max_cp_speed_m_s: 3.0,
             home_deg: (0, -90, 90, 0, 0, 0),
         )),"#;
-    let dir = std::env::temp_dir().join(format!("robocell-custom-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("robocell-custom-long-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("cell.ron"), text.replace("model: \"KR6_R900_SIXX\",", custom)).unwrap();
-    for f in ["pick_place.src", "pick_place.dat"] {
-        std::fs::copy(root().join("scenarios").join(f), dir.join(f)).unwrap();
-    }
+    let program = "DEF pick_place( )\n  DECL E6POS p\n  DECL REAL hx, hz\n  PTP XHOME\n  $TOOL = $NULLFRAME\n  p = $POS_ACT\n  hx = p.X\n  hz = p.Z\n  PTP {A1 120}\nEND\n";
+    std::fs::write(dir.join("pick_place.src"), program).unwrap();
     let loaded = Scenario::load(&dir.join("cell.ron")).unwrap_or_else(|e| panic!("{}", e[0]));
-    assert_eq!(loaded.model.name, "KR 6 R900 sixx, as data");
+    assert_eq!(loaded.model.name, "KR 6, long wrist");
     let (mut cell, _) = World::new(loaded).unwrap();
-    assert!(cell.run_to_end().passed);
+    let r = cell.run_to_end();
+    // The flange at HOME: X = a1 + c3 + c4 = 25 + 420 + 180, Z = c1 + c2 - a2 = 400 + 455 + 35.
+    let num = |n: &str| cell.variable(n).and_then(|v| v.as_f64()).unwrap();
+    assert!((num("HX") - 625.0).abs() < 1e-6 && (num("HZ") - 890.0).abs() < 1e-6, "{} {}", num("HX"), num("HZ"));
+    // The built-in KR 6 reaches A1 = 120; this one stops at its own limit.
+    assert_eq!(r.final_state, ProgramState::Faulted);
+    assert!(r.messages.iter().any(|m| m.text.contains("Software limit switch +A1")), "{:?}", r.messages);
+}
+
+#[test]
+fn a_rotated_base_and_an_offset_robot_give_the_hand_computed_pos_act() {
+    use robocell::sim::math::Frame;
+    // The robot stands at (100, -50, 20) turned 90 degrees about Z; BASE_DATA[1] sits at
+    // (300, 400, 150) turned 30 degrees. A point taught in base 1 lands in the world at
+    // BASE_DATA[1] * P: (100 cos 30 - 50 sin 30, 100 sin 30 + 50 cos 30) + (300, 400) =
+    // (361.603, 493.301), Z 300 + 150 = 450, turned A 0 + 30.
+    let mut loaded = default_scenario();
+    loaded.scenario.robot.base = Frame::new(100.0, -50.0, 20.0, 90.0, 0.0, 0.0);
+    loaded.scenario.base_data = vec![Frame::new(300.0, 400.0, 150.0, 30.0, 0.0, 0.0)];
+    loaded.scenario.conveyors.clear();
+    loaded.scenario.spawners.clear();
+    loaded.scenario.light_barriers.clear();
+    loaded.scenario.bins.clear();
+    loaded.scenario.objective.deliver = 0;
+    loaded.src = "DEF pick_place( )
+  DECL E6POS w, b
+  BAS(#INITMOV, 0)
+  PTP XHOME
+  BAS(#BASE, 1)
+  PTP {X 100, Y 50, Z 300, A 0, B 0, C 180}
+  b = $POS_ACT
+  BAS(#BASE, 0)
+  w = $POS_ACT
+END
+"
+    .into();
+    loaded.dat = None;
+    let (mut cell, _) = World::new(loaded).unwrap();
+    cell.step(&[robocell::sim::world::Command::Start]);
+    while !matches!(cell.state(), ProgramState::Finished | ProgramState::Faulted) && cell.time_s() < 30.0 {
+        cell.step(&[]);
+    }
+    assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
+    let frame = |n: &str| match cell.variable(n) {
+        Some(robocell::sim::krl::value::Value::Struct(s)) => s.to_frame().unwrap(),
+        other => panic!("{n}: {other:?}"),
+    };
+    let (w, b) = (frame("W"), frame("B"));
+    let want_w = [361.603, 493.301, 450.0, 30.0, 0.0, 180.0];
+    let want_b = [100.0, 50.0, 300.0, 0.0, 0.0, 180.0];
+    for (got, want) in [(w, want_w), (b, want_b)] {
+        let g = [got.x, got.y, got.z, got.a, got.b, got.c];
+        for i in 0..6 {
+            // C = 180 and -180 are the same turn.
+            let d = if i >= 3 { robocell::sim::math::norm_deg(g[i] - want[i]) } else { g[i] - want[i] };
+            assert!(d.abs() < 0.002, "component {i}: {g:?}, expected {want:?}");
+        }
+    }
 }
