@@ -342,11 +342,15 @@ mod tests {
         assert_eq!(singularities(&m, &m.home_deg, 0.5), vec![Singularity::Wrist]);
         let phi = -(m.geometry.a2.atan2(m.geometry.c3)).to_degrees();
         assert!(singularities(&m, &[0.0, -40.0, phi, 0.0, 30.0, 0.0], 0.5).contains(&Singularity::Elbow));
-        // Wrist centre straight above A1: upper arm leaning back so the forearm brings it over the axis.
-        let q = [0.0, -95.0, 86.0, 0.0, 30.0, 0.0];
+        // Wrist centre on the A1 axis, worked out by hand: with A3 = 90 its distance from the axis
+        // is a1 + (c2 - a2) sin t2 + c3 cos t2 = 25 + 490 sin t2 + 420 cos t2 (t2 = A2 + 90),
+        // zero at t2 = -asin(25 / 645.37) - atan2(420, 490) = -42.8214 degrees: A2 = -132.8214.
+        let q = [0.0, -132.8214, 90.0, 0.0, 30.0, 0.0];
         let wc = link_frames(&m, &q)[5].translation.vector;
-        let r = (wc.x * wc.x + wc.y * wc.y).sqrt();
-        assert_eq!(singularities(&m, &q, 0.5).contains(&Singularity::Overhead), r < 5.0, "r = {r}");
+        assert!((wc.x * wc.x + wc.y * wc.y).sqrt() < 0.05, "the wrist centre is over A1: {wc:?}");
+        assert!(singularities(&m, &q, 0.5).contains(&Singularity::Overhead));
+        // Two degrees of A2 further on, the wrist centre is some 22 mm off the axis: not singular.
+        assert!(!singularities(&m, &[0.0, -130.8214, 90.0, 0.0, 30.0, 0.0], 0.5).contains(&Singularity::Overhead));
         assert!(singularities(&m, &[10.0, -60.0, 80.0, 20.0, 40.0, 0.0], 0.5).is_empty());
     }
 

@@ -102,6 +102,36 @@ mod tests {
         }
     }
 
+    /// Rz(A) * Ry(B) * Rx(C) against matrices written out by hand, and back to A, B, C.
+    #[test]
+    fn abc_matches_hand_written_matrices() {
+        let m = |r: [[f64; 3]; 3]| nalgebra::Matrix3::from_row_slice(&[r[0], r[1], r[2]].concat());
+        let cases = [
+            // A = 90: Rz(90).
+            ((90.0, 0.0, 0.0), m([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])),
+            // C = 90: Rx(90).
+            ((0.0, 0.0, 90.0), m([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])),
+            // A = 90, C = 90: Rz(90) Rx(90).
+            ((90.0, 0.0, 90.0), m([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])),
+            // B = 90 with A = 90: Rz(90) Ry(90).
+            ((90.0, 90.0, 0.0), m([[0.0, -1.0, 0.0], [0.0, 0.0, 1.0], [-1.0, 0.0, 0.0]])),
+            // B = -90: Ry(-90).
+            ((0.0, -90.0, 0.0), m([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])),
+        ];
+        for ((a, b, c), want) in cases {
+            let r = abc_to_rot(a, b, c);
+            assert!((r.matrix() - want).norm() < 1e-12, "{a} {b} {c}: {}", r.matrix());
+            let (a2, b2, c2) = rot_to_abc(&r);
+            assert!((abc_to_rot(a2, b2, c2).matrix() - want).norm() < 1e-9, "{a} {b} {c} -> {a2} {b2} {c2}");
+            if b.abs() < 89.0 {
+                // Away from B = +-90 the angles themselves come back.
+                assert!((a2 - a).abs() < 1e-9 && (b2 - b).abs() < 1e-9 && (c2 - c).abs() < 1e-9, "{a} {b} {c} -> {a2} {b2} {c2}");
+            } else {
+                assert!((b2 - b).abs() < 1e-6, "B {b} -> {b2}");
+            }
+        }
+    }
+
     #[test]
     fn ry90_maps_z_to_x() {
         let v = abc_to_rot(0.0, 90.0, 0.0) * Vector3::z();

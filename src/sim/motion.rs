@@ -521,6 +521,16 @@ mod tests {
         assert_eq!(*t.samples.last().unwrap(), end);
         let worst = worst_limit_ratio(&m, &start, &t.samples, dt, 1.0, true);
         assert!(worst <= 1.0001 && worst > 0.9, "the leading axis uses its limit, none exceeds it: {worst}");
+        // Synchronised: at every tick each axis has covered the same share of its own move.
+        for q in &t.samples {
+            let share: Vec<f64> = (0..6).map(|i| (q[i] - start[i]) / (end[i] - start[i])).collect();
+            assert!(share.iter().all(|f| (f - share[0]).abs() < 1e-12), "{share:?}");
+        }
+        // Axis 1 moves 90 degrees at most 360 deg/s: the move lasts at least 0.25 s, and the
+        // first and last samples are the slow ones of a ramp, not a jump.
+        assert!(t.samples.len() as f64 * dt >= 0.25);
+        let first = (t.samples[0][0] - start[0]).abs() / dt;
+        assert!(first < 360.0 * 0.1, "starts from rest: {first} deg/s after one tick");
     }
 
     #[test]
