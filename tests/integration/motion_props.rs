@@ -96,17 +96,24 @@ fn random_ptp_and_lin_sequences_keep_axis_limits_and_lines() {
         src += "END\n";
         let mut cell = empty_cell(&src, OperatingMode::AUT);
         let (qs, lines, _) = record(&mut cell);
+        assert_eq!(cell.state(), ProgramState::Finished, "case {case}: {:?}", cell.messages());
         assert_within_limits(&m, &qs, cell.dt(), &format!("case {case}"));
         for (line, a, b) in &lins {
-            let dir = (b - a).normalize();
-            for (q, l) in qs.iter().zip(&lines) {
-                if *l == Some(*line as u32) {
-                    let p = tcp(&m, q).translation.vector - a;
-                    let off = (p - dir * p.dot(&dir)).norm();
-                    assert!(off < 0.1, "case {case} line {line}: {off:.4} mm off the LIN");
-                    lin_checked += 1;
-                }
+            // Each LIN's own samples lie on its own segment, and it ends on its target. A tick's
+            // line is the motion still queued after it, so the LIN's last position is the tick after.
+            let idx: Vec<usize> = (0..qs.len()).filter(|&i| lines[i] == Some(*line as u32)).collect();
+            assert!(idx.len() >= 5, "case {case} line {line}: {} samples", idx.len());
+            let mine: Vec<&[f64; 6]> = idx.iter().chain(idx.last().map(|i| i + 1).iter()).map(|&i| &qs[i]).collect();
+            for q in &mine {
+                let p = tcp(&m, q).translation.vector;
+                let ab = b - a;
+                let t = ((p - a).dot(&ab) / ab.norm_squared()).clamp(0.0, 1.0);
+                let off = (p - (a + ab * t)).norm();
+                assert!(off < 0.1, "case {case} line {line}: {off:.4} mm off the LIN's segment");
+                lin_checked += 1;
             }
+            let end = tcp(&m, mine.last().unwrap()).translation.vector;
+            assert!((end - b).norm() < 0.01, "case {case} line {line}: ends {:.4} mm from its target", (end - b).norm());
         }
     }
     assert!(lin_checked > 500, "LIN samples checked: {lin_checked}");
@@ -176,7 +183,20 @@ fn approximated_motions_blend_continuously_and_save_time() {
         let (q_blend, _, ev) = record(&mut blended);
         assert_eq!(blended.state(), ProgramState::Finished, "case {case}: {:?}", blended.messages());
         assert_within_limits(&m, &q_blend, blended.dt(), &format!("blended case {case}"));
-        assert!(q_blend.len() < q_exact.len(), "case {case}: blending saves time ({} vs {} ticks)", q_blend.len(), q_exact.len());
+        // Six blends (five points and the one before HOME): each saves at least a stop and a start.
+        assert!(q_blend.len() + 6 * 10 <= q_exact.len(), "case {case}: blending saves time ({} vs {} ticks)", q_blend.len(), q_exact.len());
+        // The path passes each via point within its zone: 20 mm for C_DIS, 27 axis degrees (30 % of 90) for C_PTP.
+        for (k, via) in qs_pts.iter().enumerate().take(qs_pts.len() - 1).skip(1) {
+            if k % 2 == 1 {
+                let v = tcp(&m, via).translation.vector;
+                let d = q_blend.iter().map(|q| (tcp(&m, q).translation.vector - v).norm()).fold(f64::INFINITY, f64::min);
+                assert!(d <= 20.0 + 1e-6, "case {case}: LIN point {k} passed {d:.2} mm away");
+            } else {
+                let d = q_blend.iter().map(|q| robocell::sim::kinematics::max_delta(q, via)).fold(f64::INFINITY, f64::min);
+                assert!(d <= 27.0 + 1e-6, "case {case}: PTP point {k} passed {d:.2} degrees away");
+            }
+        }
+        assert_eq!(q_blend.last(), q_exact.last(), "case {case}: both end at HOME");
         assert!(
             !ev.iter().any(|e| matches!(e, Event::Message(msg) if msg.text.contains("Approximation not possible"))),
             "case {case}: every motion had look-ahead"
@@ -232,10 +252,27 @@ fn lin_near_the_wrist_singularity_slows_down_within_axis_limits() {
         pa.c
     );
     let mut cell = empty_cell(&src, OperatingMode::AUT);
-    let (qs, _, _) = record(&mut cell);
+    let (qs, lines, _) = record(&mut cell);
     assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
     assert_within_limits(&m, &qs, cell.dt(), "lin near singularity");
     assert!(qs.iter().any(|q| q[4].abs() < 1.0), "the path goes through A5 = 0");
+    // On the line all the way, and slower where A5 is near 0 than anywhere else on it.
+    let start = lines.iter().position(|l| *l == Some(3)).expect("the LIN runs") - 1;
+    let (a_p, b_p) = (tcp(&m, &qs[start]).translation.vector, Vector3::new(pa.x, pa.y + 300.0, pa.z));
+    let mut near = 0.0f64;
+    let mut top = 0.0f64;
+    for w in qs[start..].windows(2) {
+        let p = tcp(&m, &w[1]).translation.vector;
+        let ab = b_p - a_p;
+        let t = ((p - a_p).dot(&ab) / ab.norm_squared()).clamp(0.0, 1.0);
+        assert!((p - (a_p + ab * t)).norm() < 0.1, "off the line at {p:?}");
+        let v = (p - tcp(&m, &w[0]).translation.vector).norm() / cell.dt();
+        top = top.max(v);
+        if w[1][4].abs() < 1.0 {
+            near = near.max(v);
+        }
+    }
+    assert!(near < 0.5 * top, "near A5 = 0 the TCP slows to {near:.0} mm/s (top {top:.0} mm/s)");
 }
 
 #[test]
