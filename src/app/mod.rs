@@ -29,6 +29,8 @@ pub struct Sim {
     pub warnings: Vec<String>,
     /// Where the recording of this session goes when the app ends.
     pub record_to: Option<PathBuf>,
+    /// The simulated time (s) the cell stops at, however long a frame took (scripted screenshots).
+    pub hold_at: Option<f64>,
 }
 
 impl Drop for Sim {
@@ -45,7 +47,7 @@ impl Drop for Sim {
 
 impl Sim {
     pub fn new(world: World, warnings: Vec<String>) -> Self {
-        Sim { world, pending: Vec::new(), speed: 1.0, accumulator: 0.0, log: Vec::new(), warnings, record_to: None }
+        Sim { world, pending: Vec::new(), speed: 1.0, accumulator: 0.0, log: Vec::new(), warnings, record_to: None, hold_at: None }
     }
 
     /// Advances the cell by `real_dt` seconds of wall time (at most 0.25 s worth per call).
@@ -59,7 +61,7 @@ impl Sim {
             events.extend(self.world.step(&cmds));
             self.accumulator = (self.accumulator - dt).max(0.0);
         }
-        while self.accumulator >= dt {
+        while self.accumulator >= dt && self.hold_at.is_none_or(|t| self.world.time_s() + dt <= t + 1e-9) {
             events.extend(self.world.step(&[]));
             self.accumulator -= dt;
         }
@@ -113,11 +115,12 @@ fn run_script(
         sim.pending.push(Command::Start);
     }
     let Some((path, at)) = &script.screenshot else { return };
-    if state.paused_frames == 0 && sim.world.time_s() < *at {
+    // The cell stops exactly at the requested time, whatever the frame times were.
+    sim.hold_at = Some(*at);
+    if state.paused_frames == 0 && sim.world.time_s() + sim.world.dt() <= *at + 1e-9 {
         return;
     }
-    // Hold the cell at the requested time and let a few frames draw it before the capture.
-    sim.speed = 0.0;
+    // Let a few frames draw the held cell before the capture.
     state.paused_frames += 1;
     if state.paused_frames == 10 {
         commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
