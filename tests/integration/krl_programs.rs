@@ -38,6 +38,8 @@ enum Expect {
     Var(String, String),
     Out(usize, bool),
     Message(String),
+    /// No controller message contains this text.
+    NoMessage(String),
     /// A diagnostic: severity, code, file name, line, column.
     Diag(Severity, String, String, u32, u32),
 }
@@ -74,13 +76,14 @@ fn parse_expects(file: &str, text: &str) -> Result<Vec<Expect>, Vec<String>> {
                 Some(Expect::Out(n.trim().parse().ok()?, b))
             }),
             "message" if !arg.is_empty() => Some(Expect::Message(arg.into())),
+            "nomessage" if !arg.is_empty() => Some(Expect::NoMessage(arg.into())),
             "error" => diag(Severity::Error),
             "warning" => diag(Severity::Warning),
             _ => None,
         };
         match e {
             Some(e) => out.push(e),
-            None => bad.push(format!("{at}: cannot read `{t}` (kinds: state, var, out, message, error CODE at L:C, warning CODE at L:C)")),
+            None => bad.push(format!("{at}: cannot read `{t}` (kinds: state, var, out, message, nomessage, error CODE at L:C, warning CODE at L:C)")),
         }
     }
     if bad.is_empty() { Ok(out) } else { Err(bad) }
@@ -153,6 +156,11 @@ fn check_program(path: &Path) -> Vec<String> {
             Expect::Message(text) => {
                 if !cell.messages().iter().any(|m| m.text.contains(text.as_str())) {
                     failures.push(format!("{name}: no message containing `{text}` in {:?}", messages()));
+                }
+            }
+            Expect::NoMessage(text) => {
+                if let Some(m) = cell.messages().iter().find(|m| m.text.contains(text.as_str())) {
+                    failures.push(format!("{name}: message `{}` contains `{text}`", m.text));
                 }
             }
             Expect::Diag(..) => {}

@@ -54,7 +54,11 @@ impl Interpreter {
             let ir = &mut self.interrupts[i];
             let rose = now && !ir.last;
             ir.last = now;
-            if rose && ir.enabled && fire.is_none_or(|f| self.interrupts[f].prio > self.interrupts[i].prio) {
+            if rose && !ir.enabled {
+                // DISABLE holds the event; ENABLE lets it run.
+                ir.held = true;
+            }
+            if (rose || ir.held) && ir.enabled && fire.is_none_or(|f| self.interrupts[f].prio > self.interrupts[i].prio) {
                 fire = Some(i);
             }
         }
@@ -63,6 +67,7 @@ impl Interpreter {
         if self.in_handler.iter().any(|h| h.prio <= ir.prio) {
             return Ok(());
         }
+        self.interrupts[i].held = false;
         if !self.routines.iter().any(|r| r.name == ir.handler && r.returns.is_none()) {
             return Err(rt(ir.span, format!("interrupt {}: routine {} is not available in this cell", ir.prio, ir.handler)));
         }

@@ -134,6 +134,7 @@ impl Interpreter {
                     global: *global,
                     on: false,
                     enabled: true,
+                    held: false,
                     last: false,
                     span: sp,
                 };
@@ -158,7 +159,10 @@ impl Interpreter {
                             ir.on = true;
                             ir.last = false;
                         }
-                        InterruptAction::Off => ir.on = false,
+                        InterruptAction::Off => {
+                            ir.on = false;
+                            ir.held = false;
+                        }
                         InterruptAction::Enable => ir.enabled = true,
                         InterruptAction::Disable => ir.enabled = false,
                     }

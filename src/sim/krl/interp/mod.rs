@@ -300,6 +300,8 @@ struct Interrupt {
     enabled: bool,
     /// The condition's value when last checked: handlers run on its rise.
     last: bool,
+    /// The condition rose while the interrupt was disabled: it runs at ENABLE.
+    held: bool,
     span: Span,
 }
 

@@ -458,6 +458,15 @@ impl Parser<'_, '_> {
                     Some("see the README for the statements robocell runs today"),
                 );
                 self.skip_line();
+                if k == "SPLINE" || k == "PTP_SPLINE" {
+                    // The block's points belong to it: skip them up to its ENDSPLINE.
+                    while !self.at_eof() && !self.is_kw("ENDSPLINE") && !self.is_kw("END") && !self.is_kw("ENDFCT") {
+                        self.skip_line();
+                    }
+                    if self.eat_kw("ENDSPLINE") {
+                        self.skip_line();
+                    }
+                }
                 return Err(());
             }
             "THEN" | "DO" | "TO" => {
