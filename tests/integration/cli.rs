@@ -81,3 +81,19 @@ fn check_records_and_replay_checks_the_recording() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("cut.ron:") && err.contains("not a valid recording"), "{err}");
 }
+
+#[test]
+fn check_exits_2_on_a_bad_program_and_lint_on_an_unreadable_file() {
+    // The default scenario beside a program with a syntax error on line 3, column 7.
+    let dir = std::env::temp_dir().join(format!("robocell-cli-badprog-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(super::root().join("scenarios/pick_and_place.ron"), dir.join("cell.ron")).unwrap();
+    std::fs::write(dir.join("pick_place.src"), "DEF pick_place( )\n  PTP XHOME\n  a = = 1\nEND\n").unwrap();
+    let (code, out, err) = robocell(&["check", dir.join("cell.ron").to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("pick_place.src:3:7"), "{err}");
+    assert!(err.contains("nothing was run"), "{err}");
+    let (code, _, err) = robocell(&["lint", "no/such/program.src"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no/such/program.src: cannot read"), "{err}");
+}

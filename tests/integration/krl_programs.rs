@@ -83,7 +83,9 @@ fn parse_expects(file: &str, text: &str) -> Result<Vec<Expect>, Vec<String>> {
         };
         match e {
             Some(e) => out.push(e),
-            None => bad.push(format!("{at}: cannot read `{t}` (kinds: state, var, out, message, nomessage, error CODE at L:C, warning CODE at L:C)")),
+            None => bad.push(format!(
+                "{at}: cannot read `{t}` (kinds: state, var, out, message, nomessage, error CODE at L:C, warning CODE at L:C)"
+            )),
         }
     }
     if bad.is_empty() { Ok(out) } else { Err(bad) }

@@ -5,6 +5,7 @@ mod app;
 mod cli;
 mod determinism;
 mod krl_programs;
+mod motion_features;
 mod motion_props;
 mod opw_reference;
 mod override_stop;

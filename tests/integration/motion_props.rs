@@ -14,12 +14,12 @@ use super::empty_cell;
 
 const TOOL_Z: f64 = 160.0;
 
-fn tcp(m: &RobotModel, q: &[f64; 6]) -> nalgebra::Isometry3<f64> {
+pub fn tcp(m: &RobotModel, q: &[f64; 6]) -> nalgebra::Isometry3<f64> {
     fk(m, q) * Frame::new(0.0, 0.0, TOOL_Z, 0.0, 0.0, 0.0).to_iso()
 }
 
 /// A point as KRL writes it, with S and T, for axis values `q`.
-fn point(m: &RobotModel, q: &[f64; 6]) -> String {
+pub fn point(m: &RobotModel, q: &[f64; 6]) -> String {
     let f = Frame::from_iso(&tcp(m, q));
     format!(
         "{{X {:.3}, Y {:.3}, Z {:.3}, A {:.4}, B {:.4}, C {:.4}, S {}, T {}}}",
@@ -45,7 +45,7 @@ fn random_q(rng: &mut StdRng, around: Option<[f64; 6]>) -> [f64; 6] {
 }
 
 /// Runs a program to its end, recording the axes every tick and the lines the motions belong to.
-fn record(cell: &mut World) -> (Vec<[f64; 6]>, Vec<Option<u32>>, Vec<Event>) {
+pub fn record(cell: &mut World) -> (Vec<[f64; 6]>, Vec<Option<u32>>, Vec<Event>) {
     let mut qs = vec![cell.axes_deg()];
     let mut lines = vec![None];
     let mut events = cell.step(&[Command::Start]);
@@ -61,7 +61,7 @@ fn record(cell: &mut World) -> (Vec<[f64; 6]>, Vec<Option<u32>>, Vec<Event>) {
 }
 
 /// Every axis within its speed and acceleration limit, the robot at rest before the first sample.
-fn assert_within_limits(m: &RobotModel, qs: &[[f64; 6]], dt: f64, what: &str) {
+pub fn assert_within_limits(m: &RobotModel, qs: &[[f64; 6]], dt: f64, what: &str) {
     let mut prev_v = [0.0; 6];
     for w in qs.windows(2) {
         let v: [f64; 6] = std::array::from_fn(|i| (w[1][i] - w[0][i]) / dt);
