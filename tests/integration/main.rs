@@ -9,6 +9,7 @@ mod motion_features;
 mod motion_props;
 mod opw_reference;
 mod override_stop;
+mod random_runs;
 mod recording;
 mod scenarios;
 

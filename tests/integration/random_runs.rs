@@ -1,0 +1,134 @@
+//! Seeded random damage to the test programs and the default scenario, run in a cell: nothing a
+//! user can write panics, and the robot's axes and the parts' poses stay finite. The fuzz
+//! targets in `fuzz/` (krl_run, scenario) do the same with coverage guidance, for longer.
+
+use std::path::PathBuf;
+
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use robocell::sim::scenario::Scenario;
+use robocell::sim::world::{Command, World};
+
+use super::root;
+
+/// Runs a loaded world for `ticks` and checks that everything stayed finite.
+fn run_finite(world: &mut World, ticks: usize, what: &str) {
+    world.step(&[Command::Start]);
+    for _ in 0..ticks {
+        world.step(&[]);
+        assert!(world.axes_deg().iter().all(|a| a.is_finite()), "{what}: axes {:?}", world.axes_deg());
+    }
+    for p in world.parts() {
+        assert!(p.pose.translation.vector.iter().all(|v| v.is_finite()), "{what}: part {} at {:?}", p.id, p.pose);
+    }
+}
+
+/// One random edit of a text: a line dropped, doubled or swapped, a number changed, a
+/// character inserted.
+fn mutate(rng: &mut StdRng, text: &str) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    if lines.is_empty() {
+        return text.to_string();
+    }
+    let i = rng.random_range(0..lines.len());
+    match rng.random_range(0..5) {
+        0 => {
+            lines.remove(i);
+        }
+        1 => {
+            let l = lines[i].clone();
+            lines.insert(i, l);
+        }
+        2 => {
+            let j = rng.random_range(0..lines.len());
+            lines.swap(i, j);
+        }
+        3 => {
+            // Replace the first number on the line with an extreme or odd one.
+            let odd = ["0", "-1", "1e9", "-720", "0.0001", "99999", "45"][rng.random_range(0..7)];
+            let l = &lines[i];
+            if let Some(s) = l.find(|c: char| c.is_ascii_digit()) {
+                let e = l[s..].find(|c: char| !c.is_ascii_digit() && c != '.').map_or(l.len(), |e| s + e);
+                lines[i] = format!("{}{odd}{}", &l[..s], &l[e..]);
+            }
+        }
+        _ => {
+            let c = ["{", "}", ",", "=", "(", ")", "\"", ":", "-"][rng.random_range(0..9)];
+            let l = &lines[i];
+            let at = (0..=l.len()).filter(|k| l.is_char_boundary(*k)).nth(rng.random_range(0..=l.chars().count())).unwrap_or(0);
+            lines[i] = format!("{}{c}{}", &l[..at], &l[at..]);
+        }
+    }
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn damaged_programs_load_or_are_refused_and_never_panic_a_running_cell() {
+    let mut rng = StdRng::seed_from_u64(17);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/krl"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "src"))
+        .collect();
+    files.sort();
+    let (mut ran, mut refused) = (0, 0);
+    for f in &files {
+        let src = std::fs::read_to_string(f).unwrap();
+        let dat = std::fs::read_to_string(f.with_extension("dat")).ok();
+        for k in 0..3 {
+            let mut text = src.clone();
+            for _ in 0..=k {
+                text = mutate(&mut rng, &text);
+            }
+            let mut loaded = super::default_scenario();
+            loaded.src = text;
+            loaded.src_path = f.clone();
+            loaded.dat = dat.clone().map(|d| (f.with_extension("dat"), d));
+            match World::new(loaded) {
+                Ok((mut world, _)) => {
+                    run_finite(&mut world, 200, &f.display().to_string());
+                    ran += 1;
+                }
+                Err(diags) => {
+                    assert!(diags.iter().any(|d| d.is_error()), "refused without an error");
+                    refused += 1;
+                }
+            }
+        }
+    }
+    assert!(ran > 30 && refused > 30, "{ran} ran, {refused} refused");
+}
+
+#[test]
+fn damaged_scenarios_are_refused_with_positions_or_run_finite() {
+    let path = root().join("scenarios/pick_and_place.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let src = std::fs::read_to_string(root().join("scenarios/pick_place.src")).unwrap();
+    let dat_path = root().join("scenarios/pick_place.dat");
+    let dat = std::fs::read_to_string(&dat_path).unwrap();
+    let mut rng = StdRng::seed_from_u64(23);
+    let (mut ran, mut refused) = (0, 0);
+    for k in 0..120 {
+        let mut t = text.clone();
+        for _ in 0..=(k % 3) {
+            t = mutate(&mut rng, &t);
+        }
+        match Scenario::from_texts(
+            &path,
+            &t,
+            Some((root().join("scenarios/pick_place.src"), Ok(src.clone()))),
+            Some((dat_path.clone(), dat.clone())),
+        ) {
+            Ok(loaded) => {
+                let (mut world, _) = World::new(loaded).expect("the bundled program loads in any valid cell");
+                run_finite(&mut world, 1000, &format!("scenario variant {k}"));
+                ran += 1;
+            }
+            Err(diags) => {
+                let lines = t.lines().count() as u32 + 1;
+                assert!(diags.iter().all(|d| d.span.line >= 1 && d.span.line <= lines && d.span.col >= 1), "{diags:?}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(ran > 20 && refused > 20, "{ran} ran, {refused} refused");
+}
