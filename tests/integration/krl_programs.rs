@@ -40,6 +40,8 @@ enum Expect {
     Message(String),
     /// No controller message contains this text.
     NoMessage(String),
+    /// The robot's axes at the end, degrees.
+    Axes([f64; 6]),
     /// A diagnostic: severity, code, file name, line, column.
     Diag(Severity, String, String, u32, u32),
 }
@@ -77,6 +79,10 @@ fn parse_expects(file: &str, text: &str) -> Result<Vec<Expect>, Vec<String>> {
             }),
             "message" if !arg.is_empty() => Some(Expect::Message(arg.into())),
             "nomessage" if !arg.is_empty() => Some(Expect::NoMessage(arg.into())),
+            "axes" => {
+                let v: Vec<f64> = arg.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+                (v.len() == 6 && arg.split_whitespace().count() == 6).then(|| Expect::Axes(std::array::from_fn(|i| v[i])))
+            }
             "error" => diag(Severity::Error),
             "warning" => diag(Severity::Warning),
             _ => None,
@@ -84,7 +90,7 @@ fn parse_expects(file: &str, text: &str) -> Result<Vec<Expect>, Vec<String>> {
         match e {
             Some(e) => out.push(e),
             None => bad.push(format!(
-                "{at}: cannot read `{t}` (kinds: state, var, out, message, nomessage, error CODE at L:C, warning CODE at L:C)"
+                "{at}: cannot read `{t}` (kinds: state, var, out, message, nomessage, axes, error CODE at L:C, warning CODE at L:C)"
             )),
         }
     }
@@ -165,6 +171,12 @@ fn check_program(path: &Path) -> Vec<String> {
                     failures.push(format!("{name}: message `{}` contains `{text}`", m.text));
                 }
             }
+            Expect::Axes(want) => {
+                let got = cell.axes_deg();
+                if (0..6).any(|i| (got[i] - want[i]).abs() > 1e-6) {
+                    failures.push(format!("{name}: the robot stands at {got:?}, expected {want:?}"));
+                }
+            }
             Expect::Diag(..) => {}
         }
     }
@@ -179,6 +191,7 @@ fn the_harness_refuses_expectations_it_cannot_read() {
         "; EXPECT error KRL012 at 3",
         "; EXPECT state DONE",
         "; EXPECT out 3 = yes",
+        "; EXPECT axes 0 -90 90 0 0",
         ";EXPECT state FINISHED",
         "; expect state FINISHED",
     ];
