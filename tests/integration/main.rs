@@ -37,9 +37,8 @@ pub fn cell_with_program(path: &Path) -> Result<(World, Vec<robocell::sim::krl::
     World::new(loaded)
 }
 
-/// A cell with only the robot and a floor, running `src` in operating mode `mode`.
-pub fn empty_cell(src: &str, mode: robocell::sim::scenario::OperatingMode) -> World {
-    let mut loaded = default_scenario();
+/// Takes everything but the robot and the floor out of a cell, and its objective.
+pub fn strip_cell(loaded: &mut Loaded) {
     let sc = &mut loaded.scenario;
     sc.conveyors.clear();
     sc.spawners.clear();
@@ -47,7 +46,22 @@ pub fn empty_cell(src: &str, mode: robocell::sim::scenario::OperatingMode) -> Wo
     sc.bins.clear();
     sc.objective.deliver = 0;
     sc.objective.within_s = 600.0;
-    sc.mode = mode;
+}
+
+/// Starts the program and steps until it finishes or faults, or `max_s` simulated seconds pass.
+pub fn run_program(world: &mut World, max_s: f64) {
+    use robocell::sim::world::{Command, ProgramState};
+    world.step(&[Command::Start]);
+    while !matches!(world.state(), ProgramState::Finished | ProgramState::Faulted) && world.time_s() < max_s {
+        world.step(&[]);
+    }
+}
+
+/// A cell with only the robot and a floor, running `src` in operating mode `mode`.
+pub fn empty_cell(src: &str, mode: robocell::sim::scenario::OperatingMode) -> World {
+    let mut loaded = default_scenario();
+    strip_cell(&mut loaded);
+    loaded.scenario.mode = mode;
     loaded.src = src.to_string();
     loaded.src_path = PathBuf::from("generated.src");
     loaded.dat = None;

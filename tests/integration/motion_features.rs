@@ -11,7 +11,7 @@ use robocell::sim::scenario::OperatingMode;
 use robocell::sim::world::{Event, ProgramState, World};
 
 use super::motion_props::{assert_within_limits, record, tcp};
-use super::{default_scenario, empty_cell};
+use super::{default_scenario, empty_cell, run_program, strip_cell};
 
 #[test]
 fn ptp_rel_adds_to_the_axes_and_circ_rel_runs_its_arc_from_the_start() {
@@ -113,12 +113,7 @@ fn kr16_2_and_kr6_r700_run_in_a_cell_with_their_own_geometry() {
         let mut loaded = default_scenario();
         loaded.scenario.robot.model = name.into();
         loaded.model = RobotModel::by_name(name).unwrap();
-        let sc = &mut loaded.scenario;
-        sc.conveyors.clear();
-        sc.spawners.clear();
-        sc.light_barriers.clear();
-        sc.bins.clear();
-        sc.objective.deliver = 0;
+        strip_cell(&mut loaded);
         loaded.src = "DEF generated( )
   DECL E6POS p, p1, p2
   DECL REAL hx, hz, dx, dz
@@ -138,10 +133,7 @@ END
         .into();
         loaded.dat = None;
         let (mut cell, _) = World::new(loaded).unwrap();
-        cell.step(&[robocell::sim::world::Command::Start]);
-        while !matches!(cell.state(), ProgramState::Finished | ProgramState::Faulted) && cell.time_s() < 60.0 {
-            cell.step(&[]);
-        }
+        run_program(&mut cell, 60.0);
         assert_eq!(cell.state(), ProgramState::Finished, "{name}: {:?}", cell.messages());
         let num = |n: &str| match cell.variable(n) {
             Some(Value::Real(r)) => *r,

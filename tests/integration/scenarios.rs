@@ -110,11 +110,7 @@ fn a_rotated_base_and_an_offset_robot_give_the_hand_computed_pos_act() {
     let mut loaded = default_scenario();
     loaded.scenario.robot.base = Frame::new(100.0, -50.0, 20.0, 90.0, 0.0, 0.0);
     loaded.scenario.base_data = vec![Frame::new(300.0, 400.0, 150.0, 30.0, 0.0, 0.0)];
-    loaded.scenario.conveyors.clear();
-    loaded.scenario.spawners.clear();
-    loaded.scenario.light_barriers.clear();
-    loaded.scenario.bins.clear();
-    loaded.scenario.objective.deliver = 0;
+    super::strip_cell(&mut loaded);
     loaded.src = "DEF pick_place( )
   DECL E6POS w, b
   BAS(#INITMOV, 0)
@@ -129,10 +125,7 @@ END
     .into();
     loaded.dat = None;
     let (mut cell, _) = World::new(loaded).unwrap();
-    cell.step(&[robocell::sim::world::Command::Start]);
-    while !matches!(cell.state(), ProgramState::Finished | ProgramState::Faulted) && cell.time_s() < 30.0 {
-        cell.step(&[]);
-    }
+    super::run_program(&mut cell, 30.0);
     assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
     let frame = |n: &str| match cell.variable(n) {
         Some(robocell::sim::krl::value::Value::Struct(s)) => s.to_frame().unwrap(),

@@ -5,8 +5,9 @@
 use nalgebra::Isometry3;
 
 use super::approximation::{approx_zone, blend};
-use super::interpolator::{Planned, trigger_sample};
+use super::interpolator::{Interpolator, Planned, trigger_sample};
 use super::operator::{Level, ProgramState, StepMode};
+use super::planner::Planner;
 use super::{BRAKE_RAMP_S, Controller, OPS_PER_TICK};
 use crate::sim::io::Io;
 use crate::sim::kinematics::{fk, status_of, turn_of};
@@ -26,6 +27,13 @@ pub(super) struct ControllerEnv<'a> {
     pub time_s: f64,
     pub model: &'a RobotModel,
     pub robroot: Isometry3<f64>,
+}
+
+impl<'a> ControllerEnv<'a> {
+    /// What the program sees now: the I/O image, the robot where the main run has it.
+    pub fn new(io: &'a mut Io, events: &'a mut Vec<Event>, ipo: &Interpolator, planner: &'a Planner, time_s: f64) -> Self {
+        ControllerEnv { io, events, q: ipo.q(), pending: ipo.len(), time_s, model: &planner.model, robroot: planner.robroot }
+    }
 }
 
 impl Env for ControllerEnv<'_> {
@@ -70,15 +78,7 @@ impl Controller {
         loop {
             let before = self.interp.ops_executed;
             let y = {
-                let mut env = ControllerEnv {
-                    io,
-                    events: ev,
-                    q: self.ipo.q(),
-                    pending: self.ipo.len(),
-                    time_s: self.time_s,
-                    model: &self.planner.model,
-                    robroot: self.planner.robroot,
-                };
+                let mut env = ControllerEnv::new(io, ev, &self.ipo, &self.planner, self.time_s);
                 self.interp.resume(&mut env, budget)
             };
             let ran = self.interp.ops_executed - before;

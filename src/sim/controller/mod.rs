@@ -238,15 +238,7 @@ impl Controller {
     /// of them faulted.
     fn fire_due_triggers(&mut self, io: &mut Io, ev: &mut Vec<Event>) -> bool {
         for t in self.ipo.take_due_triggers(self.time_s) {
-            let mut env = ControllerEnv {
-                io,
-                events: ev,
-                q: self.ipo.q(),
-                pending: self.ipo.len(),
-                time_s: self.time_s,
-                model: &self.planner.model,
-                robroot: self.planner.robroot,
-            };
+            let mut env = ControllerEnv::new(io, ev, &self.ipo, &self.planner, self.time_s);
             if let Err(e) = self.interp.fire_trigger(&t, &mut env) {
                 self.fault(ev, e.message, Some(e.span.line));
                 return false;

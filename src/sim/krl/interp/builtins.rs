@@ -4,6 +4,21 @@
 use super::*;
 
 impl Interpreter {
+    /// `TOOL_DATA[n]` or `BASE_DATA[n]` (`table`, entries 1..=`max`); 0 is the null frame.
+    /// None when `n` is out of range.
+    fn frame_entry(&self, table: &str, n: i64, max: i64) -> Option<Value> {
+        if n == 0 {
+            return Some(Value::frame(&Frame::NULL));
+        }
+        if !(1..=max).contains(&n) {
+            return None;
+        }
+        Some(match self.globals.get(table) {
+            Some(Value::Array(a)) => a.elems[n as usize - 1].clone(),
+            _ => Value::frame(&Frame::NULL),
+        })
+    }
+
     /// The controller's `BAS` library routine, per `bas.src`.
     pub(super) fn bas(&mut self, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<(), RuntimeError> {
         let cmd = match args.first().map(|a| self.eval(a, env)).transpose()? {
@@ -61,16 +76,7 @@ impl Interpreter {
             "TOOL" | "BASE" => {
                 let n = num(self, env)? as i64;
                 let (table, var, max) = if cmd == "TOOL" { ("TOOL_DATA", "$TOOL", 16) } else { ("BASE_DATA", "$BASE", 32) };
-                let f = if n == 0 {
-                    Value::frame(&Frame::NULL)
-                } else if (1..=max).contains(&n) {
-                    match self.globals.get(table) {
-                        Some(Value::Array(a)) => a.elems[n as usize - 1].clone(),
-                        _ => Value::frame(&Frame::NULL),
-                    }
-                } else {
-                    return Err(rt(sp, format!("BAS(#{cmd},{n}): {table} has entries 1..{max}")));
-                };
+                let f = self.frame_entry(table, n, max).ok_or_else(|| rt(sp, format!("BAS(#{cmd},{n}): {table} has entries 1..{max}")))?;
                 self.globals.insert(var.into(), f);
             }
             "PTP_PARAMS" | "PTP_DAT" => {
@@ -191,16 +197,7 @@ impl Interpreter {
                 Some(Value::Int(n)) => n as i64,
                 _ => continue,
             };
-            let f = if n == 0 {
-                Value::frame(&Frame::NULL)
-            } else if (1..=max).contains(&n) {
-                match self.globals.get(table) {
-                    Some(Value::Array(a)) => a.elems[n as usize - 1].clone(),
-                    _ => Value::frame(&Frame::NULL),
-                }
-            } else {
-                return Err(rt(sp, format!("FDAT_ACT.{no} = {n}: {table} has entries 1..{max}")));
-            };
+            let f = self.frame_entry(table, n, max).ok_or_else(|| rt(sp, format!("FDAT_ACT.{no} = {n}: {table} has entries 1..{max}")))?;
             self.globals.insert(var.into(), f);
         }
         Ok(())
