@@ -119,6 +119,10 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
         if ui.add(egui::Slider::new(&mut ov, 1..=100).suffix(" %")).changed() {
             sim.pending.push(Command::SetOverride(ov));
         }
+        // The robot's speed ramps to the override (and to 0 on Stop) along its path.
+        let path = sim.world.controller().path_speed() * 100.0;
+        ui.label(egui::RichText::new(format!("path {path:.0} %")).small())
+            .on_hover_text("The robot's speed on its path, ramping to the override");
     });
     ui.horizontal(|ui| {
         ui.label("Mode $MODE_OP");

@@ -34,7 +34,8 @@ fn app_steps_the_cell_and_moves_the_robot_and_parts() {
     for (i, t) in got {
         let want = convert::transform(&frames[i]);
         assert!((t.translation - want.translation).length() < 1e-4, "link {i} at {}, the cell has {}", t.translation, want.translation);
-        assert!(t.rotation.angle_between(want.rotation) < 1e-4, "link {i} turned {:?}, the cell has {:?}", t.rotation, want.rotation);
+        // Same turn: unit quaternions q and -q alike (f32, so to 1e-5).
+        assert!(1.0 - t.rotation.dot(want.rotation).abs() < 1e-5, "link {i} turned {:?}, the cell has {:?}", t.rotation, want.rotation);
     }
     // Every part the cell has is drawn where the cell has it, turned as it is.
     let views = world.resource::<Sim>().world.parts();
@@ -46,7 +47,7 @@ fn app_steps_the_cell_and_moves_the_robot_and_parts() {
         let (_, t) = drawn.iter().find(|(id, _)| *id == v.id).unwrap_or_else(|| panic!("part {} is not drawn", v.id));
         let want = convert::transform(&v.pose);
         assert!((t.translation - want.translation).length() < 1e-4, "part {}", v.id);
-        assert!(t.rotation.angle_between(want.rotation) < 1e-4, "part {}", v.id);
+        assert!(1.0 - t.rotation.dot(want.rotation).abs() < 1e-5, "part {}", v.id);
     }
 }
 
