@@ -38,6 +38,9 @@ enum Cmd {
         /// Record the session (every pendant command) to this file, written when the window closes.
         #[arg(long)]
         record: Option<PathBuf>,
+        /// Window size, WIDTHxHEIGHT in pixels (a projector: 1280x720).
+        #[arg(long, default_value = "1400x860", value_parser = parse_size)]
+        size: (u32, u32),
     },
     /// Run a scenario headless and report: exit 0 pass, 1 fail, 2 bad input.
     Check {
@@ -61,12 +64,25 @@ enum Cmd {
     },
 }
 
+/// `1280x720` -> (1280, 720); at least 640 x 480.
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or("write the size as WIDTHxHEIGHT, e.g. 1280x720")?;
+    let (w, h): (u32, u32) = (
+        w.trim().parse().map_err(|_| format!("width `{w}` is not a number"))?,
+        h.trim().parse().map_err(|_| format!("height `{h}` is not a number"))?,
+    );
+    if w < 640 || h < 480 {
+        return Err(format!("{w}x{h} is too small for the cell and the pendant: at least 640x480"));
+    }
+    Ok((w, h))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => cli::run::run(Path::new(DEFAULT_SCENARIO), cli::run::RunOptions::default()),
-        Some(Cmd::Run { scenario, start, speed, screenshot, at, record }) => {
-            cli::run::run(&scenario, cli::run::RunOptions { start, speed, screenshot, at, record })
+        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size }) => {
+            cli::run::run(&scenario, cli::run::RunOptions { start, speed, screenshot, at, record, size })
         }
         Some(Cmd::Check { scenario, verbose, record }) => cli::check::check(&scenario, verbose, record.as_deref()),
         Some(Cmd::Lint { file }) => cli::lint::lint(&file),

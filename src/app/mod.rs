@@ -90,8 +90,14 @@ fn step_sim(time: Res<Time>, mut sim: ResMut<Sim>) {
     sim.advance(time.delta_secs_f64());
 }
 
+impl Default for Script {
+    fn default() -> Self {
+        Script { autostart: false, screenshot: None, speed: 1.0, record: None, size: (1400, 860) }
+    }
+}
+
 /// Options for a scripted run (screenshots for docs and checks).
-#[derive(Resource, Clone, Debug, Default)]
+#[derive(Resource, Clone, Debug)]
 pub struct Script {
     /// Press Start when the window opens.
     pub autostart: bool,
@@ -101,6 +107,8 @@ pub struct Script {
     pub speed: f64,
     /// Record the session to this file; it is written when the app ends.
     pub record: Option<PathBuf>,
+    /// The window's size in pixels (e.g. a projector's 1280 x 720).
+    pub size: (u32, u32),
 }
 
 fn run_script(
@@ -150,10 +158,8 @@ pub fn build(loaded: Loaded, script: Script) -> Result<App, Vec<crate::sim::krl:
     let mut app = App::new();
     app.insert_resource(ClearColor(Color::srgb(0.80, 0.84, 0.88)))
         .add_plugins(
-            DefaultPlugins.set(WindowPlugin {
-                primary_window: Some(Window { title, resolution: (1400u32, 860u32).into(), ..default() }),
-                ..default()
-            }),
+            DefaultPlugins
+                .set(WindowPlugin { primary_window: Some(Window { title, resolution: script.size.into(), ..default() }), ..default() }),
         )
         .add_plugins(bevy_egui::EguiPlugin::default())
         .insert_resource(sim)

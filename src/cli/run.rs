@@ -15,11 +15,13 @@ pub struct RunOptions {
     pub screenshot: Option<PathBuf>,
     pub at: f64,
     pub record: Option<PathBuf>,
+    /// Window size in pixels.
+    pub size: (u32, u32),
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { start: false, speed: 1.0, screenshot: None, at: 0.0, record: None }
+        RunOptions { start: false, speed: 1.0, screenshot: None, at: 0.0, record: None, size: (1400, 860) }
     }
 }
 
@@ -37,6 +39,7 @@ pub fn run(path: &Path, o: RunOptions) -> ExitCode {
         screenshot: o.screenshot.map(|p| (p, o.at)),
         speed: o.speed,
         record: o.record,
+        size: o.size,
     };
     match robocell::app::run(loaded, script) {
         Ok(()) => ExitCode::SUCCESS,
