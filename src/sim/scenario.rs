@@ -236,6 +236,25 @@ fn diag(file: &str, src: &str, line: usize, col: usize, msg: String, hint: Optio
     }
 }
 
+/// Where `NaN` or `inf` is written as a value (not inside a word such as `infeed`): 1-based
+/// line and column of each, in order.
+fn non_finite_literals(text: &str) -> Vec<(usize, usize)> {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut out = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        let code = l.split("//").next().unwrap_or("");
+        for t in ["NaN", "inf"] {
+            for (at, _) in code.match_indices(t) {
+                if !word(code[..at].chars().next_back()) && !word(code[at + t.len()..].chars().next()) {
+                    out.push((i + 1, code[..at].chars().count() + 1));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// The line of the first occurrence of `needle` in `src` (1-based), for semantic errors.
 fn line_of(src: &str, needle: &str) -> (usize, usize) {
     for (i, l) in src.lines().enumerate() {
@@ -353,6 +372,40 @@ impl Scenario {
         }
         if self.objective.within_s <= 0.0 {
             err("within_s", "objective within_s must be positive".into(), None);
+        }
+        // NaN and infinity parse as numbers in RON, but nothing in a cell can be either.
+        let mut at = non_finite_literals(text).into_iter();
+        for (path, key) in self.non_finite_numbers() {
+            let (l, c) = at.next().unwrap_or_else(|| line_of(text, &key));
+            let hint = "write a number (mm, degrees, seconds); NaN and inf are not allowed";
+            out.push(diag(file, text, l, c, format!("{path} is not a finite number"), Some(hint)));
+        }
+        out
+    }
+
+    /// Every number that is NaN or infinite, as (path, field name): `conveyors[0].to.z`.
+    fn non_finite_numbers(&self) -> Vec<(String, String)> {
+        fn walk(v: &ron::Value, path: &str, key: &str, out: &mut Vec<(String, String)>) {
+            match v {
+                ron::Value::Number(n) if !n.into_f64().is_finite() => out.push((path.to_string(), key.to_string())),
+                ron::Value::Map(m) => {
+                    for (k, v) in m.iter() {
+                        let k = match k {
+                            ron::Value::String(k) => k.clone(),
+                            other => format!("{other:?}"),
+                        };
+                        let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                        walk(v, &p, &k, out);
+                    }
+                }
+                ron::Value::Seq(items) => items.iter().enumerate().for_each(|(i, v)| walk(v, &format!("{path}[{i}]"), key, out)),
+                ron::Value::Option(Some(v)) => walk(v, path, key, out),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        if let Ok(v) = ron::to_string(self).and_then(|t| ron::from_str::<ron::Value>(&t).map_err(Into::into)) {
+            walk(&v, "", "", &mut out);
         }
         out
     }

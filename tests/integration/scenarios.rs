@@ -143,3 +143,26 @@ END
         }
     }
 }
+
+/// Found by the scenario fuzz target: a NaN in a conveyor's end reached rapier and a part's
+/// pose became NaN. Non-finite numbers are refused, each named, at the line of the NaN.
+#[test]
+fn nan_and_infinite_numbers_in_a_scenario_are_refused() {
+    let text = std::fs::read_to_string(root().join("scenarios/pick_and_place.ron")).unwrap();
+    let nan = text.replacen("to: (x: 620, y: -150, z: 250)", "to: (x: 620, y: -150, z: NaN)", 1);
+    assert_ne!(nan, text);
+    let sc = Scenario::parse("nan.ron", &nan).expect("RON reads NaN as a number");
+    let errs = sc.validate("nan.ron", &nan);
+    let line = nan.lines().position(|l| l.contains("NaN")).unwrap();
+    let col = nan.lines().nth(line).unwrap().find("NaN").unwrap() as u32 + 1;
+    assert!(
+        errs.iter().any(|d| d.message == "conveyors[0].to.z is not a finite number" && (d.span.line, d.span.col) == (line as u32 + 1, col)),
+        "{errs:?}"
+    );
+    // An exponent too large for a double is infinite too.
+    let huge = text.replacen("speed_mm_s: 200", "speed_mm_s: 1e999", 1);
+    let sc = Scenario::parse("huge.ron", &huge).expect("parses");
+    let errs = sc.validate("huge.ron", &huge);
+    let line = huge.lines().position(|l| l.contains("1e999")).unwrap() as u32 + 1;
+    assert!(errs.iter().any(|d| d.message == "conveyors[0].speed_mm_s is not a finite number" && d.span.line == line), "{errs:?}");
+}
