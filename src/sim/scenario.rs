@@ -236,6 +236,9 @@ fn diag(file: &str, src: &str, line: usize, col: usize, msg: String, hint: Optio
     }
 }
 
+/// The largest magnitude of a decimal number in a scenario: 100 m in mm.
+pub const MAX_NUMBER: f64 = 100_000.0;
+
 /// Where `NaN` or `inf` is written as a value (not inside a word such as `infeed`): 1-based
 /// line and column of each, in order.
 fn non_finite_literals(text: &str) -> Vec<(usize, usize)> {
@@ -373,21 +376,36 @@ impl Scenario {
         if self.objective.within_s <= 0.0 {
             err("within_s", "objective within_s must be positive".into(), None);
         }
-        // NaN and infinity parse as numbers in RON, but nothing in a cell can be either.
+        // NaN and infinity parse as numbers in RON, but nothing in a cell can be either; nor can
+        // a length beyond what the physics resolves (it runs in f32 metres).
         let mut at = non_finite_literals(text).into_iter();
-        for (path, key) in self.non_finite_numbers() {
-            let (l, c) = at.next().unwrap_or_else(|| line_of(text, &key));
-            let hint = "write a number (mm, degrees, seconds); NaN and inf are not allowed";
-            out.push(diag(file, text, l, c, format!("{path} is not a finite number"), Some(hint)));
+        for (path, key, v) in self.numbers_out_of_range() {
+            let (msg, hint, (l, c)) = if v.is_finite() {
+                let msg = format!("{path} = {v} is out of range");
+                (
+                    msg,
+                    format!("numbers in a scenario lie within +-{MAX_NUMBER} (mm, degrees, seconds): a cell is at most 100 m across"),
+                    line_of(text, &key),
+                )
+            } else {
+                let pos = at.next().unwrap_or_else(|| line_of(text, &key));
+                (format!("{path} is not a finite number"), "write a number (mm, degrees, seconds); NaN and inf are not allowed".into(), pos)
+            };
+            out.push(diag(file, text, l, c, msg, Some(&hint)));
         }
         out
     }
 
-    /// Every number that is NaN or infinite, as (path, field name): `conveyors[0].to.z`.
-    fn non_finite_numbers(&self) -> Vec<(String, String)> {
-        fn walk(v: &ron::Value, path: &str, key: &str, out: &mut Vec<(String, String)>) {
+    /// Every decimal number that is NaN, infinite or beyond +-`MAX_NUMBER`, as (path, field
+    /// name, value): `conveyors[0].to.z`.
+    fn numbers_out_of_range(&self) -> Vec<(String, String, f64)> {
+        fn walk(v: &ron::Value, path: &str, key: &str, out: &mut Vec<(String, String, f64)>) {
             match v {
-                ron::Value::Number(n) if !n.into_f64().is_finite() => out.push((path.to_string(), key.to_string())),
+                ron::Value::Number(n @ (ron::value::Number::F32(_) | ron::value::Number::F64(_)))
+                    if !(n.into_f64().abs() <= MAX_NUMBER) =>
+                {
+                    out.push((path.to_string(), key.to_string(), n.into_f64()))
+                }
                 ron::Value::Map(m) => {
                     for (k, v) in m.iter() {
                         let k = match k {

@@ -165,4 +165,12 @@ fn nan_and_infinite_numbers_in_a_scenario_are_refused() {
     let errs = sc.validate("huge.ron", &huge);
     let line = huge.lines().position(|l| l.contains("1e999")).unwrap() as u32 + 1;
     assert!(errs.iter().any(|d| d.message == "conveyors[0].speed_mm_s is not a finite number" && d.span.line == line), "{errs:?}");
+    // Found next: a conveyor 1e96 mm long is finite, but no physics resolves it; 100 m is the limit.
+    let far = text.replacen("from: (x: 620, y: -1000, z: 250)", "from: (x: 620, y: -1e96, z: 250)", 1);
+    let sc = Scenario::parse("far.ron", &far).expect("parses");
+    let errs = sc.validate("far.ron", &far);
+    assert!(errs.iter().any(|d| d.message.starts_with("conveyors[0].from.y = ") && d.message.ends_with("is out of range")), "{errs:?}");
+    let near = text.replacen("from: (x: 620, y: -1000, z: 250)", "from: (x: 620, y: -99999, z: 250)", 1);
+    let sc = Scenario::parse("near.ron", &near).expect("parses");
+    assert!(!sc.validate("near.ron", &near).iter().any(|d| d.message.contains("out of range")), "99.999 m is allowed");
 }
