@@ -402,7 +402,7 @@ impl Scenario {
         fn walk(v: &ron::Value, path: &str, key: &str, out: &mut Vec<(String, String, f64)>) {
             match v {
                 ron::Value::Number(n @ (ron::value::Number::F32(_) | ron::value::Number::F64(_)))
-                    if !(n.into_f64().abs() <= MAX_NUMBER) =>
+                    if n.into_f64().is_nan() || n.into_f64().abs() > MAX_NUMBER =>
                 {
                     out.push((path.to_string(), key.to_string(), n.into_f64()))
                 }
