@@ -177,7 +177,9 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
     ui.label(egui::RichText::new(format!("{file}   (▶ main run, » advance run)")).strong());
     let src = sim.world.loaded().src.clone();
     let follow = main.unwrap_or(adv);
-    egui::ScrollArea::both().id_salt("program").max_height(320.0).auto_shrink([false, true]).show(ui, |ui| {
+    // Leave room below for the I/O, the axes and a few messages on a small screen (1280 x 720).
+    let listing_h = (ui.available_height() - 270.0).clamp(120.0, 320.0);
+    egui::ScrollArea::both().id_salt("program").max_height(listing_h).auto_shrink([false, true]).show(ui, |ui| {
         for (i, line) in src.lines().enumerate() {
             let n = i as u32 + 1;
             let marker = if main == Some(n) {
