@@ -152,7 +152,8 @@ impl Recording {
             return Err(vec![diag(file, text, l, c, msg, "replay it with the robocell version that wrote it")]);
         }
         ron::from_str::<Recording>(text).map_err(|e| {
-            let hint = "the file is damaged or truncated: record the session again";
+            let hint =
+                "a recording is what `robocell check --record` or `run --record` writes; a damaged or truncated one must be recorded again";
             vec![diag(file, text, e.span.start.line, e.span.start.col, format!("not a valid recording: {}", e.code), hint)]
         })
     }
