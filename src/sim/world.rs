@@ -33,7 +33,8 @@ pub enum Command {
     Reset,
     /// Program override `$OV_PRO`, percent: the robot's path speed ramps to it at once.
     SetOverride(u8),
-    /// Operating mode `$MODE_OP`; takes effect from the next motion planned.
+    /// Operating mode `$MODE_OP`: a running program stops (STOP 2); T1's speed cap holds from
+    /// the next motion planned.
     SetMode(OperatingMode),
     /// How far one Start runs the program.
     SetStepMode(StepMode),

@@ -243,3 +243,38 @@ fn program_override_of_50_percent_takes_twice_as_long() {
     // The override scales time: half the speed at every point of the path takes twice the ticks.
     assert!((half as i64 - 2 * full as i64).abs() <= 2, "{full} ticks at 100 %, {half} at 50 %");
 }
+
+#[test]
+fn changing_the_mode_while_running_stops_the_program_on_its_path() {
+    // pendant.md: "mode changed while running: STOP 2". The robot brakes along its line and stands.
+    let mut world = empty_cell(LINE_AND_ARC, OperatingMode::AUT);
+    let m = world.model().clone();
+    let dt = world.dt();
+    world.step(&[Command::Start]);
+    let mut qs = vec![world.axes_deg()];
+    let mut changed = None;
+    for tick in 0..5000 {
+        let p = tcp(&m, &world.axes_deg());
+        let on_line = (p.z - 400.0).abs() < 0.2 && (p.x - 500.0).abs() < 0.2 && p.y > 0.0;
+        let cmds = if on_line && changed.is_none() {
+            changed = Some(tick);
+            vec![Command::SetMode(OperatingMode::T2)]
+        } else {
+            vec![]
+        };
+        world.step(&cmds);
+        qs.push(world.axes_deg());
+        if changed.is_some_and(|c| tick > c + 300) {
+            break;
+        }
+    }
+    assert!(changed.is_some(), "the LIN was reached");
+    assert_eq!(world.state(), ProgramState::Stopped);
+    assert!(world.messages().iter().any(|msg| msg.text.contains("STOP 2")), "{:?}", world.messages());
+    assert_within_limits(&m, &qs, dt);
+    // Standing on the line, short of its end.
+    let n = qs.len();
+    assert_eq!(qs[n - 1], qs[n - 50], "the robot stands");
+    let p = tcp(&m, &qs[n - 1]);
+    assert!(dist_to_segment(&p, &Vector3::new(500.0, -300.0, 400.0), &Vector3::new(500.0, 300.0, 400.0)) < 0.1 && p.y < 300.0);
+}

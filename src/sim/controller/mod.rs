@@ -145,6 +145,11 @@ impl Controller {
             Command::SetOverride(p) => self.set_override((*p).min(100) as f64),
             Command::SetStepMode(m) => self.op.step_mode = *m,
             Command::SetMode(m) => {
+                if *m != self.op.mode && self.op.state == ProgramState::Running {
+                    // A KR C stops a running program with STOP 2 when the mode changes.
+                    self.msg(ev, Level::Status, format!("Operating mode changed to {m:?}: the program stopped (STOP 2)"), None);
+                    self.set_state(ProgramState::Stopped, ev);
+                }
                 self.op.mode = *m;
                 self.interp.set_global("$MODE_OP", Value::Enum(format!("{m:?}")));
                 self.msg(ev, Level::Notification, format!("Operating mode {m:?}"), None);
