@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use robocell::sim::krl::interp::ConfigGlobals;
+use robocell::sim::krl::source::read_text;
 use robocell::sim::krl::{Diagnostic, Interpreter};
 use robocell::sim::math::Frame;
 
@@ -19,9 +20,9 @@ pub fn lint(path: &Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let src = std::fs::read_to_string(path).unwrap_or_default();
+    let src = read_text(path).unwrap_or_default();
     let dat_path = path.with_extension("dat");
-    let dat = std::fs::read_to_string(&dat_path).ok();
+    let dat = read_text(&dat_path).ok();
     let dat_name = dat_path.display().to_string();
     let src_name = path.display().to_string();
     if !diags.iter().any(Diagnostic::is_error) {

@@ -436,10 +436,10 @@ impl Scenario {
         let dir = path.parent().unwrap_or(Path::new("."));
         // The program's name is needed before the scenario is known to be valid: read it leniently.
         let program = ron::from_str::<Scenario>(&text).ok().map(|sc| dir.join(sc.program));
-        let src = program.as_ref().map(|p| (p.clone(), std::fs::read_to_string(p)));
+        let src = program.as_ref().map(|p| (p.clone(), super::krl::source::read_text(p)));
         let dat = program.as_ref().and_then(|p| {
             let dat_path = p.with_extension("dat");
-            std::fs::read_to_string(&dat_path).ok().map(|t| (dat_path, t))
+            super::krl::source::read_text(&dat_path).ok().map(|t| (dat_path, t))
         });
         Scenario::from_texts(path, &text, src, dat)
     }

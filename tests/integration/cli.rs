@@ -97,3 +97,10 @@ fn check_exits_2_on_a_bad_program_and_lint_on_an_unreadable_file() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no/such/program.src: cannot read"), "{err}");
 }
+
+#[test]
+fn lint_reads_a_windows_1252_file_with_crlf() {
+    let (code, out, err) = robocell(&["lint", "tests/krl/encoding_cp1252.src"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("no errors, 0 warning(s)"), "{out}");
+}

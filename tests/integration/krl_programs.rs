@@ -103,7 +103,7 @@ fn check_program(path: &Path) -> Vec<String> {
     let mut failures = Vec::new();
     let dat = path.with_extension("dat");
     for f in [path, dat.as_path()] {
-        let Ok(text) = std::fs::read_to_string(f) else { continue };
+        let Ok(text) = robocell::sim::krl::source::read_text(f) else { continue };
         match parse_expects(&f.file_name().unwrap().to_string_lossy(), &text) {
             Ok(mut e) => expects.append(&mut e),
             Err(mut e) => failures.append(&mut e),

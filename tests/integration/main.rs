@@ -30,10 +30,10 @@ pub fn default_scenario() -> Loaded {
 /// Returns the world and the load warnings.
 pub fn cell_with_program(path: &Path) -> Result<(World, Vec<robocell::sim::krl::Diagnostic>), Vec<robocell::sim::krl::Diagnostic>> {
     let mut loaded = default_scenario();
-    loaded.src = std::fs::read_to_string(path).expect("program readable");
+    loaded.src = robocell::sim::krl::source::read_text(path).expect("program readable");
     loaded.src_path = path.to_path_buf();
     let dat = path.with_extension("dat");
-    loaded.dat = std::fs::read_to_string(&dat).ok().map(|t| (dat, t));
+    loaded.dat = robocell::sim::krl::source::read_text(&dat).ok().map(|t| (dat, t));
     World::new(loaded)
 }
 

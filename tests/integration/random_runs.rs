@@ -72,8 +72,8 @@ fn damaged_programs_load_or_are_refused_and_never_panic_a_running_cell() {
     files.sort();
     let (mut ran, mut refused) = (0, 0);
     for f in &files {
-        let src = std::fs::read_to_string(f).unwrap();
-        let dat = std::fs::read_to_string(f.with_extension("dat")).ok();
+        let src = robocell::sim::krl::source::read_text(f).unwrap();
+        let dat = robocell::sim::krl::source::read_text(&f.with_extension("dat")).ok();
         for k in 0..3 {
             let mut text = src.clone();
             for _ in 0..=k {

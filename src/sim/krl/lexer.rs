@@ -152,7 +152,7 @@ pub fn lex(src: &str, diags: &mut DiagSink) -> Vec<Token> {
                 } else if up.starts_with('H') && text.len() > 1 && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_hexdigit()) {
                     out.push(Token { tok: Tok::Int(i64::from_str_radix(&digits, 16).unwrap_or(0)), span });
                 } else if text.len() == 1 && text.is_ascii() {
-                    out.push(Token { tok: Tok::Char(text.as_bytes()[0]), span });
+                    out.push(Token { tok: Tok::Char(super::source::byte_1252(text.chars().next().unwrap_or('?'))), span });
                 } else {
                     diags.error(
                         "KRL003",

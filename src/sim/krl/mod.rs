@@ -6,6 +6,7 @@ pub mod interp;
 pub mod lexer;
 pub mod parser;
 pub mod project;
+pub mod source;
 pub mod value;
 
 pub use diag::{Diagnostic, Severity, Span};

@@ -69,8 +69,8 @@ impl Outside {
             let known = out.types.clone();
             parsed.clear();
             for f in &files {
-                let Ok(src) = std::fs::read_to_string(f) else { continue };
-                let dat = std::fs::read_to_string(f.with_extension("dat")).ok();
+                let Ok(src) = super::source::read_text(f) else { continue };
+                let dat = super::source::read_text(&f.with_extension("dat")).ok();
                 let name = f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
                 let ctx = Outside { types: known.clone(), ..Outside::default() };
                 let (m, _) = parse_module_with(&name, &src, dat.as_deref().map(|d| ("neighbour.dat", d)), &ctx);
@@ -258,9 +258,9 @@ fn visit_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
 
 /// `robocell lint`: the module at `path` with its `.dat`, checked against its neighbours.
 pub fn lint_file(path: &Path) -> Result<(Module, Vec<Diagnostic>), std::io::Error> {
-    let src = std::fs::read_to_string(path)?;
+    let src = super::source::read_text(path)?;
     let dat_path = path.with_extension("dat");
-    let dat = std::fs::read_to_string(&dat_path).ok();
+    let dat = super::source::read_text(&dat_path).ok();
     let (src_name, dat_name) = (path.display().to_string(), dat_path.display().to_string());
     let outside = Outside::from_neighbours(path);
     Ok(parse_module_with(&src_name, &src, dat.as_deref().map(|d| (dat_name.as_str(), d)), &outside))

@@ -220,7 +220,7 @@ impl std::fmt::Display for Value {
             Value::Int(i) => write!(f, "{i}"),
             Value::Real(r) => write!(f, "{r:.3}"),
             Value::Bool(b) => write!(f, "{}", if *b { "TRUE" } else { "FALSE" }),
-            Value::Char(c) => write!(f, "'{}'", *c as char),
+            Value::Char(c) => write!(f, "'{}'", super::source::char_1252(*c)),
             Value::Enum(e) => write!(f, "#{e}"),
             Value::Str(s) => write!(f, "\"{s}\""),
             Value::Uninit(_) => write!(f, "(invalid)"),

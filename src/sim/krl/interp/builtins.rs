@@ -2,6 +2,7 @@
 //! DEFFCT calls in expressions and the math functions.
 
 use super::*;
+use crate::sim::krl::source::{byte_1252, char_1252};
 
 impl Interpreter {
     /// `TOOL_DATA[n]` or `BASE_DATA[n]` (`table`, entries 1..=`max`); 0 is the null frame.
@@ -229,13 +230,14 @@ impl Interpreter {
         let text = |me: &mut Self, e: &Expr, env: &mut dyn Env| -> Result<String, RuntimeError> {
             match me.eval(e, env)? {
                 Value::Str(t) => Ok(t),
-                Value::Char(c) => Ok((c as char).to_string()),
+                Value::Char(c) => Ok(char_1252(c).to_string()),
                 other => Err(rt(e.span, format!("{name}: expected a string, got {}", other.type_name()))),
             }
         };
         let flag = |me: &mut Self, e: &Expr, env: &mut dyn Env| -> Result<bool, RuntimeError> { me.eval_bool(e, env) };
         Ok(match name {
-            "STRLEN" => Value::Int(text(self, &args[0], env)?.len() as i32),
+            // Lengths and positions count characters (one byte each on the controller).
+            "STRLEN" => Value::Int(text(self, &args[0], env)?.chars().count() as i32),
             "STRDECLLEN" => {
                 let b = array(&args[0])?;
                 match self.eval(b, env)? {
@@ -256,12 +258,13 @@ impl Interpreter {
                 let n = expr_text(b);
                 let slot = self.place_mut(b, env)?;
                 let cap = if let Value::Array(a) = &*slot { a.elems.len() } else { 0 };
-                if joined.len() > cap {
+                let joined_len = joined.chars().count();
+                if joined_len > cap {
                     // The controller refuses a string that does not fit and leaves the target as it was.
                     return Ok(if name == "STRADD" { Value::Int(0) } else { Value::Bool(false) });
                 }
                 write_str(slot, &joined, true, sp, &n)?;
-                if name == "STRADD" { Value::Int(joined.len() as i32) } else { Value::Bool(true) }
+                if name == "STRADD" { Value::Int(joined_len as i32) } else { Value::Bool(true) }
             }
             "STRCOMP" => {
                 let (a, b) = (text(self, &args[0], env)?, text(self, &args[1], env)?);
@@ -273,10 +276,14 @@ impl Interpreter {
                 let (hay, key) = (text(self, &args[1], env)?, text(self, &args[2], env)?);
                 let ic = flag(self, &args[3], env)?;
                 let (hay, key) = if ic { (hay.to_ascii_uppercase(), key.to_ascii_uppercase()) } else { (hay, key) };
+                let (hay, key): (Vec<char>, Vec<char>) = (hay.chars().collect(), key.chars().collect());
                 let from = (start.max(1) - 1) as usize;
-                match hay.get(from..).and_then(|h| h.find(&key)) {
-                    Some(i) if !key.is_empty() => Value::Int((from + i + 1) as i32),
-                    _ => Value::Int(0),
+                let at = (!key.is_empty() && from <= hay.len())
+                    .then(|| hay[from..].windows(key.len()).position(|w| w == key.as_slice()))
+                    .flatten();
+                match at {
+                    Some(i) => Value::Int((from + i + 1) as i32),
+                    None => Value::Int(0),
                 }
             }
         })
@@ -356,7 +363,7 @@ impl Interpreter {
 
 /// The text of a CHAR array: its characters up to the first one never set (or NUL).
 pub(super) fn str_of(a: &ArrayVal) -> String {
-    a.elems.iter().map_while(|c| if let Value::Char(c) = c { (*c != 0).then_some(*c as char) } else { None }).collect()
+    a.elems.iter().map_while(|c| if let Value::Char(c) = c { (*c != 0).then_some(char_1252(*c)) } else { None }).collect()
 }
 
 /// Writes `text` into the CHAR array `slot`. As on the controller, characters beyond the
@@ -368,11 +375,13 @@ pub(super) fn write_str(slot: &mut Value, text: &str, clear_rest: bool, span: Sp
     if a.dims.len() != 1 || !a.elems.iter().all(|c| matches!(c, Value::Char(_) | Value::Uninit(Scalar::Char))) {
         return Err(rt(span, format!("{name} is not a one-dimensional CHAR array")));
     }
-    if text.len() > a.elems.len() {
-        return Err(rt(span, format!("\"{text}\" has {} characters; {name}[] holds {}", text.len(), a.elems.len())));
+    // One byte a character, as the controller stores text (code page 1252).
+    let bytes: Vec<u8> = text.chars().map(byte_1252).collect();
+    if bytes.len() > a.elems.len() {
+        return Err(rt(span, format!("\"{text}\" has {} characters; {name}[] holds {}", bytes.len(), a.elems.len())));
     }
     for (i, c) in a.elems.iter_mut().enumerate() {
-        if let Some(b) = text.as_bytes().get(i) {
+        if let Some(b) = bytes.get(i) {
             *c = Value::Char(*b);
         } else if clear_rest {
             *c = Value::Uninit(Scalar::Char);

@@ -333,7 +333,7 @@ impl Interpreter {
         {
             let text = match v {
                 Value::Str(t) => t,
-                Value::Char(c) => (c as char).to_string(),
+                Value::Char(c) => crate::sim::krl::source::char_1252(c).to_string(),
                 other => return Err(rt(target.span, format!("{}[] takes a string, not {}", expr_text(b), other.type_name()))),
             };
             let name = expr_text(b);

@@ -101,7 +101,7 @@ impl<'s, 'd> Parser<'s, 'd> {
             Some(Tok::Int(i)) => format!("`{i}`"),
             Some(Tok::Real(r)) => format!("`{r}`"),
             Some(Tok::Str(s)) => format!("\"{s}\""),
-            Some(Tok::Char(c)) => format!("'{}'", *c as char),
+            Some(Tok::Char(c)) => format!("'{}'", super::source::char_1252(*c)),
             Some(Tok::Enum(e)) => format!("`#{e}`"),
             Some(Tok::Punct(p)) => format!("`{p}`"),
         }
