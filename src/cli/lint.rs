@@ -20,12 +20,15 @@ pub fn lint(path: &Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A `.dat` is checked with the `.src` beside it, or alone as a data list.
+    let module_path = robocell::sim::krl::project::module_source(path);
+    let path = module_path.as_deref().unwrap_or(path);
     let src = read_text(path).unwrap_or_default();
     let dat_path = path.with_extension("dat");
     let dat = read_text(&dat_path).ok();
     let dat_name = dat_path.display().to_string();
     let src_name = path.display().to_string();
-    if !diags.iter().any(Diagnostic::is_error) {
+    if module_path.is_some() && !diags.iter().any(Diagnostic::is_error) {
         // Compile too: labels and GOTOs, EXIT placement, data list values.
         let cfg = ConfigGlobals { home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0], tool: Frame::NULL, robroot: Frame::NULL, bases: Vec::new() };
         if let Err(e) = Interpreter::new(&module, &cfg) {

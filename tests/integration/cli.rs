@@ -104,3 +104,22 @@ fn lint_reads_a_windows_1252_file_with_crlf() {
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("no errors, 0 warning(s)"), "{out}");
 }
+
+#[test]
+fn lint_of_a_dat_checks_it_with_its_src_or_alone_as_a_data_list() {
+    // Beside its .src: the module is checked, as `lint pick_place.src` would.
+    let (code, out, err) = robocell(&["lint", "scenarios/pick_place.dat"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("pick_place.src: no errors"), "{out}");
+    // Alone: a data list, with its own errors at their places, and no complaint about a missing DEF.
+    let dir = std::env::temp_dir().join(format!("robocell-cli-dat-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("alone.dat"), "DEFDAT alone\n  DECL INT n = 1\n  DECL E6POS p = {X 1, Y 2\nENDDAT\n").unwrap();
+    let (code, out, err) = robocell(&["lint", dir.join("alone.dat").to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(err.contains("alone.dat:3:"), "{err}");
+    assert!(!err.contains("no DEF") && !err.contains("ENDDAT"), "{err}");
+    std::fs::write(dir.join("fine.dat"), "DEFDAT fine PUBLIC\n  DECL GLOBAL INT n = 1\nENDDAT\n").unwrap();
+    let (code, out, err) = robocell(&["lint", dir.join("fine.dat").to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}\n{err}");
+}

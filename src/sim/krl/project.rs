@@ -256,8 +256,27 @@ fn visit_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
     }
 }
 
-/// `robocell lint`: the module at `path` with its `.dat`, checked against its neighbours.
+/// The `.src` a path stands for: itself, or for a `.dat` the `.src` beside it (None when there
+/// is none: a data list on its own).
+pub fn module_source(path: &Path) -> Option<std::path::PathBuf> {
+    let is_dat = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("dat"));
+    if !is_dat {
+        return Some(path.to_path_buf());
+    }
+    ["src", "SRC", "Src"].iter().map(|e| path.with_extension(e)).find(|p| p.is_file())
+}
+
+/// `robocell lint`: the module at `path` with its `.dat`, checked against its neighbours. A
+/// `.dat` is checked with its `.src`, or on its own as a data list when there is none.
 pub fn lint_file(path: &Path) -> Result<(Module, Vec<Diagnostic>), std::io::Error> {
+    let Some(src_path) = module_source(path) else {
+        let dat = super::source::read_text(path)?;
+        let dat_name = path.display().to_string();
+        return Ok(parse_module_with("", "", Some((dat_name.as_str(), dat.as_str())), &Outside::from_neighbours(path)));
+    };
+    if src_path != path {
+        return lint_file(&src_path);
+    }
     let src = super::source::read_text(path)?;
     let dat_path = path.with_extension("dat");
     let dat = super::source::read_text(&dat_path).ok();

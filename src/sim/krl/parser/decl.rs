@@ -360,7 +360,10 @@ impl Parser<'_, '_> {
                         }
                     }
                     Err(()) => {
-                        self.skip_line();
+                        // The expression may have skipped the rest of its line already.
+                        if !self.at_line_start() {
+                            self.skip_line();
+                        }
                         return out;
                     }
                 }
@@ -393,7 +396,8 @@ impl Parser<'_, '_> {
         self.end_line("the DEFDAT line");
         loop {
             if self.at_eof() {
-                let s = end_span();
+                // At the end of the file: where the ENDDAT should have been.
+                let s = self.span();
                 self.err("KRL031", s, "DEFDAT has no ENDDAT", None);
                 return;
             }

@@ -44,7 +44,7 @@ pub fn declared_type_names(toks: &[Token]) -> Vec<String> {
 type PResult<T> = Result<T, ()>;
 
 fn end_span() -> Span {
-    Span::new(u32::MAX, 1, 0)
+    Span::new(1, 1, 0)
 }
 
 impl<'s, 'd> Parser<'s, 'd> {
@@ -56,6 +56,10 @@ impl<'s, 'd> Parser<'s, 'd> {
     }
     pub(super) fn span(&self) -> Span {
         self.toks.get(self.pos).map(|t| t.span).or_else(|| self.toks.last().map(|t| t.span)).unwrap_or_else(end_span)
+    }
+    /// The previous token ended a line (or nothing was read yet).
+    pub(super) fn at_line_start(&self) -> bool {
+        self.pos == 0 || matches!(self.toks.get(self.pos - 1).map(|t| &t.tok), Some(Tok::Newline))
     }
     pub(super) fn at_eof(&self) -> bool {
         self.pos >= self.toks.len()
@@ -214,7 +218,8 @@ pub fn parse_module_with(
             );
             diags.append(&mut sink.out);
         }
-    } else if !diags.iter().any(|d| d.is_error()) {
+    } else if !src_name.is_empty() && !diags.iter().any(|d| d.is_error()) {
+        // (A data list linted on its own has no .src to hold a DEF.)
         let mut sink = DiagSink::new(src_name, src);
         sink.error("KRL071", Span::new(1, 1, 0), "the file holds no DEF routine", Some("write DEF name() ... END"));
         diags.append(&mut sink.out);
