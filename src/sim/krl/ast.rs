@@ -322,4 +322,16 @@ pub struct Module {
     pub types: Vec<TypeDecl>,
     /// `DEFDAT name PUBLIC`: its GLOBAL declarations are visible to other modules.
     pub public: bool,
+    /// `EXT` and `EXTFCT` declarations: routines the module says come from elsewhere.
+    pub externals: Vec<External>,
+}
+
+/// `EXT name(params)` or `EXTFCT type name(params)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct External {
+    pub name: String,
+    pub params: usize,
+    /// EXTFCT: a function.
+    pub function: bool,
+    pub span: Span,
 }

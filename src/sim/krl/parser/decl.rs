@@ -147,7 +147,13 @@ impl Parser<'_, '_> {
     }
 
     pub(super) fn is_decl_start(&self) -> bool {
-        if self.is_kw("DECL") || self.is_kw("SIGNAL") || self.is_kw("STRUC") || self.is_kw("ENUM") {
+        if self.is_kw("DECL")
+            || self.is_kw("SIGNAL")
+            || self.is_kw("STRUC")
+            || self.is_kw("ENUM")
+            || self.is_kw("EXT")
+            || self.is_kw("EXTFCT")
+        {
             return true;
         }
         if self.is_kw("GLOBAL")
@@ -158,6 +164,42 @@ impl Parser<'_, '_> {
         // `INT i` without DECL: a type name followed by a name (not `INT = ...`).
         matches!(self.peek(), Some(Tok::Ident(s)) if SIMPLE_TYPES.contains(&s.as_str()) || self.user_types.contains(s))
             && matches!(self.peek_at(1), Some(Tok::Ident(_)))
+    }
+
+    /// `EXT name(types)` or `EXTFCT type name(types)`: a routine from another module. Its
+    /// parameters count for argument checks; their types are not checked here.
+    pub(super) fn parse_external(&mut self) {
+        let span = self.span();
+        let function = self.is_kw("EXTFCT");
+        self.pos += 1;
+        if function && self.expect_ident("the function's result type").is_err() {
+            return self.skip_line();
+        }
+        let Ok((name, _)) = self.expect_ident("the routine's name") else { return self.skip_line() };
+        if self.expect_punct("(").is_err() {
+            return self.skip_line();
+        }
+        // Parameters such as `INT :IN, CHAR[] :OUT`: count those at the top level.
+        let (mut depth, mut params, mut any) = (0, 0, false);
+        loop {
+            match self.peek() {
+                None | Some(Tok::Newline) => {
+                    let s = self.span();
+                    self.err("KRL010", s, format!("expected `)` to close the parameters of {name}"), None);
+                    return self.skip_line();
+                }
+                Some(Tok::Punct(")")) if depth == 0 => break,
+                Some(Tok::Punct("(" | "[")) => depth += 1,
+                Some(Tok::Punct(")" | "]")) => depth -= 1,
+                Some(Tok::Punct(",")) if depth == 0 => params += 1,
+                _ => {}
+            }
+            any = true;
+            self.pos += 1;
+        }
+        self.pos += 1;
+        self.end_line("the EXT declaration");
+        self.externals.push(External { name, params: if any { params + 1 } else { 0 }, function, span });
     }
 
     /// `SIGNAL name $OUT[n]` or `SIGNAL name $IN[a] TO $IN[b]`.
@@ -272,6 +314,10 @@ impl Parser<'_, '_> {
             }
             Some(Tok::Ident(s)) if s == "STRUC" || s == "ENUM" => {
                 self.parse_type_decl();
+                Vec::new()
+            }
+            Some(Tok::Ident(s)) if k == 0 && (s == "EXT" || s == "EXTFCT") => {
+                self.parse_external();
                 Vec::new()
             }
             _ => self.parse_decl_line(allow_init),
@@ -408,10 +454,6 @@ impl Parser<'_, '_> {
             if self.eat_kw("ENDDAT") {
                 self.end_line("ENDDAT");
                 return;
-            }
-            if self.is_kw("EXT") || self.is_kw("EXTFCT") {
-                self.skip_line();
-                continue;
             }
             if self.is_decl_start() {
                 let ds = self.parse_any_decl(true);

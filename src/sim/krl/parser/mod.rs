@@ -25,6 +25,7 @@ struct Parser<'s, 'd> {
     user_types: Vec<String>,
     signals: Vec<Signal>,
     types: Vec<TypeDecl>,
+    externals: Vec<External>,
 }
 
 /// The STRUC/ENUM type names a token stream declares, so a type can be used before (or
@@ -186,24 +187,35 @@ pub fn parse_module_with(
     let mut user_types = outside.types.clone();
     user_types.extend(declared_type_names(&src_toks));
     user_types.extend(declared_type_names(&dat_toks));
-    let (mut signals, mut types) = (Vec::new(), Vec::new());
+    let (mut signals, mut types, mut externals) = (Vec::new(), Vec::new(), Vec::new());
     {
-        let mut p =
-            Parser { toks: src_toks, pos: 0, d: &mut src_sink, user_types: user_types.clone(), signals: Vec::new(), types: Vec::new() };
+        let mut p = Parser {
+            toks: src_toks,
+            pos: 0,
+            d: &mut src_sink,
+            user_types: user_types.clone(),
+            signals: Vec::new(),
+            types: Vec::new(),
+            externals: Vec::new(),
+        };
         p.parse_src(&mut module);
         signals.append(&mut p.signals);
         types.append(&mut p.types);
+        externals.append(&mut p.externals);
         diags.append(&mut src_sink.out);
     }
     if let Some(mut sink) = dat_sink {
-        let mut p = Parser { toks: dat_toks, pos: 0, d: &mut sink, user_types, signals: Vec::new(), types: Vec::new() };
+        let mut p =
+            Parser { toks: dat_toks, pos: 0, d: &mut sink, user_types, signals: Vec::new(), types: Vec::new(), externals: Vec::new() };
         p.parse_dat(&mut module);
         signals.append(&mut p.signals);
         types.append(&mut p.types);
+        externals.append(&mut p.externals);
         diags.append(&mut sink.out);
     }
     module.signals = signals;
     module.types = types;
+    module.externals = externals;
     let stem = std::path::Path::new(src_name).file_stem().and_then(|s| s.to_str()).unwrap_or("").to_ascii_uppercase();
     if let Some(first) = module.routines.first() {
         module.name = first.name.clone();
@@ -246,6 +258,21 @@ pub fn parse_module_with(
                 format!("{name} is a function; its value must be used"),
                 Some("assign the result, e.g. ok = StrClear(s[])"),
             );
+        } else if let Some(x) = module.externals.iter().find(|x| x.name == name)
+            && (x.params != nargs || x.function == is_stmt)
+        {
+            // The module's own EXT/EXTFCT declaration is what the call must fit.
+            let kind = if x.function { "EXTFCT" } else { "EXT" };
+            if x.params != nargs {
+                let msg = format!("{name} (declared {kind} on line {}) takes {} parameter(s), {nargs} given", x.span.line, x.params);
+                sink.error("KRL076", span, msg, None);
+            } else if x.function {
+                let msg = format!("{name} is declared EXTFCT (line {}): its value must be used", x.span.line);
+                sink.error("KRL074", span, msg, Some("assign the result, e.g. r = name(...)"));
+            } else {
+                let msg = format!("{name} is declared EXT (line {}): a routine, it has no value", x.span.line);
+                sink.error("KRL074", span, msg, Some("call it as a statement, or declare it EXTFCT"));
+            }
         } else if let Some(o) = outside.routines.iter().find(|o| o.name == name) {
             if !o.callable {
                 let hint = format!("declare it `GLOBAL DEF {name}(...)` in {} to call it from other modules", o.module);
@@ -254,8 +281,16 @@ pub fn parse_module_with(
                 sink.error("KRL076", span, format!("{name} (in {}) takes {} parameter(s), {nargs} given", o.module, o.params), None);
             }
         } else {
+            let ext = module.externals.iter().find(|x| x.name == name).map(|x| {
+                format!(
+                    "it is declared EXT on line {}, but no module beside this one defines it; in a cell it must be loaded too",
+                    x.span.line
+                )
+            });
             let hint = if name == "PRINT" {
                 Some("KRL has no print(); show values with the watch panel or a message library call")
+            } else if let Some(h) = ext.as_deref() {
+                Some(h)
             } else {
                 Some("a routine from another module or technology package is not available in this cell")
             };
