@@ -132,3 +132,55 @@ fn damaged_scenarios_are_refused_with_positions_or_run_finite() {
     }
     assert!(ran > 20 && refused > 20, "{ran} ran, {refused} refused");
 }
+
+/// A random operator at the pendant: Start, Stop, the override, the mode, the run mode and Reset
+/// at random ticks of the default cell. No axis ever exceeds its speed or acceleration, nothing
+/// becomes NaN, and the recording of the session replays bit-identically.
+#[test]
+fn a_random_operator_never_drives_an_axis_past_its_limits_and_replays_exactly() {
+    use robocell::sim::record::Replay;
+    use robocell::sim::scenario::OperatingMode;
+    use robocell::sim::world::StepMode;
+    let mut rng = StdRng::seed_from_u64(29);
+    let (mut world, _) = World::new(super::default_scenario()).unwrap();
+    assert!(world.start_recording());
+    let m = world.model().clone();
+    let dt = world.dt();
+    let mut prev = world.axes_deg();
+    let mut prev_v = [0.0; 6];
+    let mut moving = 0;
+    for tick in 0..20_000 {
+        let mut cmds = Vec::new();
+        if rng.random_range(0..50) == 0 {
+            cmds.push(match rng.random_range(0..30) {
+                0..=11 => Command::Start,
+                12..=15 => Command::Stop,
+                16..=23 => Command::SetOverride(rng.random_range(0..=100)),
+                24 | 25 => Command::SetMode([OperatingMode::T1, OperatingMode::T2, OperatingMode::AUT][rng.random_range(0..3)]),
+                26..=28 => Command::SetStepMode([StepMode::Go, StepMode::Go, StepMode::Motion, StepMode::Line][rng.random_range(0..4)]),
+                _ => Command::Reset,
+            });
+        }
+        let reset = cmds.contains(&Command::Reset);
+        world.step(&cmds);
+        let q = world.axes_deg();
+        assert!(q.iter().all(|a| a.is_finite()), "tick {tick}: {q:?}");
+        if reset {
+            // A reset puts the robot back at its start: no motion to judge across it.
+            (prev, prev_v) = (q, [0.0; 6]);
+            continue;
+        }
+        let v: [f64; 6] = std::array::from_fn(|i| (q[i] - prev[i]) / dt);
+        for i in 0..6 {
+            assert!(v[i].abs() <= m.max_speed_deg_s[i] * 1.0001, "tick {tick}: A{} at {:.1} deg/s", i + 1, v[i]);
+            let a = (v[i] - prev_v[i]) / dt;
+            assert!(a.abs() <= m.max_acc_deg_s2[i] * 1.0001, "tick {tick}: A{} accelerates at {a:.0} deg/s^2", i + 1);
+        }
+        moving += usize::from(q != prev);
+        (prev, prev_v) = (q, v);
+    }
+    assert!(moving > 5000, "the robot moved in {moving} ticks only");
+    let rec = world.recording().unwrap();
+    assert!(rec.commands.len() > 100, "{} commands", rec.commands.len());
+    assert_eq!(rec.replay().unwrap(), Replay::Identical { steps: 20_000 });
+}
