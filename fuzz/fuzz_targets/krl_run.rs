@@ -1,13 +1,18 @@
 //! Any bytes as a `.src` (and a `.dat` after a `\0DAT\0` marker) run in the default cell: a
 //! program that loads runs for 300 ticks (interpreter, planner, main run, physics) without a
-//! panic and without a NaN in the robot's axes. Each tick is bounded by the operation budget.
+//! panic and without a NaN in the robot's axes or the parts' poses. Each tick is bounded by
+//! the operation budget.
 #![no_main]
 
 use std::path::{Path, PathBuf};
 
 use libfuzzer_sys::fuzz_target;
 use robocell::sim::scenario::Scenario;
-use robocell::sim::world::{Command, World};
+use robocell::sim::world::World;
+
+#[path = "run_checked.rs"]
+mod run_checked;
+use run_checked::run_checked;
 
 const SCENARIO: &str = include_str!("../../scenarios/pick_and_place.ron");
 
@@ -23,9 +28,5 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let Ok((mut world, _)) = World::new(loaded) else { return };
-    world.step(&[Command::Start]);
-    for _ in 0..300 {
-        world.step(&[]);
-        assert!(world.axes_deg().iter().all(|a| a.is_finite()), "axes {:?}", world.axes_deg());
-    }
+    run_checked(&mut world);
 });

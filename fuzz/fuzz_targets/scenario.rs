@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 
 use libfuzzer_sys::fuzz_target;
 use robocell::sim::scenario::Scenario;
-use robocell::sim::world::{Command, World};
+use robocell::sim::world::World;
+
+#[path = "run_checked.rs"]
+mod run_checked;
+use run_checked::run_checked;
 
 const SRC: &str = include_str!("../../scenarios/pick_place.src");
 const DAT: &str = include_str!("../../scenarios/pick_place.dat");
@@ -29,10 +33,5 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let Ok((mut world, _)) = World::new(loaded) else { return };
-    world.step(&[Command::Start]);
-    for _ in 0..300 {
-        world.step(&[]);
-        assert!(world.axes_deg().iter().all(|a| a.is_finite()), "axes {:?}", world.axes_deg());
-        assert!(world.parts().iter().all(|p| p.pose.translation.vector.iter().all(|v| v.is_finite())), "a part's pose is not finite");
-    }
+    run_checked(&mut world);
 });
