@@ -47,8 +47,8 @@ pub fn byte_1252(c: char) -> u8 {
 /// Decodes a file's bytes: UTF-8 when they are valid UTF-8 (a byte-order mark is dropped), else
 /// Windows-1252, which every byte sequence is.
 pub fn decode(bytes: &[u8]) -> SourceText {
-    let (text, encoding) = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).filter(|r| std::str::from_utf8(r).is_ok()) {
-        (String::from_utf8_lossy(rest).into_owned(), Encoding::Utf8Bom)
+    let (text, encoding) = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).and_then(|r| std::str::from_utf8(r).ok()) {
+        (rest.to_string(), Encoding::Utf8Bom)
     } else if let Ok(s) = std::str::from_utf8(bytes) {
         (s.to_string(), Encoding::Utf8)
     } else {
