@@ -70,6 +70,9 @@ pub struct World {
     messages: Vec<Message>,
     /// Set while the session is being recorded.
     recorder: Option<Recorder>,
+    /// Any step has run, a Reset included (which keeps the override, so the state after it is
+    /// not the scenario's initial one).
+    stepped: bool,
 }
 
 impl World {
@@ -93,6 +96,7 @@ impl World {
             tick: 0,
             messages: Vec::new(),
             recorder: None,
+            stepped: false,
         };
         Ok((world, diags))
     }
@@ -189,7 +193,7 @@ impl World {
     /// Records every command from now on. Only a world that has not stepped yet can be
     /// recorded (a replay starts from the scenario's initial state); false otherwise.
     pub fn start_recording(&mut self) -> bool {
-        if self.tick > 0 || self.recorder.is_some() {
+        if self.stepped || self.recorder.is_some() {
             return false;
         }
         self.recorder = Some(Recorder::default());
@@ -205,6 +209,7 @@ impl World {
 
     pub fn step(&mut self, commands: &[Command]) -> Vec<Event> {
         let ev = self.tick_once(commands);
+        self.stepped = true;
         if let Some(r) = &mut self.recorder {
             r.step(commands, &ev);
         }
@@ -263,6 +268,7 @@ impl World {
         let Ok((mut fresh, _)) = World::new(self.loaded.clone()) else { return };
         fresh.controller.set_override(self.controller.override_pct());
         fresh.recorder = self.recorder.take();
+        fresh.stepped = true;
         *self = fresh;
         ev.push(Event::Message(Message { level: Level::Notification, text: "Program reset".into(), line: None, time_s: 0.0 }));
         ev.push(Event::State(ProgramState::Ready));

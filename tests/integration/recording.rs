@@ -56,6 +56,17 @@ fn a_session_with_operator_commands_replays_bit_identically() {
 }
 
 #[test]
+fn only_a_world_that_never_stepped_can_be_recorded() {
+    // After a Reset the tick is 0 again, but the override is kept: not the initial state.
+    let (mut world, _) = World::new(default_scenario()).unwrap();
+    world.step(&[Command::SetOverride(30)]);
+    world.step(&[Command::Reset]);
+    assert_eq!(world.tick(), 0);
+    assert!(!world.start_recording());
+    assert!(world.recording().is_none());
+}
+
+#[test]
 fn a_recording_replays_after_the_program_on_disk_changed() {
     // A scenario and program in a folder of their own; record, then spoil the program file.
     let dir = temp_dir("changed");
