@@ -42,10 +42,14 @@ enum Cmd {
         #[arg(long, default_value = "1400x860", value_parser = parse_size)]
         size: (u32, u32),
     },
-    /// Run a scenario headless and report: exit 0 pass, 1 fail, 2 bad input.
+    /// Run and grade a program on a scenario and its public variants: exit 0 full marks, 1 not
+    /// full marks, 2 bad input.
     Check {
         #[arg(default_value = DEFAULT_SCENARIO)]
         scenario: PathBuf,
+        /// Run this program (.src, its .dat beside it) instead of the scenario's.
+        #[arg(long)]
+        program: Option<PathBuf>,
         /// Print every controller message, not only the last ones.
         #[arg(long)]
         verbose: bool,
@@ -84,7 +88,10 @@ fn main() -> ExitCode {
         Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size }) => {
             cli::run::run(&scenario, cli::run::RunOptions { start, speed, screenshot, at, record, size })
         }
-        Some(Cmd::Check { scenario, verbose, record }) => cli::check::check(&scenario, verbose, record.as_deref()),
+        Some(Cmd::Check { scenario, program, verbose, record }) => cli::check::check(
+            &scenario,
+            cli::check::CheckOptions { program: program.as_deref(), verbose, record: record.as_deref() },
+        ),
         Some(Cmd::Lint { file }) => cli::lint::lint(&file),
         Some(Cmd::Replay { file, check }) => cli::replay::replay(&file, check),
     }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use bevy::prelude::*;
 use bevy::render::view::window::screenshot::{Screenshot, save_to_disk};
 
+use crate::sim::exercise::Grade;
 use crate::sim::scenario::Loaded;
 use crate::sim::world::{Command, Event, Message, World};
 
@@ -31,6 +32,8 @@ pub struct Sim {
     pub record_to: Option<PathBuf>,
     /// The simulated time (s) the cell stops at, however long a frame took (scripted screenshots).
     pub hold_at: Option<f64>,
+    /// This run's grade once it is over, and the tick it was judged at.
+    pub grade: Option<(u64, Grade)>,
 }
 
 impl Drop for Sim {
@@ -47,7 +50,7 @@ impl Drop for Sim {
 
 impl Sim {
     pub fn new(world: World, warnings: Vec<String>) -> Self {
-        Sim { world, pending: Vec::new(), speed: 1.0, accumulator: 0.0, log: Vec::new(), warnings, record_to: None, hold_at: None }
+        Sim { world, pending: Vec::new(), speed: 1.0, accumulator: 0.0, log: Vec::new(), warnings, record_to: None, hold_at: None, grade: None }
     }
 
     /// Advances the cell by `real_dt` seconds of wall time (at most 0.25 s worth per call).

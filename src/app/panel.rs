@@ -152,22 +152,32 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
             }
         }
     });
-    let obj = &sc.objective;
-    let outcome = match sim.world.outcome() {
-        Some(Ok(())) => egui::RichText::new("PASS").color(egui::Color32::from_rgb(80, 220, 100)).strong(),
-        Some(Err(r)) => egui::RichText::new(format!("FAIL: {r}")).color(egui::Color32::from_rgb(255, 80, 70)).strong(),
-        None => egui::RichText::new("in progress"),
-    };
-    ui.horizontal_wrapped(|ui| {
-        ui.label(format!(
-            "Objective: {} / {} parts in the bin · {:.1} s of {:.0} s ·",
-            sim.world.delivered(),
-            obj.deliver,
-            sim.world.time_s(),
-            obj.within_s
-        ));
-        ui.label(outcome);
-    });
+    // The exercise: progress while the program runs, this run's grade once it is over.
+    if sim.world.run_over() && sim.grade.as_ref().is_none_or(|(t, _)| *t != sim.world.tick()) {
+        let g = sim.world.grade_this_run();
+        sim.grade = Some((sim.world.tick(), g));
+    }
+    ui.label(format!(
+        "Exercise: {} part(s) in a bin · {:.1} s of {:.0} s",
+        sim.world.delivered(),
+        sim.world.time_s(),
+        sc.time_limit_s
+    ));
+    match (&sim.grade, sim.world.run_over()) {
+        (Some((_, g)), true) => {
+            let colour = if g.full_marks() { egui::Color32::from_rgb(80, 220, 100) } else { egui::Color32::from_rgb(255, 170, 60) };
+            ui.label(egui::RichText::new(format!("Score {:.0} / {:.0} (this run)", g.score, g.max_score)).color(colour).strong());
+            for r in &g.objectives {
+                let mark = if r.passed { "✔" } else { "✘" };
+                ui.label(format!("{mark} {:.0}/{:.0} {}", r.points, r.max_points, r.title)).on_hover_text(&r.explanation);
+            }
+        }
+        _ => {
+            for o in &sc.objectives {
+                ui.label(format!("· {:.0} pts  {}", o.points, o.title));
+            }
+        }
+    }
     ui.separator();
 
     // Program listing.

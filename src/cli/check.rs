@@ -1,24 +1,33 @@
-//! `robocell check`: runs a scenario headless and reports; exit 0 pass, 1 fail, 2 bad input.
+//! `robocell check`: runs a program headless on the scenario and its public variants and grades
+//! it; exit 0 full marks, 1 not full marks, 2 bad input.
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use robocell::sim::exercise::{self, Grade, RunRecord};
 use robocell::sim::scenario::Scenario;
-use robocell::sim::world::{Level, Report, World};
+use robocell::sim::world::{Level, World};
 
 use super::print_diags;
 
-pub fn check(path: &Path, verbose: bool, record: Option<&Path>) -> ExitCode {
-    let loaded = match Scenario::load(path) {
+pub struct CheckOptions<'a> {
+    pub program: Option<&'a Path>,
+    pub verbose: bool,
+    pub record: Option<&'a Path>,
+}
+
+pub fn check(path: &Path, o: CheckOptions) -> ExitCode {
+    let loaded = match Scenario::load_with_program(path, o.program) {
         Ok(l) => l,
         Err(diags) => {
             print_diags(&diags);
-            eprintln!("{} problem(s) in the scenario: nothing was run", diags.len());
+            eprintln!("{} problem(s) in the scenario or its program: nothing was run", diags.len());
             return ExitCode::from(2);
         }
     };
-    let (mut world, warnings) = match World::new(loaded) {
+    // The public run, in a world kept for the recording.
+    let (mut world, warnings) = match World::new(loaded.clone()) {
         Ok(c) => c,
         Err(diags) => {
             print_diags(&diags);
@@ -28,40 +37,96 @@ pub fn check(path: &Path, verbose: bool, record: Option<&Path>) -> ExitCode {
         }
     };
     print_diags(&warnings);
-    if record.is_some() {
+    if o.record.is_some() {
         world.start_recording();
     }
+    println!("scenario: {} ({})", loaded.scenario.name, path.display());
+    println!("program:  {}", loaded.src_path.display());
     let t0 = Instant::now();
-    let r = world.run_to_end();
-    let wall = t0.elapsed().as_secs_f64();
-    print_report(&r, wall, verbose);
-    if let (Some(file), Some(rec)) = (record, world.recording()) {
+    let mut runs = vec![world.run_to_end()];
+    print_run(&runs[0], t0.elapsed().as_secs_f64(), o.verbose);
+    for (name, hidden, l) in exercise::runs_of(&loaded, false).into_iter().skip(1) {
+        let t0 = Instant::now();
+        match exercise::run_one(l, &name, hidden) {
+            Ok(r) => {
+                print_run(&r, t0.elapsed().as_secs_f64(), o.verbose);
+                runs.push(r);
+            }
+            Err(diags) => {
+                print_diags(&diags);
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let hidden = loaded.scenario.variants.iter().filter(|v| v.hidden).count();
+    if hidden > 0 {
+        println!("({hidden} hidden variant(s) more are run by `robocell grade`)");
+    }
+    let grade = exercise::grade(&loaded.scenario.objectives, exercise::program_results(&loaded), &runs);
+    print_grade(&grade);
+    if let (Some(file), Some(rec)) = (o.record, world.recording()) {
         if let Err(e) = rec.save(file) {
             eprintln!("{}: cannot write the recording: {e}", file.display());
             return ExitCode::from(2);
         }
-        println!("recording:       {} ({} steps, {} commands)", file.display(), rec.steps, rec.commands.len());
+        println!("recording: {} (public run, {} steps, {} commands)", file.display(), rec.steps, rec.commands.len());
     }
-    if r.passed { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if grade.full_marks() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
-fn print_report(r: &Report, wall_s: f64, verbose: bool) {
-    println!("scenario:        {}", r.scenario);
-    println!("parts delivered: {} of {}", r.delivered, r.required);
-    println!("simulated time:  {:.2} s ({} ticks, {:.0}x real time)", r.sim_time_s, r.ticks, r.sim_time_s / wall_s.max(1e-9));
-    println!("collisions:      {}", if r.collisions.is_empty() { "none".to_string() } else { r.collisions.len().to_string() });
-    for c in &r.collisions {
-        println!("  - {c}");
+fn print_run(r: &RunRecord, wall_s: f64, verbose: bool) {
+    let delivered = r.obs.parts.iter().filter(|p| p.delivered.is_some()).count();
+    println!();
+    println!("run `{}`: {}", r.variant, r.ending());
+    println!(
+        "  {} part(s) in the cell, {delivered} delivered, {} collision(s); {:.1} s simulated in {:.2} s ({:.0}x real time)",
+        r.parts.len(),
+        r.obs.collisions.len(),
+        r.end_s,
+        wall_s,
+        r.end_s / wall_s.max(1e-9)
+    );
+    let shown: Vec<_> = if verbose { r.messages.iter().collect() } else { r.messages.iter().rev().take(5).rev().collect() };
+    if !verbose && r.messages.len() > shown.len() {
+        println!("  last {} of {} controller messages (--verbose shows all):", shown.len(), r.messages.len());
     }
-    let shown: Vec<_> = if verbose { r.messages.iter().collect() } else { r.messages.iter().rev().take(8).rev().collect() };
-    println!("controller messages: {}", r.messages.len());
     for m in shown {
         let kind = match m.level {
             Level::Notification => "info",
             Level::Status => "status",
             Level::Acknowledgement => "STOP",
         };
-        println!("  [{:>7.2} s] {kind:<6} {}", m.time_s, m.text);
+        println!("  [{:>6.2} s] {kind:<6} {}", m.time_s, m.text);
     }
-    println!("result:          {} ({})", if r.passed { "PASS" } else { "FAIL" }, r.reason);
+}
+
+pub fn print_grade(g: &Grade) {
+    println!();
+    println!("objectives:");
+    let mut last_title = "";
+    for r in &g.objectives {
+        if r.title != last_title {
+            let (p, m): (f64, f64) =
+                g.objectives.iter().filter(|x| x.title == r.title).fold((0.0, 0.0), |a, x| (a.0 + x.points, a.1 + x.max_points));
+            println!("  {:>6} / {:<5} {}", fmt_points(p), fmt_points(m), r.title);
+            last_title = &r.title;
+        }
+        let mark = if r.passed { "ok  " } else { "FAIL" };
+        println!("      {mark} {:<14} {}", r.variant, r.explanation);
+    }
+    if let Some(gate) = &g.gate_failed {
+        println!("  the gate objective `{gate}` failed: the score is 0");
+    }
+    match g.cycle_time_s {
+        Some(t) => println!("cycle time: {t:.1} s (public run)"),
+        None => println!("cycle time: none (the public run did not reach END)"),
+    }
+    let verdict = if g.full_marks() { "full marks" } else { "not full marks" };
+    println!("score: {} / {} ({verdict})", fmt_points(g.score), fmt_points(g.max_score));
+}
+
+/// 12, 12.5 or 12.33: no trailing zeros.
+pub fn fmt_points(p: f64) -> String {
+    let s = format!("{p:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

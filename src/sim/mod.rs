@@ -10,5 +10,5 @@ pub mod motion;
 pub mod record;
 pub mod robot;
 pub mod scenario;
-pub mod task;
+pub mod exercise;
 pub mod world;

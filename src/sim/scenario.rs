@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::exercise::{ObjectiveSpec, Variant};
 use super::krl::{Diagnostic, Severity, Span};
 use super::math::Frame;
 use super::robot::RobotModel;
@@ -32,7 +33,14 @@ pub struct Scenario {
     pub light_barriers: Vec<LightBarrierSpec>,
     #[serde(default)]
     pub bins: Vec<BinSpec>,
-    pub objective: Objective,
+    /// A run ends when the program ends or faults, or at the latest after this many seconds.
+    pub time_limit_s: f64,
+    /// What the program is graded on.
+    #[serde(default)]
+    pub objectives: Vec<ObjectiveSpec>,
+    /// Runs the grader makes besides this one (other seeds, timing, layout).
+    #[serde(default)]
+    pub variants: Vec<Variant>,
     /// `BASE_DATA[1..32]` as `$config.dat` holds them: bases (a table, a bin) in the world frame.
     #[serde(default)]
     pub base_data: Vec<Frame>,
@@ -198,18 +206,6 @@ pub struct BinSpec {
     pub size_mm: (f64, f64, f64),
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Objective {
-    /// Parts to deliver into the bins.
-    pub deliver: u32,
-    /// Within this many simulated seconds.
-    pub within_s: f64,
-    /// Any robot contact with the cell fails the run.
-    #[serde(default = "yes")]
-    pub no_collision: bool,
-}
-
 /// A scenario with its program text, ready to build a cell from.
 #[derive(Clone, Debug)]
 pub struct Loaded {
@@ -367,14 +363,24 @@ impl Scenario {
                 err(&b.name, format!("bin {} is too small", b.name), None);
             }
         }
-        if self.objective.deliver > 0 && self.bins.is_empty() {
-            err("objective", "the objective delivers parts, but the cell has no bin".into(), None);
+        for o in &self.objectives {
+            for (needle, msg) in o.problems(self) {
+                err(&needle, msg, None);
+            }
+        }
+        for v in &self.variants {
+            for (needle, msg) in v.problems(self) {
+                err(&needle, msg, None);
+            }
+            if self.variants.iter().filter(|w| w.name == v.name).count() > 1 || v.name == "public" || v.name == "program" {
+                err(&v.name, format!("variant name `{}` is taken: give each variant its own name", v.name), None);
+            }
         }
         if self.base_data.len() > 32 {
             err("base_data", format!("base_data has {} entries; BASE_DATA holds 32", self.base_data.len()), None);
         }
-        if self.objective.within_s <= 0.0 {
-            err("within_s", "objective within_s must be positive".into(), None);
+        if !(self.time_limit_s > 0.0 && self.time_limit_s <= 3600.0) {
+            err("time_limit_s", "time_limit_s must lie within 0..3600 seconds".into(), None);
         }
         // NaN and infinity parse as numbers in RON, but nothing in a cell can be either; nor can
         // a length beyond what the physics resolves (it runs in f32 metres).
@@ -430,12 +436,20 @@ impl Scenario {
 
     /// Reads, parses and validates a scenario and reads its program files.
     pub fn load(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+        Scenario::load_with_program(path, None)
+    }
+
+    /// As `load`, with another program than the scenario's (a `.src`; its `.dat` beside it).
+    pub fn load_with_program(path: &Path, program: Option<&Path>) -> Result<Loaded, Vec<Diagnostic>> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|e| vec![diag(&file, "", 1, 1, format!("cannot read the scenario: {e}"), Some("check the path"))])?;
         let dir = path.parent().unwrap_or(Path::new("."));
         // The program's name is needed before the scenario is known to be valid: read it leniently.
-        let program = ron::from_str::<Scenario>(&text).ok().map(|sc| dir.join(sc.program));
+        let program = match program {
+            Some(p) => Some(p.to_path_buf()),
+            None => ron::from_str::<Scenario>(&text).ok().map(|sc| dir.join(sc.program)),
+        };
         let src = program.as_ref().map(|p| (p.clone(), super::krl::source::read_text(p)));
         let dat = program.as_ref().and_then(|p| {
             let dat_path = p.with_extension("dat");

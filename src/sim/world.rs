@@ -19,8 +19,7 @@ use super::krl::value::Value;
 use super::record::{Recorder, Recording};
 use super::robot::RobotModel;
 use super::scenario::{Loaded, OperatingMode};
-use super::task::Exercise;
-pub use super::task::Report;
+use super::exercise::{Exercise, RunRecord, Tick};
 
 /// What the pendant, the CLI or a recording can ask of the world.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,7 +42,8 @@ pub enum Command {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     Message(Message),
-    Output { n: usize, value: bool },
+    /// The program switched an output at `line`.
+    Output { n: usize, value: bool, line: u32 },
     Input { n: usize, value: bool },
     State(ProgramState),
     MotionStarted { line: u32 },
@@ -53,8 +53,6 @@ pub enum Event {
     PartPicked { id: usize },
     PartReleased { id: usize },
     Collision { link: String, with: String },
-    ObjectiveMet,
-    ObjectiveFailed { reason: String },
 }
 
 pub struct World {
@@ -86,7 +84,7 @@ impl World {
         let tcp = robroot * fk(controller.model(), &q) * tool;
         let cell = Cell::new(sc, controller.model(), &robroot, &q, tcp);
         let world = World {
-            exercise: Exercise::new(sc.objective.clone()),
+            exercise: Exercise::new(sc.objectives.clone(), vec![sc.gripper.output]),
             dt: sc.tick_ms as f64 / 1000.0,
             loaded,
             controller,
@@ -148,15 +146,17 @@ impl World {
     pub fn delivered(&self) -> u32 {
         self.exercise.delivered()
     }
-    pub fn collisions(&self) -> &[String] {
+    pub fn collisions(&self) -> &[super::exercise::Incident] {
         self.exercise.collisions()
     }
     /// Every controller message so far, oldest first.
     pub fn messages(&self) -> &[Message] {
         &self.messages
     }
-    pub fn outcome(&self) -> Option<&Result<(), String>> {
-        self.exercise.outcome()
+    /// The run is over: the program ended, faulted or halted, or the time limit passed.
+    pub fn run_over(&self) -> bool {
+        self.time_s() >= self.loaded.scenario.time_limit_s
+            || matches!(self.state(), ProgramState::Finished | ProgramState::Faulted | ProgramState::Halted)
     }
     pub fn parts(&self) -> Vec<PartView> {
         self.cell.parts()
@@ -241,20 +241,27 @@ impl World {
             ev.push(Event::PartSpawned { id });
         }
         for (id, bin) in report.delivered {
-            let total = self.exercise.part_delivered();
+            let total = self.exercise.delivered() + 1;
             ev.push(Event::PartDelivered { id, bin, total });
         }
         for (link, with) in report.collisions {
-            self.exercise.collision(&link, &with, now);
             ev.push(Event::Collision { link: link.clone(), with: with.clone() });
-            if self.exercise.objective().no_collision && self.controller.state() != ProgramState::Faulted {
+            // The controller's collision detection stops the robot.
+            if self.controller.state() != ProgramState::Faulted {
                 self.controller.fault(&mut ev, format!("Collision: robot {link} touched {with}"), None);
             }
         }
         self.tick += 1;
-        if let Some(m) = self.exercise.judge(self.time_s(), &mut ev) {
-            ev.push(Event::Message(m));
-        }
+        let flange = (self.controller.robroot() * fk(self.controller.model(), &q)).translation.vector;
+        self.exercise.observe(&Tick {
+            time_s: self.time_s(),
+            dt: self.dt,
+            events: &ev,
+            mode: self.controller.mode(),
+            tcp: tcp.translation.vector,
+            flange,
+            line: self.controller.main_run_line().or(Some(self.controller.advance_line())),
+        });
         self.log_messages(&ev);
         ev
     }
@@ -274,25 +281,47 @@ impl World {
         ev.push(Event::State(ProgramState::Ready));
     }
 
-    /// Starts the program and runs until the objective is decided, the program ends or faults,
-    /// or the objective's time is up.
-    pub fn run_to_end(&mut self) -> Report {
+    /// Starts the program and runs it as the grader does: until it ends, faults or halts (and
+    /// 2 s more, so a part just dropped lands and is counted), or until the time limit passes.
+    /// What happens after the last part counts too.
+    pub fn run_to_end(&mut self) -> RunRecord {
         let mut cmds = vec![Command::Start];
+        let limit = self.loaded.scenario.time_limit_s;
         let mut settle_until: Option<f64> = None;
-        loop {
+        while self.time_s() < limit {
             self.step(&cmds);
             cmds.clear();
-            if self.exercise.outcome().is_some() {
-                break;
-            }
-            if matches!(self.state(), ProgramState::Finished | ProgramState::Faulted | ProgramState::Halted) {
-                // Let a part that was just dropped land and be counted.
+            if self.run_over() {
                 let until = *settle_until.get_or_insert(self.time_s() + 2.0);
                 if self.time_s() >= until {
                     break;
                 }
             }
         }
-        self.exercise.report(&self.loaded.scenario.name, self.state(), self.time_s(), self.tick, &self.messages)
+        self.run_record("public", false)
+    }
+
+    /// This run judged against the objectives (as the public run, without variants).
+    pub fn grade_this_run(&self) -> super::exercise::Grade {
+        let objectives = &self.loaded.scenario.objectives;
+        super::exercise::grade(objectives, super::exercise::program_results(&self.loaded), &[self.run_record("public", false)])
+    }
+
+    /// The run so far, for the objectives.
+    pub fn run_record(&self, variant: &str, hidden: bool) -> RunRecord {
+        let sc = &self.loaded.scenario;
+        RunRecord {
+            variant: variant.to_string(),
+            hidden,
+            scenario: sc.clone(),
+            obs: self.exercise.observations().clone(),
+            parts: self.parts(),
+            end_s: self.time_s(),
+            state: self.state(),
+            axes: self.axes_deg(),
+            home: sc.robot.home_deg.unwrap_or(self.model().home_deg),
+            program_file: self.loaded.src_path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+            messages: self.messages.clone(),
+        }
     }
 }

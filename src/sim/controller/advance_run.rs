@@ -43,10 +43,10 @@ impl Env for ControllerEnv<'_> {
     fn output(&self, n: usize) -> bool {
         self.io.outputs[n]
     }
-    fn set_output(&mut self, n: usize, v: bool) {
+    fn set_output(&mut self, n: usize, v: bool, line: u32) {
         if self.io.outputs[n] != v {
             self.io.outputs[n] = v;
-            self.events.push(Event::Output { n, value: v });
+            self.events.push(Event::Output { n, value: v, line });
         }
     }
     fn axis_act(&self) -> [f64; 6] {

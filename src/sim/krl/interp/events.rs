@@ -27,8 +27,8 @@ impl Interpreter {
         }
         let (due, later): (Vec<_>, Vec<_>) = self.pulses.drain(..).partition(|p| p.2 <= now + 1e-9);
         self.pulses = later;
-        for (n, v, _) in due {
-            env.set_output(n, v);
+        for (n, v, _, line) in due {
+            env.set_output(n, v, line);
         }
     }
 
@@ -107,8 +107,11 @@ impl Interpreter {
     pub fn fire_trigger(&mut self, t: &TriggerCmd, env: &mut dyn Env) -> Result<(), RuntimeError> {
         match &t.action {
             TriggerAction::Assign(target, v) => {
-                let val = self.eval(v, env)?;
-                self.assign(target, val, env)
+                // An output the trigger switches belongs to the TRIGGER's line.
+                let at = std::mem::replace(&mut self.current, t.span);
+                let done = self.eval(v, env).and_then(|val| self.assign(target, val, env));
+                self.current = at;
+                done
             }
             TriggerAction::Call { name, args, prio } => {
                 let p = self.eval_int(prio, env)?;

@@ -248,9 +248,9 @@ impl Interpreter {
                 let n = io_index(&iv, "$OUT", sp)?;
                 let t = self.eval(seconds, env)?.as_f64().ok_or_else(|| rt(seconds.span, "PULSE time must be a number of seconds"))?;
                 let before = env.output(n);
-                env.set_output(n, v);
+                env.set_output(n, v, sp.line);
                 self.pulses.retain(|p| p.0 != n);
-                self.pulses.push((n, before, env.time_s() + t.max(0.0)));
+                self.pulses.push((n, before, env.time_s() + t.max(0.0), sp.line));
                 self.advance();
             }
             Op::Motion { kind, target, aux, ca, tool_relative, approx, with } => {

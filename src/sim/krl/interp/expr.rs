@@ -318,7 +318,7 @@ impl Interpreter {
             let Value::Bool(b) = v else {
                 return Err(rt(target.span, format!("$OUT[{k}] is BOOL, cannot take {}", v.type_name())));
             };
-            env.set_output(k, b);
+            env.set_output(k, b, self.current.line);
             return Ok(());
         }
         if let ExprKind::Name(n) = &target.kind
@@ -372,14 +372,14 @@ pub(super) fn write_signal(sig: &Signal, v: Value, span: Span, env: &mut dyn Env
         return Err(rt(span, format!("{} is an input signal: inputs come from the cell", sig.name)));
     }
     match v {
-        Value::Bool(b) if sig.from == sig.to => env.set_output(sig.from as usize, b),
+        Value::Bool(b) if sig.from == sig.to => env.set_output(sig.from as usize, b, span.line),
         Value::Int(i) if sig.from != sig.to => {
             let width = sig.to - sig.from + 1;
             if width < 32 && (i < 0 || i >= 1 << width) {
                 return Err(rt(span, format!("{} is {width} outputs wide; {i} does not fit", sig.name)));
             }
             for (k, n) in (sig.from..=sig.to).enumerate() {
-                env.set_output(n as usize, (i >> k) & 1 == 1);
+                env.set_output(n as usize, (i >> k) & 1 == 1, span.line);
             }
         }
         other => {

@@ -86,7 +86,8 @@ fn load_value(mass: f64) -> Value {
 pub trait Env {
     fn input(&self, n: usize) -> bool;
     fn output(&self, n: usize) -> bool;
-    fn set_output(&mut self, n: usize, v: bool);
+    /// Switches `$OUT[n]`; `line` is the statement that did it.
+    fn set_output(&mut self, n: usize, v: bool, line: u32);
     fn axis_act(&self) -> [f64; 6];
     /// Actual TCP pose in `base` with `tool`, and its S and T.
     fn pos_act(&self, base: &Frame, tool: &Frame) -> (Frame, u8, u8);
@@ -105,7 +106,7 @@ impl Env for NullEnv {
     fn output(&self, _: usize) -> bool {
         false
     }
-    fn set_output(&mut self, _: usize, _: bool) {}
+    fn set_output(&mut self, _: usize, _: bool, _: u32) {}
     fn axis_act(&self) -> [f64; 6] {
         [0.0; 6]
     }
@@ -344,8 +345,8 @@ pub struct Interpreter {
     continue_next: bool,
     /// The value of the last RETURN of a function.
     ret_val: Option<Value>,
-    /// Outputs to switch back after a PULSE: (output, value, time).
-    pulses: Vec<(usize, bool, f64)>,
+    /// Running PULSEs: output, value to restore, when, the PULSE's line.
+    pulses: Vec<(usize, bool, f64, u32)>,
     interrupts: Vec<Interrupt>,
     /// TRIGGERs waiting for the next motion.
     pending_triggers: Vec<TriggerCmd>,

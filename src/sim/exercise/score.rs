@@ -1,0 +1,444 @@
+//! Judging the objectives on finished runs: points, pass or fail, and an explanation a student
+//! can act on (what was expected, what happened, when, and the program line involved).
+
+use std::collections::HashMap;
+
+use nalgebra::{Unit, UnitQuaternion, Vector3};
+
+use super::spec::{ObjectiveKind, ObjectiveSpec, PlaceTarget};
+use super::{Incident, Observations};
+use crate::sim::cell::physics::{PartState, PartView};
+use crate::sim::controller::{Message, ProgramState};
+use crate::sim::scenario::{Point, Scenario};
+
+/// One objective judged on one run (or, for a program objective, on the text).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectiveResult {
+    pub title: String,
+    /// "public", a variant's name, or "program" for a check of the text.
+    pub variant: String,
+    pub hidden: bool,
+    pub points: f64,
+    pub max_points: f64,
+    pub passed: bool,
+    pub gate: bool,
+    pub explanation: String,
+}
+
+/// A finished run, as the objectives see it.
+#[derive(Clone, Debug)]
+pub struct RunRecord {
+    pub variant: String,
+    pub hidden: bool,
+    /// The scenario as run (the variant applied).
+    pub scenario: Scenario,
+    pub obs: Observations,
+    pub parts: Vec<PartView>,
+    pub end_s: f64,
+    pub state: ProgramState,
+    pub axes: [f64; 6],
+    pub home: [f64; 6],
+    /// The program's file name, for "pick_place.src line 23".
+    pub program_file: String,
+    pub messages: Vec<Message>,
+}
+
+/// A student's grade over every run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Grade {
+    pub objectives: Vec<ObjectiveResult>,
+    pub score: f64,
+    pub max_score: f64,
+    /// The gate objective that failed and zeroed the score.
+    pub gate_failed: Option<String>,
+    /// The public run's time from start to END, if it ended.
+    pub cycle_time_s: Option<f64>,
+}
+
+impl Grade {
+    pub fn full_marks(&self) -> bool {
+        self.max_score - self.score < 1e-9
+    }
+}
+
+/// Grades the runs (the public one first) against the objectives. An objective's points are
+/// split evenly over the runs; a program objective is judged once, on `program_results`.
+pub fn grade(objectives: &[ObjectiveSpec], program_results: Vec<ObjectiveResult>, runs: &[RunRecord]) -> Grade {
+    let mut out = Vec::new();
+    let mut program_results = program_results.into_iter();
+    for spec in objectives {
+        if spec.is_static() {
+            out.extend(program_results.next());
+            continue;
+        }
+        let share = spec.points / runs.len().max(1) as f64;
+        for run in runs {
+            out.push(judge(spec, run, share));
+        }
+    }
+    let max_score = objectives.iter().map(|o| o.points).sum();
+    let gate_failed = out.iter().find(|r| r.gate && !r.passed).map(|r| format!("{} ({})", r.title, r.variant));
+    let score = if gate_failed.is_some() { 0.0 } else { out.iter().map(|r| r.points).sum::<f64>().min(max_score) };
+    let cycle_time_s = runs.first().and_then(|r| r.obs.finished_s);
+    Grade { objectives: out, score: round2(score), max_score, gate_failed, cycle_time_s }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Judges one objective on one run, worth `max` points there.
+pub fn judge(spec: &ObjectiveSpec, run: &RunRecord, max: f64) -> ObjectiveResult {
+    let (fraction, explanation) = match &spec.kind {
+        ObjectiveKind::Deliver { count, bin } => deliver(run, *count, bin.as_deref()),
+        ObjectiveKind::Place { targets, tolerance_mm, tolerance_deg, in_order, base } => {
+            place(run, targets, *tolerance_mm, *tolerance_deg, *in_order, *base)
+        }
+        ObjectiveKind::Path { tolerance_mm, points, polyline, arc } => path(run, *tolerance_mm, points, polyline, arc.as_ref()),
+        ObjectiveKind::CycleTime { full_s, zero_s } => cycle_time(run, *full_s, *zero_s),
+        ObjectiveKind::Safety { no_collision, t1_speed, no_limit_stop, ends_at_home } => {
+            safety(run, *no_collision, *t1_speed, *no_limit_stop, *ends_at_home)
+        }
+        ObjectiveKind::Program { .. } => (0.0, "judged on the program text".into()),
+    };
+    let fraction = fraction.clamp(0.0, 1.0);
+    ObjectiveResult {
+        title: spec.title.clone(),
+        variant: run.variant.clone(),
+        hidden: run.hidden,
+        points: round2(max * fraction),
+        max_points: max,
+        passed: fraction >= 1.0 - 1e-9,
+        gate: spec.gate,
+        explanation,
+    }
+}
+
+impl RunRecord {
+    fn at(&self, line: Option<u32>) -> String {
+        match line {
+            Some(l) => format!("{} line {l}", self.program_file),
+            None => "no program line".into(),
+        }
+    }
+
+    /// How the run ended, for explanations: "the program ended at 18.8 s".
+    pub fn ending(&self) -> String {
+        match self.state {
+            ProgramState::Finished => format!("the program ended at {:.1} s", self.obs.finished_s.unwrap_or(self.end_s)),
+            ProgramState::Faulted => match self.obs.faults.last() {
+                Some(f) => format!("the program stopped at {:.1} s: {}", f.time_s, f.what),
+                None => format!("the program stopped at {:.1} s", self.end_s),
+            },
+            _ => format!("the program was still running when the time limit ({:.0} s) passed", self.end_s),
+        }
+    }
+
+    /// Where a part is now, in words.
+    fn whereabouts(&self, p: &PartView) -> String {
+        let c = p.pose.translation.vector;
+        match p.state {
+            PartState::Held => return "still in the gripper".into(),
+            PartState::Delivered => {}
+            PartState::Free => {}
+        }
+        for b in &self.scenario.bins {
+            let half = Vector3::new(b.size_mm.0, b.size_mm.1, b.size_mm.2) / 2.0;
+            let d = c - Vector3::new(b.center.x, b.center.y, b.center.z + half.z);
+            if d.x.abs() < half.x && d.y.abs() < half.y && d.z.abs() < half.z {
+                return format!("in bin `{}`", b.name);
+            }
+        }
+        for cv in &self.scenario.conveyors {
+            let (a, e) = (Vector3::new(cv.from.x, cv.from.y, 0.0), Vector3::new(cv.to.x, cv.to.y, 0.0));
+            let along = (e - a).normalize();
+            let rel = Vector3::new(c.x, c.y, 0.0) - a;
+            let s = rel.dot(&along);
+            let side = (rel - along * s).norm();
+            if s > -20.0 && s < (e - a).norm() + 20.0 && side < cv.width_mm / 2.0 + 20.0 && c.z > cv.from.z - 5.0 {
+                return format!("on conveyor `{}`", cv.name);
+            }
+        }
+        if c.z < p.size_mm.z / 2.0 + 5.0 {
+            return format!("on the floor at x {:.0} y {:.0}", c.x, c.y);
+        }
+        format!("at x {:.0} y {:.0} z {:.0}", c.x, c.y, c.z)
+    }
+
+    fn release_note(&self, id: usize) -> String {
+        match self.obs.parts.get(id).and_then(|p| p.released.last()) {
+            Some((t, line)) => format!("; the gripper let it go at {t:.1} s at {}", self.at(*line)),
+            None => String::new(),
+        }
+    }
+}
+
+fn deliver(run: &RunRecord, count: u32, bin: Option<&str>) -> (f64, String) {
+    let into = bin.map(|b| format!("bin `{b}`")).unwrap_or_else(|| "a bin".into());
+    let mut ok: Vec<(usize, f64)> = run
+        .obs
+        .parts
+        .iter()
+        .enumerate()
+        .filter_map(|(id, p)| p.delivered.as_ref().filter(|(b, _)| bin.is_none_or(|x| x == b)).map(|(_, t)| (id, *t)))
+        .collect();
+    ok.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let n = ok.len() as u32;
+    if n >= count {
+        let t = ok[count as usize - 1].1;
+        return (1.0, format!("{count} part(s) required in {into}: {n} came to rest there, the last needed at {t:.1} s"));
+    }
+    let mut text = format!("{count} part(s) required in {into}: {n} came to rest there by the end; {}", run.ending());
+    // The first part that was handled but did not arrive tells the student most.
+    let missing = run.parts.iter().filter(|p| !ok.iter().any(|(id, _)| *id == p.id));
+    let handled: Vec<&PartView> = missing.clone().filter(|p| run.obs.parts.get(p.id).is_some_and(|l| !l.picked_s.is_empty())).collect();
+    if let Some(p) = handled.first().or(missing.clone().next().as_ref()) {
+        let log = run.obs.parts.get(p.id);
+        let story = if log.is_some_and(|l| !l.picked_s.is_empty()) { "was picked" } else { "was never picked" };
+        text += &format!(". Part {} {story} and is {}{}", p.id + 1, run.whereabouts(p), run.release_note(p.id));
+    } else if run.parts.is_empty() {
+        text += ". No part arrived in the cell";
+    }
+    (n as f64 / count as f64, text)
+}
+
+/// Where a target lies in the world.
+fn target_world(run: &RunRecord, t: &PlaceTarget, base: Option<usize>) -> (Vector3<f64>, f64) {
+    let local = Vector3::new(t.at.x, t.at.y, t.at.z);
+    match base.and_then(|n| run.scenario.base_data.get(n - 1)) {
+        Some(f) => {
+            let iso = f.to_iso();
+            let yaw = iso.rotation * Vector3::x();
+            ((iso * nalgebra::Point3::from(local)).coords, t.yaw_deg + yaw.y.atan2(yaw.x).to_degrees())
+        }
+        None => (local, t.yaw_deg),
+    }
+}
+
+/// The smallest angle (deg) between a part's yaw and a target's, given the part's symmetry.
+fn yaw_error(p: &PartView, target_yaw: f64) -> (f64, f64) {
+    let r: UnitQuaternion<f64> = p.pose.rotation;
+    let up = r * Vector3::z();
+    let tilt = up.z.clamp(-1.0, 1.0).acos().to_degrees();
+    let x = r * Vector3::x();
+    let yaw = x.y.atan2(x.x).to_degrees();
+    let period = if (p.size_mm.x - p.size_mm.y).abs() < 0.5 { 90.0 } else { 180.0 };
+    let d = (yaw - target_yaw).rem_euclid(period);
+    (d.min(period - d), tilt)
+}
+
+fn place(run: &RunRecord, targets: &[PlaceTarget], tol_mm: f64, tol_deg: f64, in_order: bool, base: Option<usize>) -> (f64, String) {
+    let resting: Vec<&PartView> = run.parts.iter().filter(|p| p.state != PartState::Held).collect();
+    let mut used: Vec<usize> = Vec::new();
+    let mut good = 0;
+    let mut notes = Vec::new();
+    let mut last_time = f64::NEG_INFINITY;
+    for t in targets {
+        let (at, yaw) = target_world(run, t, base);
+        let bottom = |p: &PartView| p.pose.translation.vector - p.pose.rotation * Vector3::new(0.0, 0.0, p.size_mm.z / 2.0);
+        let nearest =
+            resting.iter().filter(|p| !used.contains(&p.id)).min_by(|a, b| (bottom(a) - at).norm().total_cmp(&(bottom(b) - at).norm()));
+        let Some(p) = nearest else {
+            notes.push(format!("{}: no part for it", t.name));
+            continue;
+        };
+        let d = (bottom(p) - at).norm();
+        if d > tol_mm * 4.0 + 50.0 {
+            notes.push(format!("{}: no part placed there (the nearest, part {}, is {d:.0} mm away)", t.name, p.id + 1));
+            continue;
+        }
+        used.push(p.id);
+        let (dyaw, tilt) = yaw_error(p, yaw);
+        let when = run.obs.parts.get(p.id).and_then(|l| l.released.last()).map(|r| r.0).unwrap_or(f64::NAN);
+        if d > tol_mm {
+            notes.push(format!(
+                "part {} placed {d:.1} mm from {} (tolerance {tol_mm} mm) at {when:.1} s{}",
+                p.id + 1,
+                t.name,
+                run.release_note(p.id)
+            ));
+        } else if dyaw.max(tilt) > tol_deg {
+            notes.push(format!(
+                "part {} on {} is turned {:.1} deg (tolerance {tol_deg} deg){}",
+                p.id + 1,
+                t.name,
+                dyaw.max(tilt),
+                run.release_note(p.id)
+            ));
+        } else if in_order && when < last_time {
+            notes.push(format!("part {} on {} was placed out of order, at {when:.1} s", p.id + 1, t.name));
+        } else {
+            good += 1;
+            last_time = when;
+        }
+    }
+    let n = targets.len();
+    let text = if notes.is_empty() {
+        format!("all {n} target(s) hold a part within {tol_mm} mm and {tol_deg} deg")
+    } else {
+        format!("{good} of {n} target(s) right: {}", notes.join("; "))
+    };
+    (good as f64 / n as f64, text)
+}
+
+/// Centre, radius and the unit normal of the circle through three points.
+pub fn circle_through(a: &Point, b: &Point, c: &Point) -> Option<(Vector3<f64>, f64, Unit<Vector3<f64>>)> {
+    let v = |p: &Point| Vector3::new(p.x, p.y, p.z);
+    let (a, b, c) = (v(a), v(b), v(c));
+    let (ab, ac) = (b - a, c - a);
+    let n = ab.cross(&ac);
+    if n.norm() < 1e-6 * ab.norm().max(1.0) * ac.norm().max(1.0) {
+        return None;
+    }
+    let centre = a + (n.cross(&ab) * ac.norm_squared() + ac.cross(&n) * ab.norm_squared()) / (2.0 * n.norm_squared());
+    Some((centre, (a - centre).norm(), Unit::new_normalize(n)))
+}
+
+/// Points every `step` mm along the arc from `a` through `b` to `c`.
+fn sample_arc(a: &Point, b: &Point, c: &Point, step: f64) -> Vec<Vector3<f64>> {
+    let Some((o, r, n)) = circle_through(a, b, c) else { return Vec::new() };
+    let v = |p: &Point| Vector3::new(p.x, p.y, p.z) - o;
+    let (va, vc) = (v(a), v(c));
+    let e1 = va.normalize();
+    let e2 = n.cross(&e1);
+    let ang = |w: Vector3<f64>| w.dot(&e2).atan2(w.dot(&e1)).rem_euclid(std::f64::consts::TAU);
+    let end = ang(vc);
+    let end = if end < 1e-9 { std::f64::consts::TAU } else { end };
+    let k = ((end * r) / step).ceil().max(1.0) as usize;
+    (0..=k).map(|i| o + (e1 * (i as f64 * end / k as f64).cos() + e2 * (i as f64 * end / k as f64).sin()) * r).collect()
+}
+
+fn sample_polyline(pts: &[Point], step: f64) -> Vec<Vector3<f64>> {
+    let v = |p: &Point| Vector3::new(p.x, p.y, p.z);
+    let mut out = vec![v(&pts[0])];
+    for w in pts.windows(2) {
+        let (a, b) = (v(&w[0]), v(&w[1]));
+        let k = ((b - a).norm() / step).ceil().max(1.0) as usize;
+        out.extend((1..=k).map(|i| a + (b - a) * (i as f64 / k as f64)));
+    }
+    out
+}
+
+fn fmt_point(p: &Vector3<f64>) -> String {
+    format!("({:.0}, {:.0}, {:.0})", p.x, p.y, p.z)
+}
+
+fn path(run: &RunRecord, tol: f64, points: &[Point], polyline: &[Point], arc: Option<&(Point, Point, Point)>) -> (f64, String) {
+    let tcp = &run.obs.tcp;
+    if !points.is_empty() {
+        // In order: each point must be reached after the one before it.
+        let mut from = 0;
+        for (k, p) in points.iter().enumerate() {
+            let want = Vector3::new(p.x, p.y, p.z);
+            match tcp[from..].iter().position(|(_, x)| (x - want).norm() <= tol) {
+                Some(i) => from += i,
+                None => {
+                    let closest = tcp[from..].iter().min_by(|a, b| (a.1 - want).norm().total_cmp(&(b.1 - want).norm()));
+                    let miss = match closest {
+                        Some((t, x)) => format!("closest {:.1} mm, at {t:.1} s", (x - want).norm()),
+                        None => "the robot did not move".into(),
+                    };
+                    let text = format!(
+                        "the TCP passed {k} of {} point(s) in order within {tol} mm; it missed point {} {} ({miss})",
+                        points.len(),
+                        k + 1,
+                        fmt_point(&want)
+                    );
+                    return (k as f64 / points.len() as f64, text);
+                }
+            }
+        }
+        return (1.0, format!("the TCP passed all {} point(s) in order within {tol} mm", points.len()));
+    }
+    let (what, samples) = match arc {
+        Some((a, b, c)) => ("arc", sample_arc(a, b, c, (tol / 2.0).max(0.5))),
+        None => ("polyline", sample_polyline(polyline, (tol / 2.0).max(0.5))),
+    };
+    // TCP samples bucketed by a grid of the tolerance's size: each sample of the shape looks
+    // in its own cell and the neighbours.
+    let cell = |x: &Vector3<f64>| ((x.x / tol).floor() as i64, (x.y / tol).floor() as i64, (x.z / tol).floor() as i64);
+    let mut grid: HashMap<(i64, i64, i64), Vec<usize>> = HashMap::new();
+    for (i, (_, x)) in tcp.iter().enumerate() {
+        grid.entry(cell(x)).or_default().push(i);
+    }
+    let covered = |s: &Vector3<f64>| {
+        let (i, j, k) = cell(s);
+        (-1..=1).any(|di| {
+            (-1..=1).any(|dj| {
+                (-1..=1).any(|dk| grid.get(&(i + di, j + dj, k + dk)).is_some_and(|v| v.iter().any(|&n| (tcp[n].1 - s).norm() <= tol)))
+            })
+        })
+    };
+    let missed: Vec<&Vector3<f64>> = samples.iter().filter(|s| !covered(s)).collect();
+    let fraction = 1.0 - missed.len() as f64 / samples.len().max(1) as f64;
+    let text = match missed.first() {
+        None => format!("the TCP followed the whole {what} within {tol} mm"),
+        Some(m) => format!(
+            "the TCP followed {:.0} % of the {what} within {tol} mm; it did not come near {} ({} spot(s) missed)",
+            fraction * 100.0,
+            fmt_point(m),
+            missed.len()
+        ),
+    };
+    (fraction, text)
+}
+
+fn cycle_time(run: &RunRecord, full_s: f64, zero_s: f64) -> (f64, String) {
+    let Some(t) = run.obs.finished_s else {
+        return (0.0, format!("no cycle time: {}", run.ending()));
+    };
+    let task_undone = run
+        .scenario
+        .objectives
+        .iter()
+        .filter(|o| matches!(o.kind, ObjectiveKind::Deliver { .. } | ObjectiveKind::Place { .. }))
+        .map(|o| judge(o, run, 1.0))
+        .find(|r| !r.passed);
+    if let Some(r) = task_undone {
+        return (0.0, format!("the program ended at {t:.1} s, but a cycle time counts only when the task is done (`{}` was not)", r.title));
+    }
+    let f = ((zero_s - t) / (zero_s - full_s)).clamp(0.0, 1.0);
+    let text = if f >= 1.0 {
+        format!("cycle time {t:.1} s: full points at or under {full_s} s")
+    } else {
+        format!("cycle time {t:.1} s: full points at or under {full_s} s, none at {zero_s} s or more")
+    };
+    (f, text)
+}
+
+fn safety(run: &RunRecord, collision: bool, t1: bool, limits: bool, home: bool) -> (f64, String) {
+    let incident = |i: &Incident| format!("{} at {:.1} s ({})", i.what, i.time_s, run.at(i.line));
+    let mut fails = Vec::new();
+    if collision && let Some(c) = run.obs.collisions.first() {
+        fails.push(format!("collision: {}", incident(c)));
+    }
+    if t1 && let Some(i) = &run.obs.t1_overspeed {
+        fails.push(incident(i));
+    }
+    if limits && let Some(i) = run.obs.limit_stops.first() {
+        fails.push(format!("stop at a limit: {}", incident(i)));
+    }
+    if home {
+        if run.obs.finished_s.is_none() {
+            fails.push(format!("the program did not reach its END at HOME: {}", run.ending()));
+        } else if let Some(k) = (0..6).find(|&k| (run.axes[k] - run.home[k]).abs() > 0.5) {
+            fails.push(format!(
+                "the program ended away from HOME: A{} at {:.1} deg, HOME is {:.1} deg",
+                k + 1,
+                run.axes[k],
+                run.home[k]
+            ));
+        }
+    }
+    let mut checked: Vec<&str> = Vec::new();
+    for (on, name) in [(collision, "no collision"), (t1, "T1 speed kept"), (limits, "no stop at a limit"), (home, "ended at HOME")] {
+        if on {
+            checked.push(name);
+        }
+    }
+    if fails.is_empty() {
+        (1.0, format!("held for the whole run: {}", checked.join(", ")))
+    } else {
+        (0.0, fails.join("; "))
+    }
+}

@@ -1,0 +1,343 @@
+//! The exercise as the scenario file states it: objectives with points, and variants the grader
+//! runs besides the public scenario.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::sim::math::Frame;
+use crate::sim::scenario::{Point, Scenario};
+
+/// One thing the program is graded on.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectiveSpec {
+    /// What a student reads: "Deliver 3 parts into the bin".
+    pub title: String,
+    pub points: f64,
+    /// When this objective fails (in any run), the whole score is zero.
+    #[serde(default)]
+    pub gate: bool,
+    pub kind: ObjectiveKind,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum ObjectiveKind {
+    /// `count` parts at rest in a bin (`bin`: that one; otherwise any).
+    Deliver {
+        count: u32,
+        #[serde(default)]
+        bin: Option<String>,
+    },
+    /// Parts resting at given spots: each target is matched with the part nearest to it.
+    Place {
+        targets: Vec<PlaceTarget>,
+        tolerance_mm: f64,
+        #[serde(default = "default_angle_tol")]
+        tolerance_deg: f64,
+        /// The targets are filled in the order listed.
+        #[serde(default)]
+        in_order: bool,
+        /// The targets are given in `BASE_DATA[n]` (so they move with the base); else the world.
+        #[serde(default)]
+        base: Option<usize>,
+    },
+    /// The TCP passes through `points` in order, or along `polyline`, or along the `arc` from
+    /// its start through its via point to its end, within `tolerance_mm` (world frame).
+    Path {
+        tolerance_mm: f64,
+        #[serde(default)]
+        points: Vec<Point>,
+        #[serde(default)]
+        polyline: Vec<Point>,
+        #[serde(default)]
+        arc: Option<(Point, Point, Point)>,
+    },
+    /// The program's run time (start to END): full points at or under `full_s`, falling
+    /// linearly to zero at `zero_s`. Counts only when every part objective of the run passed.
+    CycleTime { full_s: f64, zero_s: f64 },
+    /// Each check that is on must hold for the whole run.
+    Safety {
+        #[serde(default = "yes")]
+        no_collision: bool,
+        /// In T1 the TCP and the flange stay at or under 250 mm/s.
+        #[serde(default = "yes")]
+        t1_speed: bool,
+        /// No motion stopped at a software limit switch.
+        #[serde(default = "yes")]
+        no_limit_stop: bool,
+        /// The program reaches its END with the robot at HOME (within 0.5 degrees per axis).
+        #[serde(default)]
+        ends_at_home: bool,
+    },
+    /// Constructs the program must use and may not use, checked on the parsed program.
+    Program {
+        #[serde(default)]
+        require: Vec<Construct>,
+        #[serde(default)]
+        forbid: Vec<Construct>,
+    },
+}
+
+fn default_angle_tol() -> f64 {
+    10.0
+}
+fn yes() -> bool {
+    true
+}
+
+/// A spot a part must rest on: the centre of the part's bottom face, and its yaw about Z.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceTarget {
+    pub name: String,
+    pub at: Point,
+    #[serde(default)]
+    pub yaw_deg: f64,
+}
+
+/// A KRL construct a program objective asks for or forbids.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Construct {
+    Ptp,
+    Lin,
+    Circ,
+    /// An approximated motion (C_PTP, C_DIS, C_VEL, C_ORI).
+    Approximation,
+    /// An INTERRUPT declaration.
+    Interrupt,
+    Trigger,
+    /// A subroutine (DEF other than the main routine) with parameters.
+    SubroutineWithParams,
+    /// A DEFFCT.
+    Function,
+    ForLoop,
+    WhileLoop,
+    RepeatLoop,
+    /// LOOP ... ENDLOOP.
+    EndlessLoop,
+    Switch,
+    /// WAIT FOR a condition.
+    WaitFor,
+    WaitSec,
+    Goto,
+    Halt,
+    /// A pose or axis aggregate written in the `.src` (`PTP {X 100, ...}`) instead of a taught
+    /// point in the `.dat`.
+    LiteralPose,
+}
+
+impl Construct {
+    /// How a student would name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Construct::Ptp => "a PTP motion",
+            Construct::Lin => "a LIN motion",
+            Construct::Circ => "a CIRC motion",
+            Construct::Approximation => "an approximated motion (C_PTP, C_DIS, ...)",
+            Construct::Interrupt => "an INTERRUPT declaration",
+            Construct::Trigger => "a TRIGGER",
+            Construct::SubroutineWithParams => "a subroutine with parameters",
+            Construct::Function => "a function (DEFFCT)",
+            Construct::ForLoop => "a FOR loop",
+            Construct::WhileLoop => "a WHILE loop",
+            Construct::RepeatLoop => "a REPEAT loop",
+            Construct::EndlessLoop => "a LOOP",
+            Construct::Switch => "a SWITCH",
+            Construct::WaitFor => "a WAIT FOR",
+            Construct::WaitSec => "a WAIT SEC",
+            Construct::Goto => "GOTO",
+            Construct::Halt => "HALT",
+            Construct::LiteralPose => "a pose written into the .src",
+        }
+    }
+}
+
+/// A run of the exercise besides the public scenario: another seed, belt speed, timing or
+/// layout. It reaches the program only as a real cell would: through the parts, the inputs and
+/// `BASE_DATA`, never through the student's files.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub name: String,
+    /// Students see its results only after the grades are published.
+    #[serde(default)]
+    pub hidden: bool,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Belt speed by conveyor name, mm/s.
+    #[serde(default)]
+    pub conveyor_speed: BTreeMap<String, f64>,
+    /// Spawn timing and count, for every spawner.
+    #[serde(default)]
+    pub spawn: Option<SpawnChange>,
+    /// Bins moved, each with the base that is taught on it.
+    #[serde(default)]
+    pub shift: Vec<Shift>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SpawnChange {
+    #[serde(default)]
+    pub first_s: Option<f64>,
+    #[serde(default)]
+    pub interval_s: Option<f64>,
+    #[serde(default)]
+    pub interval_jitter_s: Option<f64>,
+    #[serde(default)]
+    pub lateral_jitter_mm: Option<f64>,
+    #[serde(default)]
+    pub count: Option<u32>,
+}
+
+/// Moves a bin by `by` (world, mm) and `BASE_DATA[base]` with it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Shift {
+    pub bin: String,
+    #[serde(default)]
+    pub base: Option<usize>,
+    pub by: Point,
+}
+
+impl Variant {
+    /// The scenario as this variant builds it. Names were checked by `problems`.
+    pub fn apply(&self, sc: &Scenario) -> Scenario {
+        let mut sc = sc.clone();
+        if let Some(s) = self.seed {
+            sc.seed = s;
+        }
+        for c in &mut sc.conveyors {
+            if let Some(v) = self.conveyor_speed.get(&c.name) {
+                c.speed_mm_s = *v;
+            }
+        }
+        if let Some(ch) = &self.spawn {
+            for s in &mut sc.spawners {
+                s.first_s = ch.first_s.unwrap_or(s.first_s);
+                s.interval_s = ch.interval_s.unwrap_or(s.interval_s);
+                s.interval_jitter_s = ch.interval_jitter_s.unwrap_or(s.interval_jitter_s);
+                s.lateral_jitter_mm = ch.lateral_jitter_mm.unwrap_or(s.lateral_jitter_mm);
+                s.count = ch.count.unwrap_or(s.count);
+            }
+        }
+        for sh in &self.shift {
+            for b in sc.bins.iter_mut().filter(|b| b.name == sh.bin) {
+                b.center.x += sh.by.x;
+                b.center.y += sh.by.y;
+                b.center.z += sh.by.z;
+            }
+            if let Some(n) = sh.base {
+                while sc.base_data.len() < n {
+                    sc.base_data.push(Frame::default());
+                }
+                let f = &mut sc.base_data[n - 1];
+                f.x += sh.by.x;
+                f.y += sh.by.y;
+                f.z += sh.by.z;
+            }
+        }
+        sc
+    }
+
+    /// What in this variant does not fit the scenario: (field to point at, message).
+    pub fn problems(&self, sc: &Scenario) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for name in self.conveyor_speed.keys() {
+            if !sc.conveyors.iter().any(|c| &c.name == name) {
+                out.push((name.clone(), format!("variant {}: no conveyor named `{name}`", self.name)));
+            }
+        }
+        if self.conveyor_speed.values().any(|v| *v < 0.0) {
+            out.push(("conveyor_speed".into(), format!("variant {}: a belt speed must not be negative", self.name)));
+        }
+        if let Some(ch) = &self.spawn
+            && ch.interval_s.is_some_and(|v| v <= 0.0)
+        {
+            out.push(("interval_s".into(), format!("variant {}: interval_s must be positive", self.name)));
+        }
+        for sh in &self.shift {
+            if !sc.bins.iter().any(|b| b.name == sh.bin) {
+                out.push((sh.bin.clone(), format!("variant {}: no bin named `{}`", self.name, sh.bin)));
+            }
+            if sh.base.is_some_and(|n| !(1..=32).contains(&n)) {
+                out.push(("base".into(), format!("variant {}: BASE_DATA has entries 1..32", self.name)));
+            }
+        }
+        out
+    }
+}
+
+impl ObjectiveSpec {
+    /// What in this objective does not fit the scenario: (field to point at, message).
+    pub fn problems(&self, sc: &Scenario) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let t = &self.title;
+        if !(self.points >= 0.0) {
+            out.push(("points".into(), format!("objective `{t}`: points must not be negative")));
+        }
+        match &self.kind {
+            ObjectiveKind::Deliver { count, bin } => {
+                if sc.bins.is_empty() {
+                    out.push(("Deliver".into(), format!("objective `{t}` delivers parts, but the cell has no bin")));
+                }
+                if let Some(b) = bin
+                    && !sc.bins.iter().any(|x| &x.name == b)
+                {
+                    out.push((b.clone(), format!("objective `{t}`: no bin named `{b}`")));
+                }
+                if *count == 0 {
+                    out.push(("count".into(), format!("objective `{t}`: count must be at least 1")));
+                }
+            }
+            ObjectiveKind::Place { targets, tolerance_mm, tolerance_deg, base, .. } => {
+                if targets.is_empty() {
+                    out.push(("targets".into(), format!("objective `{t}`: no targets")));
+                }
+                if *tolerance_mm <= 0.0 || *tolerance_deg <= 0.0 {
+                    out.push(("tolerance".into(), format!("objective `{t}`: tolerances must be positive")));
+                }
+                if let Some(n) = base
+                    && !(1..=sc.base_data.len()).contains(n)
+                {
+                    out.push(("base".into(), format!("objective `{t}`: BASE_DATA[{n}] is not given in base_data")));
+                }
+            }
+            ObjectiveKind::Path { tolerance_mm, points, polyline, arc } => {
+                let given = [!points.is_empty(), !polyline.is_empty(), arc.is_some()].iter().filter(|x| **x).count();
+                if given != 1 {
+                    out.push(("Path".into(), format!("objective `{t}`: give exactly one of points, polyline or arc")));
+                }
+                if polyline.len() == 1 {
+                    out.push(("polyline".into(), format!("objective `{t}`: a polyline needs at least 2 points")));
+                }
+                if let Some((a, v, b)) = arc
+                    && super::score::circle_through(a, v, b).is_none()
+                {
+                    out.push(("arc".into(), format!("objective `{t}`: the arc's three points lie on a line")));
+                }
+                if *tolerance_mm <= 0.0 {
+                    out.push(("tolerance_mm".into(), format!("objective `{t}`: tolerance_mm must be positive")));
+                }
+            }
+            ObjectiveKind::CycleTime { full_s, zero_s } => {
+                if !(*full_s > 0.0 && zero_s > full_s) {
+                    out.push(("full_s".into(), format!("objective `{t}`: needs 0 < full_s < zero_s")));
+                }
+            }
+            ObjectiveKind::Safety { .. } => {}
+            ObjectiveKind::Program { require, forbid } => {
+                if require.is_empty() && forbid.is_empty() {
+                    out.push(("Program".into(), format!("objective `{t}`: nothing required or forbidden")));
+                }
+            }
+        }
+        out
+    }
+
+    /// A program objective is judged once on the text, not per run.
+    pub fn is_static(&self) -> bool {
+        matches!(self.kind, ObjectiveKind::Program { .. })
+    }
+}
