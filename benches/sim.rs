@@ -106,12 +106,12 @@ fn cell(c: &mut Criterion) {
     let r = probe.run_to_end();
     let mut group = c.benchmark_group("cell");
     group.sample_size(10);
-    group.bench_function(format!("check_default_scenario_{:.2}_sim_s_{}_ticks", r.sim_time_s, r.ticks), |b| {
+    group.bench_function(format!("check_default_scenario_{:.2}_sim_s_{}_ticks", r.end_s, probe.tick()), |b| {
         b.iter(|| {
             let (mut cell, _) = World::new(loaded.clone()).unwrap();
             let r = cell.run_to_end();
-            assert!(r.passed);
-            r.sim_time_s
+            assert!(cell.grade_this_run().full_marks());
+            r.end_s
         })
     });
     // A recording of the same run, and its replay (parse excluded; the replay builds the world).
@@ -126,5 +126,25 @@ fn cell(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, kinematics, ik_side_by_side, motion, krl, interpreter, cell);
+/// Grading: 4 copies of the default program, each on the public run and the 3 variants, on 1
+/// and on 2 threads (`benches/grade_class.sh` measures a class of 100).
+fn grading(c: &mut Criterion) {
+    use robocell::grading::{Exercise, Submission, grade_class};
+    let ex = Exercise::load(Path::new("scenarios/pick_and_place.ron")).expect("run benches from the repository root");
+    let subs: Vec<Submission> = (0..4)
+        .map(|i| Submission { name: format!("s{i}"), program: Ok(Path::new("scenarios/pick_place.src").to_path_buf()) })
+        .collect();
+    let mut group = c.benchmark_group("grading");
+    group.sample_size(10);
+    for jobs in [1, 2] {
+        group.bench_function(format!("grade_4_submissions_x4_runs_jobs_{jobs}"), |b| {
+            b.iter(|| {
+                let class = grade_class(&ex, &subs, jobs, &|_: usize, _: usize| {});
+                assert!(class.students.iter().all(|s| s.grade.full_marks()));
+            })
+        });
+    }
+}
+
+criterion_group!(benches, kinematics, ik_side_by_side, motion, krl, interpreter, cell, grading);
 criterion_main!(benches);

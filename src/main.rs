@@ -57,6 +57,33 @@ enum Cmd {
         #[arg(long)]
         record: Option<PathBuf>,
     },
+    /// Grade a class: every submission on the scenario and all its variants. Exit 0 when all were
+    /// graded, 2 for a bad scenario or arguments.
+    Grade {
+        /// The exercise (scenario file, RON).
+        scenario: PathBuf,
+        /// Each student's folder (its .src/.dat) or a single .src: `submissions/*`.
+        #[arg(required = true)]
+        submissions: Vec<PathBuf>,
+        /// Threads to run on (default: all cores).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+        jobs: Option<u32>,
+        /// Write a CSV: one row per student.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Write JSON: every objective and run with points and explanation.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Write JUnit XML (GitLab, Jenkins): a testsuite per student, a testcase per objective and run.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Write Gradescope results: this file for one submission, else a folder of <student>.json.
+        #[arg(long)]
+        gradescope: Option<PathBuf>,
+        /// Write one Markdown feedback file per student into this folder.
+        #[arg(long)]
+        feedback: Option<PathBuf>,
+    },
     /// Check KRL syntax of a .src file (and its .dat): exit 0 clean, 1 errors, 2 unreadable.
     Lint { file: PathBuf },
     /// Show a recording; with --check run it again: exit 0 identical, 1 diverged, 2 bad file.
@@ -88,9 +115,13 @@ fn main() -> ExitCode {
         Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size }) => {
             cli::run::run(&scenario, cli::run::RunOptions { start, speed, screenshot, at, record, size })
         }
-        Some(Cmd::Check { scenario, program, verbose, record }) => cli::check::check(
+        Some(Cmd::Check { scenario, program, verbose, record }) => {
+            cli::check::check(&scenario, cli::check::CheckOptions { program: program.as_deref(), verbose, record: record.as_deref() })
+        }
+        Some(Cmd::Grade { scenario, submissions, jobs, csv, json, junit, gradescope, feedback }) => cli::grade::grade(
             &scenario,
-            cli::check::CheckOptions { program: program.as_deref(), verbose, record: record.as_deref() },
+            &submissions,
+            cli::grade::GradeOptions { jobs: jobs.map(|j| j as usize), csv, json, junit, gradescope, feedback },
         ),
         Some(Cmd::Lint { file }) => cli::lint::lint(&file),
         Some(Cmd::Replay { file, check }) => cli::replay::replay(&file, check),

@@ -50,7 +50,17 @@ impl Drop for Sim {
 
 impl Sim {
     pub fn new(world: World, warnings: Vec<String>) -> Self {
-        Sim { world, pending: Vec::new(), speed: 1.0, accumulator: 0.0, log: Vec::new(), warnings, record_to: None, hold_at: None, grade: None }
+        Sim {
+            world,
+            pending: Vec::new(),
+            speed: 1.0,
+            accumulator: 0.0,
+            log: Vec::new(),
+            warnings,
+            record_to: None,
+            hold_at: None,
+            grade: None,
+        }
     }
 
     /// Advances the cell by `real_dt` seconds of wall time (at most 0.25 s worth per call).

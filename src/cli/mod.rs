@@ -1,6 +1,7 @@
 //! The command line's verbs, one file each; `main.rs` parses the arguments.
 
 pub mod check;
+pub mod grade;
 pub mod lint;
 pub mod replay;
 pub mod run;

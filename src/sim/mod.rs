@@ -2,6 +2,7 @@
 
 pub mod cell;
 pub mod controller;
+pub mod exercise;
 pub mod io;
 pub mod kinematics;
 pub mod krl;
@@ -10,5 +11,4 @@ pub mod motion;
 pub mod record;
 pub mod robot;
 pub mod scenario;
-pub mod exercise;
 pub mod world;

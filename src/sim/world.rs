@@ -12,6 +12,7 @@ use super::cell::Cell;
 use super::cell::physics::{PartView, RobotShape};
 use super::controller::Controller;
 pub use super::controller::{Level, Message, ProgramState, StepMode};
+use super::exercise::{Exercise, RunRecord, Tick};
 use super::io::Io;
 use super::kinematics::{fk, link_frames};
 use super::krl::Diagnostic;
@@ -19,7 +20,6 @@ use super::krl::value::Value;
 use super::record::{Recorder, Recording};
 use super::robot::RobotModel;
 use super::scenario::{Loaded, OperatingMode};
-use super::exercise::{Exercise, RunRecord, Tick};
 
 /// What the pendant, the CLI or a recording can ask of the world.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,16 +43,40 @@ pub enum Command {
 pub enum Event {
     Message(Message),
     /// The program switched an output at `line`.
-    Output { n: usize, value: bool, line: u32 },
-    Input { n: usize, value: bool },
+    Output {
+        n: usize,
+        value: bool,
+        line: u32,
+    },
+    Input {
+        n: usize,
+        value: bool,
+    },
     State(ProgramState),
-    MotionStarted { line: u32 },
-    MotionDone { line: u32 },
-    PartSpawned { id: usize },
-    PartDelivered { id: usize, bin: String, total: u32 },
-    PartPicked { id: usize },
-    PartReleased { id: usize },
-    Collision { link: String, with: String },
+    MotionStarted {
+        line: u32,
+    },
+    MotionDone {
+        line: u32,
+    },
+    PartSpawned {
+        id: usize,
+    },
+    PartDelivered {
+        id: usize,
+        bin: String,
+        total: u32,
+    },
+    PartPicked {
+        id: usize,
+    },
+    PartReleased {
+        id: usize,
+    },
+    Collision {
+        link: String,
+        with: String,
+    },
 }
 
 pub struct World {
@@ -232,6 +256,8 @@ impl World {
         let now = self.time_s();
         self.cell.read_sensors(&mut self.io, &mut ev);
         self.controller.step(&mut self.io, now, &mut ev);
+        // The line the robot is on, before a collision can stop it.
+        let line = self.controller.main_run_line().or(Some(self.controller.advance_line()));
         let tcp = self.tcp_world();
         self.cell.drive_actuators(&self.io, &tcp, &mut ev);
         let q = self.axes_deg();
@@ -260,7 +286,7 @@ impl World {
             mode: self.controller.mode(),
             tcp: tcp.translation.vector,
             flange,
-            line: self.controller.main_run_line().or(Some(self.controller.advance_line())),
+            line,
         });
         self.log_messages(&ev);
         ev
@@ -322,6 +348,7 @@ impl World {
             home: sc.robot.home_deg.unwrap_or(self.model().home_deg),
             program_file: self.loaded.src_path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
             messages: self.messages.clone(),
+            line_at_end: self.advance_line(),
         }
     }
 }

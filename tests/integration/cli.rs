@@ -11,7 +11,10 @@ fn robocell(args: &[&str]) -> (i32, String, String) {
 fn check_passes_the_default_scenario() {
     let (code, out, err) = robocell(&["check"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("parts delivered: 3 of 3") && out.contains("PASS"), "{out}");
+    assert!(out.contains("score: 100 / 100 (full marks)"), "{out}");
+    // The public run and the public variant are run; the hidden ones are only counted.
+    assert!(out.contains("run `public`: the program ended") && out.contains("run `another seed`"), "{out}");
+    assert!(!out.contains("run `slower belt`") && out.contains("2 hidden variant(s)"), "{out}");
 }
 
 #[test]
@@ -32,12 +35,13 @@ fn check_exits_1_when_the_program_fails() {
     let dir = std::env::temp_dir().join(format!("robocell-fail-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let text = std::fs::read_to_string(root().join("scenarios/pick_and_place.ron")).unwrap();
-    std::fs::write(dir.join("cell.ron"), text.replace("within_s: 60", "within_s: 3")).unwrap();
+    std::fs::write(dir.join("cell.ron"), text.replace("time_limit_s: 60", "time_limit_s: 3")).unwrap();
     std::fs::copy(root().join("scenarios/pick_place.src"), dir.join("pick_place.src")).unwrap();
     std::fs::copy(root().join("scenarios/pick_place.dat"), dir.join("pick_place.dat")).unwrap();
     let (code, out, err) = robocell(&["check", dir.join("cell.ron").to_str().unwrap()]);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("FAIL") && out.contains("time is up"), "{out}");
+    assert!(out.contains("FAIL") && out.contains("when the time limit (3 s) passed"), "{out}");
+    assert!(out.contains("score: 20 / 100 (not full marks)"), "{out}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod app;
 mod cli;
 mod determinism;
+mod grading;
 mod krl_programs;
 mod motion_features;
 mod motion_props;
@@ -37,15 +38,16 @@ pub fn cell_with_program(path: &Path) -> Result<(World, Vec<robocell::sim::krl::
     World::new(loaded)
 }
 
-/// Takes everything but the robot and the floor out of a cell, and its objective.
+/// Takes everything but the robot and the floor out of a cell, and its objectives.
 pub fn strip_cell(loaded: &mut Loaded) {
     let sc = &mut loaded.scenario;
     sc.conveyors.clear();
     sc.spawners.clear();
     sc.light_barriers.clear();
     sc.bins.clear();
-    sc.objective.deliver = 0;
-    sc.objective.within_s = 600.0;
+    sc.objectives.clear();
+    sc.variants.clear();
+    sc.time_limit_s = 600.0;
 }
 
 /// Starts the program and steps until it finishes or faults, or `max_s` simulated seconds pass.

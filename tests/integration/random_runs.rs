@@ -107,7 +107,7 @@ fn damaged_scenarios_are_refused_with_positions_or_run_finite() {
     let dat = std::fs::read_to_string(&dat_path).unwrap();
     let mut rng = StdRng::seed_from_u64(23);
     let (mut ran, mut refused) = (0, 0);
-    for k in 0..120 {
+    for k in 0..200 {
         let mut t = text.clone();
         for _ in 0..=(k % 3) {
             t = mutate(&mut rng, &t);

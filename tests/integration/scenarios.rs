@@ -8,10 +8,11 @@ fn default_scenario_passes_headless() {
     let (mut cell, warnings) = World::new(default_scenario()).expect("builds");
     assert!(warnings.is_empty(), "{warnings:?}");
     let r = cell.run_to_end();
-    assert!(r.passed, "{r:?}");
-    assert_eq!(r.delivered, 3);
-    assert!(r.collisions.is_empty());
-    assert!(r.sim_time_s < 60.0);
+    assert_eq!(r.state, ProgramState::Finished, "{:?}", r.messages);
+    assert_eq!(r.obs.parts.iter().filter(|p| p.delivered.is_some()).count(), 3);
+    assert!(r.obs.collisions.is_empty());
+    assert!(r.end_s < 60.0);
+    assert!(cell.grade_this_run().full_marks(), "{:#?}", cell.grade_this_run());
 }
 
 #[test]
@@ -96,7 +97,7 @@ fn a_robot_given_as_data_is_the_robot_that_moves() {
     let num = |n: &str| cell.variable(n).and_then(|v| v.as_f64()).unwrap();
     assert!((num("HX") - 625.0).abs() < 1e-6 && (num("HZ") - 890.0).abs() < 1e-6, "{} {}", num("HX"), num("HZ"));
     // The built-in KR 6 reaches A1 = 120; this one stops at its own limit.
-    assert_eq!(r.final_state, ProgramState::Faulted);
+    assert_eq!(r.state, ProgramState::Faulted);
     assert!(r.messages.iter().any(|m| m.text.contains("Software limit switch +A1")), "{:?}", r.messages);
 }
 

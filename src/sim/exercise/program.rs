@@ -52,11 +52,9 @@ fn walk(body: &[Stmt], note: &mut impl FnMut(Construct, u32)) {
                     literal_poses(a, note);
                 }
             }
-            StmtKind::Assign(target, value) => {
-                // $TOOL, $BASE and $LOAD take frames and loads, not poses to move to.
-                if !matches!(target.root_name(), "$TOOL" | "$BASE" | "$LOAD") {
-                    literal_poses(value, note);
-                }
+            // $TOOL, $BASE and $LOAD take frames and loads, not poses to move to.
+            StmtKind::Assign(target, value) if !matches!(target.root_name(), "$TOOL" | "$BASE" | "$LOAD") => {
+                literal_poses(value, note);
             }
             StmtKind::If { then_body, else_body, .. } => {
                 walk(then_body, note);
@@ -143,8 +141,7 @@ pub fn judge_program(spec: &ObjectiveSpec, module: &Module, file: &str) -> Objec
     let explanation = if notes.is_empty() {
         let mut parts = Vec::new();
         if !require.is_empty() {
-            let uses: Vec<String> =
-                require.iter().map(|c| format!("{} (line {})", c.describe(), line_of(c).unwrap_or_default())).collect();
+            let uses: Vec<String> = require.iter().map(|c| format!("{} (line {})", c.describe(), line_of(c).unwrap_or_default())).collect();
             parts.push(format!("uses {}", uses.join(", ")));
         }
         if !forbid.is_empty() {

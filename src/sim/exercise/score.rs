@@ -41,6 +41,8 @@ pub struct RunRecord {
     /// The program's file name, for "pick_place.src line 23".
     pub program_file: String,
     pub messages: Vec<Message>,
+    /// The line the program was at when the run ended.
+    pub line_at_end: u32,
 }
 
 /// A student's grade over every run.
@@ -130,7 +132,11 @@ impl RunRecord {
                 Some(f) => format!("the program stopped at {:.1} s: {}", f.time_s, f.what),
                 None => format!("the program stopped at {:.1} s", self.end_s),
             },
-            _ => format!("the program was still running when the time limit ({:.0} s) passed", self.end_s),
+            _ => format!(
+                "the program was still running at {} when the time limit ({:.0} s) passed",
+                self.at(Some(self.line_at_end)),
+                self.end_s
+            ),
         }
     }
 
@@ -323,8 +329,24 @@ fn fmt_point(p: &Vector3<f64>) -> String {
     format!("({:.0}, {:.0}, {:.0})", p.x, p.y, p.z)
 }
 
+/// The TCP's samples with points filled in between (every `step` mm): a tick can carry it
+/// further than the tolerance.
+fn densify(samples: &[(f64, Vector3<f64>)], step: f64) -> Vec<(f64, Vector3<f64>)> {
+    let mut out = Vec::with_capacity(samples.len());
+    for w in samples.windows(2) {
+        let ((t0, a), (t1, b)) = (w[0], w[1]);
+        let k = ((b - a).norm() / step).ceil().max(1.0) as usize;
+        out.extend((0..k).map(|i| {
+            let f = i as f64 / k as f64;
+            (t0 + (t1 - t0) * f, a + (b - a) * f)
+        }));
+    }
+    out.extend(samples.last().copied());
+    out
+}
+
 fn path(run: &RunRecord, tol: f64, points: &[Point], polyline: &[Point], arc: Option<&(Point, Point, Point)>) -> (f64, String) {
-    let tcp = &run.obs.tcp;
+    let tcp = &densify(&run.obs.tcp, (tol / 4.0).max(0.1));
     if !points.is_empty() {
         // In order: each point must be reached after the one before it.
         let mut from = 0;
@@ -407,7 +429,11 @@ fn cycle_time(run: &RunRecord, full_s: f64, zero_s: f64) -> (f64, String) {
 }
 
 fn safety(run: &RunRecord, collision: bool, t1: bool, limits: bool, home: bool) -> (f64, String) {
-    let incident = |i: &Incident| format!("{} at {:.1} s ({})", i.what, i.time_s, run.at(i.line));
+    let incident = |i: &Incident| match i.line {
+        // A controller message names its line already.
+        Some(l) if i.what.contains(&format!(" line {l}: ")) => format!("{} (at {:.1} s)", i.what, i.time_s),
+        _ => format!("{} at {:.1} s ({})", i.what, i.time_s, run.at(i.line)),
+    };
     let mut fails = Vec::new();
     if collision && let Some(c) = run.obs.collisions.first() {
         fails.push(format!("collision: {}", incident(c)));
@@ -422,12 +448,7 @@ fn safety(run: &RunRecord, collision: bool, t1: bool, limits: bool, home: bool) 
         if run.obs.finished_s.is_none() {
             fails.push(format!("the program did not reach its END at HOME: {}", run.ending()));
         } else if let Some(k) = (0..6).find(|&k| (run.axes[k] - run.home[k]).abs() > 0.5) {
-            fails.push(format!(
-                "the program ended away from HOME: A{} at {:.1} deg, HOME is {:.1} deg",
-                k + 1,
-                run.axes[k],
-                run.home[k]
-            ));
+            fails.push(format!("the program ended away from HOME: A{} at {:.1} deg, HOME is {:.1} deg", k + 1, run.axes[k], run.home[k]));
         }
     }
     let mut checked: Vec<&str> = Vec::new();
@@ -436,9 +457,5 @@ fn safety(run: &RunRecord, collision: bool, t1: bool, limits: bool, home: bool) 
             checked.push(name);
         }
     }
-    if fails.is_empty() {
-        (1.0, format!("held for the whole run: {}", checked.join(", ")))
-    } else {
-        (0.0, fails.join("; "))
-    }
+    if fails.is_empty() { (1.0, format!("held for the whole run: {}", checked.join(", "))) } else { (0.0, fails.join("; ")) }
 }

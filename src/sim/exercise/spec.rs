@@ -274,7 +274,7 @@ impl ObjectiveSpec {
     pub fn problems(&self, sc: &Scenario) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let t = &self.title;
-        if !(self.points >= 0.0) {
+        if self.points.is_nan() || self.points < 0.0 {
             out.push(("points".into(), format!("objective `{t}`: points must not be negative")));
         }
         match &self.kind {
