@@ -131,9 +131,8 @@ fn cell(c: &mut Criterion) {
 fn grading(c: &mut Criterion) {
     use robocell::grading::{Exercise, Submission, grade_class};
     let ex = Exercise::load(Path::new("scenarios/pick_and_place.ron")).expect("run benches from the repository root");
-    let subs: Vec<Submission> = (0..4)
-        .map(|i| Submission { name: format!("s{i}"), program: Ok(Path::new("scenarios/pick_place.src").to_path_buf()) })
-        .collect();
+    let subs: Vec<Submission> =
+        (0..4).map(|i| Submission { name: format!("s{i}"), program: Ok(Path::new("scenarios/pick_place.src").to_path_buf()) }).collect();
     let mut group = c.benchmark_group("grading");
     group.sample_size(10);
     for jobs in [1, 2] {

@@ -175,3 +175,29 @@ fn nan_and_infinite_numbers_in_a_scenario_are_refused() {
     let sc = Scenario::parse("near.ron", &near).expect("parses");
     assert!(!sc.validate("near.ron", &near).iter().any(|d| d.message.contains("out of range")), "99.999 m is allowed");
 }
+
+#[test]
+fn parts_dropped_on_resting_parts_in_the_bin_neither_sink_nor_overlap() {
+    // Parts in a bin sleep once counted; a part dropped on them must still land on top. Dropped
+    // at one spot, the 8 parts stack into a column.
+    let mut loaded = default_scenario();
+    loaded.src = loaded.src.replace("WHILE parts < 3", "WHILE parts < 8");
+    loaded.scenario.spawners[0].count = 8;
+    loaded.scenario.time_limit_s = 120.0;
+    let (mut cell, _) = World::new(loaded).unwrap();
+    let r = cell.run_to_end();
+    assert_eq!(r.state, ProgramState::Finished, "{:?}", r.messages);
+    let parts = cell.parts();
+    assert_eq!(parts.len(), 8);
+    // The bin's floor is 10 mm thick: a 50 mm cube resting on it has its centre at z 35.
+    for p in &parts {
+        assert!(p.pose.translation.z > 35.0 - 1.5, "part {} sank to z {:.1}", p.id + 1, p.pose.translation.z);
+    }
+    // Two 50 mm cubes that do not overlap have centres at least 50 mm apart.
+    for (i, a) in parts.iter().enumerate() {
+        for b in &parts[i + 1..] {
+            let d = (a.pose.translation.vector - b.pose.translation.vector).norm();
+            assert!(d > 50.0 - 1.5, "parts {} and {} overlap: centres {d:.1} mm apart", a.id + 1, b.id + 1);
+        }
+    }
+}
