@@ -225,6 +225,15 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
                 ui.label(format!("$IN[{}] {}", b.input, b.name));
             });
         }
+        for t in &sc.type_sensors {
+            let (a, b) = t.inputs;
+            let code = (a..=b).enumerate().fold(0u32, |c, (bit, n)| c | (sim.world.io.inputs[n] as u32) << bit);
+            let seen = t.codes.iter().find(|(_, c)| **c == code).map_or("nothing", |(name, _)| name.as_str());
+            ui.horizontal(|ui| {
+                lamp(ui, code != 0);
+                ui.label(format!("$IN[{a}..{b}] {} = {code} ({seen})", t.name));
+            });
+        }
         if let Some(n) = sc.gripper.held_input {
             ui.horizontal(|ui| {
                 lamp(ui, sim.world.io.inputs[n]);

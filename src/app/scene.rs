@@ -7,6 +7,7 @@ use nalgebra::Vector3;
 use super::Sim;
 use super::convert::{self, cuboid, offset};
 use crate::sim::cell::physics::PartState;
+use crate::sim::scenario::{PartShape, colour_rgb};
 
 /// A frame of the arm (see `kinematics::link_frames`), 0 = base .. 6 = flange.
 #[derive(Component)]
@@ -20,12 +21,17 @@ pub struct PartEntity(pub usize);
 #[derive(Component)]
 pub struct Beam(pub usize);
 
+/// A type sensor's beam, by its index in the scenario: it lights in the colour of the part type
+/// it reads.
+#[derive(Component)]
+pub struct TypeBeam(pub usize);
+
 pub struct ScenePlugin;
 
 impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
         app.add_systems(Startup, (palette, build_cell, dress_robot).chain())
-            .add_systems(Update, (dress_parts, show_beams).after(sync_parts));
+            .add_systems(Update, (dress_parts, show_beams, show_type_beams).after(sync_parts));
     }
 }
 
@@ -48,18 +54,19 @@ pub fn sync_robot(mut commands: Commands, sim: Res<Sim>, mut links: Query<(&Robo
 
 /// Creates, moves and removes part entities to match the cell.
 pub fn sync_parts(mut commands: Commands, sim: Res<Sim>, mut parts: Query<(Entity, &PartEntity, &mut Transform)>) {
+    // Part ids are not positions in the list: a drained part leaves a gap.
     let views = sim.world.parts();
-    let mut seen = vec![false; views.len()];
+    let mut drawn = Vec::new();
     for (e, p, mut t) in &mut parts {
-        match views.get(p.0) {
+        match views.iter().find(|v| v.id == p.0) {
             Some(v) => {
                 *t = convert::transform(&v.pose);
-                seen[p.0] = true;
+                drawn.push(v.id);
             }
             None => commands.entity(e).despawn(),
         }
     }
-    for v in views.iter().filter(|v| !seen[v.id]) {
+    for v in views.iter().filter(|v| !drawn.contains(&v.id)) {
         commands.spawn((PartEntity(v.id), convert::transform(&v.pose), Visibility::default()));
     }
 }
@@ -70,32 +77,49 @@ struct Palette {
     dark: Handle<StandardMaterial>,
     steel: Handle<StandardMaterial>,
     belt: Handle<StandardMaterial>,
-    part: Handle<StandardMaterial>,
-    part_held: Handle<StandardMaterial>,
+    /// Per part type: its mesh, its material and the brighter one while held.
+    part_kinds: Vec<(Handle<Mesh>, Handle<StandardMaterial>, Handle<StandardMaterial>)>,
     beam_free: Handle<StandardMaterial>,
     beam_blocked: Handle<StandardMaterial>,
-    part_mesh: Option<Handle<Mesh>>,
+    /// A type sensor's beam while it sees no part it knows.
+    type_beam_idle: Handle<StandardMaterial>,
+    /// Lit in each part type's colour.
+    type_beam_lit: Vec<Handle<StandardMaterial>>,
 }
 
 fn mat(materials: &mut Assets<StandardMaterial>, c: Color, rough: f32, metal: f32) -> Handle<StandardMaterial> {
     materials.add(StandardMaterial { base_color: c, perceptual_roughness: rough, metallic: metal, ..default() })
 }
 
-fn palette(mut commands: Commands, mut materials: ResMut<Assets<StandardMaterial>>) {
+fn palette(mut commands: Commands, sim: Res<Sim>, mut materials: ResMut<Assets<StandardMaterial>>, mut meshes: ResMut<Assets<Mesh>>) {
     let m = &mut *materials;
     let beam = |m: &mut Assets<StandardMaterial>, c: Color| {
         m.add(StandardMaterial { base_color: c, emissive: c.to_linear() * 4.0, unlit: true, ..default() })
     };
+    let mut part_kinds = Vec::new();
+    let mut type_beam_lit = Vec::new();
+    for t in sim.world.part_types() {
+        let [r, g, b] = colour_rgb(&t.colour).unwrap_or([0.2, 0.75, 0.25]);
+        let (sx, sy, sz) = t.size_mm;
+        let mesh = match t.shape {
+            PartShape::Box => meshes.add(cuboid(sx, sy, sz)),
+            // bevy's cylinder stands along its Y, which is the part's Z.
+            PartShape::Cylinder => meshes.add(Cylinder::new((sx / 2000.0) as f32, (sz / 1000.0) as f32)),
+        };
+        let lift = |c: f32| (c + 0.25).min(1.0);
+        part_kinds.push((mesh, mat(m, Color::srgb(r, g, b), 0.5, 0.0), mat(m, Color::srgb(lift(r), lift(g), lift(b)), 0.4, 0.0)));
+        type_beam_lit.push(beam(m, Color::srgb(r, g, b)));
+    }
     commands.insert_resource(Palette {
         orange: mat(m, Color::srgb(0.98, 0.42, 0.02), 0.45, 0.0),
         dark: mat(m, Color::srgb(0.13, 0.13, 0.14), 0.6, 0.2),
         steel: mat(m, Color::srgb(0.62, 0.64, 0.67), 0.35, 0.6),
         belt: mat(m, Color::srgb(0.12, 0.13, 0.12), 0.9, 0.0),
-        part: mat(m, Color::srgb(0.15, 0.70, 0.35), 0.5, 0.0),
-        part_held: mat(m, Color::srgb(0.35, 0.90, 0.50), 0.4, 0.0),
+        part_kinds,
         beam_free: beam(m, Color::srgb(0.1, 0.9, 0.2)),
         beam_blocked: beam(m, Color::srgb(1.0, 0.1, 0.1)),
-        part_mesh: None,
+        type_beam_idle: beam(m, Color::srgb(0.55, 0.6, 0.7)),
+        type_beam_lit,
     });
 }
 
@@ -175,6 +199,36 @@ fn build_cell(
             commands.entity(root).add_child(e);
         }
     }
+    // Type sensors: a sensor head on one side, a reflector on the other, and the beam.
+    for (i, t) in sc.type_sensors.iter().enumerate() {
+        let Some(c) = sc.conveyors.iter().find(|c| c.name == t.conveyor) else { continue };
+        let from = Vector3::new(c.from.x, c.from.y, c.from.z);
+        let d = Vector3::new(c.to.x - c.from.x, c.to.y - c.from.y, 0.0).normalize();
+        let p = from + d * t.at_mm + Vector3::new(0.0, 0.0, t.height_mm);
+        let yaw = d.y.atan2(d.x);
+        let root = commands
+            .spawn((Transform::from_translation(convert::pos(&p)).with_rotation(Quat::from_rotation_y(yaw as f32)), Visibility::default()))
+            .id();
+        let beam = commands
+            .spawn((
+                TypeBeam(i),
+                Mesh3d(meshes.add(cuboid(2.0, c.width_mm + 40.0, 2.0))),
+                MeshMaterial3d(pal.type_beam_idle.clone()),
+                Transform::default(),
+            ))
+            .id();
+        commands.entity(root).add_child(beam);
+        for (s, size, m) in [(-1.0, (30.0, 30.0, 40.0), &pal.steel), (1.0, (10.0, 20.0, 30.0), &pal.dark)] {
+            let part = commands
+                .spawn((
+                    Mesh3d(meshes.add(cuboid(size.0, size.1, size.2))),
+                    MeshMaterial3d(m.clone()),
+                    at(0.0, s * (c.width_mm / 2.0 + 30.0), 0.0),
+                ))
+                .id();
+            commands.entity(root).add_child(part);
+        }
+    }
     for (i, b) in sc.light_barriers.iter().enumerate() {
         let Some(c) = sc.conveyors.iter().find(|c| c.name == b.conveyor) else { continue };
         let from = Vector3::new(c.from.x, c.from.y, c.from.z);
@@ -205,6 +259,10 @@ fn build_cell(
         }
     }
     for b in &sc.bins {
+        let bin_mat = match b.colour.as_deref().and_then(colour_rgb) {
+            Some([r, g, bl]) => mat(&mut materials, Color::srgb(r * 0.8, g * 0.8, bl * 0.8), 0.6, 0.1),
+            None => bin_mat.clone(),
+        };
         let (sx, sy, sz) = b.size_mm;
         let (cx, cy, cz) = (b.center.x, b.center.y, b.center.z);
         let w = 10.0;
@@ -264,27 +322,35 @@ fn dress_robot(mut commands: Commands, sim: Res<Sim>, pal: Res<Palette>, mut mes
 fn dress_parts(
     mut commands: Commands,
     sim: Res<Sim>,
-    mut pal: ResMut<Palette>,
-    mut meshes: ResMut<Assets<Mesh>>,
+    pal: Res<Palette>,
     added: Query<(Entity, &PartEntity), Added<PartEntity>>,
     mut all: Query<(&PartEntity, &mut MeshMaterial3d<StandardMaterial>)>,
 ) {
     let views = sim.world.parts();
+    let view = |id: usize| views.iter().find(|v| v.id == id);
     for (e, p) in &added {
-        let Some(v) = views.get(p.0) else { continue };
-        let mesh = match &pal.part_mesh {
-            Some(m) => m.clone(),
-            None => {
-                let m = meshes.add(cuboid(v.size_mm.x, v.size_mm.y, v.size_mm.z));
-                pal.part_mesh = Some(m.clone());
-                m
-            }
-        };
-        commands.entity(e).insert((Mesh3d(mesh), MeshMaterial3d(pal.part.clone())));
+        let Some((mesh, m, _)) = view(p.0).and_then(|v| pal.part_kinds.get(v.kind)) else { continue };
+        commands.entity(e).insert((Mesh3d(mesh.clone()), MeshMaterial3d(m.clone())));
     }
     for (p, mut m) in &mut all {
-        let held = views.get(p.0).is_some_and(|v| v.state == PartState::Held);
-        let want = if held { &pal.part_held } else { &pal.part };
+        let Some(v) = view(p.0) else { continue };
+        let Some((_, normal, held)) = pal.part_kinds.get(v.kind) else { continue };
+        let want = if v.state == PartState::Held { held } else { normal };
+        if m.0 != *want {
+            m.0 = want.clone();
+        }
+    }
+}
+
+/// A type sensor lights in the colour of the part type its inputs report.
+fn show_type_beams(sim: Res<Sim>, pal: Res<Palette>, mut beams: Query<(&TypeBeam, &mut MeshMaterial3d<StandardMaterial>)>) {
+    let sc = &sim.world.loaded().scenario;
+    let types = sim.world.part_types();
+    for (b, mut m) in &mut beams {
+        let Some(t) = sc.type_sensors.get(b.0) else { continue };
+        let code = (t.inputs.0..=t.inputs.1).enumerate().fold(0u32, |c, (bit, n)| c | (sim.world.io.inputs[n] as u32) << bit);
+        let kind = t.codes.iter().find(|(_, c)| **c == code && code != 0).and_then(|(name, _)| types.iter().position(|p| &p.name == name));
+        let want = kind.and_then(|k| pal.type_beam_lit.get(k)).unwrap_or(&pal.type_beam_idle);
         if m.0 != *want {
             m.0 = want.clone();
         }

@@ -79,8 +79,8 @@ fn print_run(r: &RunRecord, wall_s: f64, verbose: bool) {
     println!();
     println!("run `{}`: {}", r.variant, r.ending());
     println!(
-        "  {} part(s) in the cell, {delivered} delivered, {} collision(s); {:.1} s simulated in {:.2} s ({:.0}x real time)",
-        r.parts.len(),
+        "  {} part(s) came, {delivered} delivered, {} collision(s); {:.1} s simulated in {:.2} s ({:.0}x real time)",
+        r.obs.parts.len(),
         r.obs.collisions.len(),
         r.end_s,
         wall_s,

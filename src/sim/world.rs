@@ -59,7 +59,13 @@ pub enum Event {
     MotionDone {
         line: u32,
     },
+    /// A part came into the cell; `kind` indexes [`World::part_types`].
     PartSpawned {
+        id: usize,
+        kind: usize,
+    },
+    /// A bin's drain took a part out.
+    PartDrained {
         id: usize,
     },
     PartDelivered {
@@ -188,6 +194,10 @@ impl World {
     pub fn holding(&self) -> Option<usize> {
         self.cell.holding()
     }
+    /// The part types of the cell; [`PartView::kind`] indexes them.
+    pub fn part_types(&self) -> &[super::scenario::PartSpec] {
+        self.cell.part_types()
+    }
     pub fn override_pct(&self) -> f64 {
         self.controller.override_pct()
     }
@@ -264,7 +274,11 @@ impl World {
         let robroot = self.controller.robroot();
         let report = self.cell.step(self.controller.model(), &robroot, &q, tcp);
         for id in report.spawned {
-            ev.push(Event::PartSpawned { id });
+            let kind = self.cell.kind_of_part(id).unwrap_or(0);
+            ev.push(Event::PartSpawned { id, kind });
+        }
+        for id in report.drained {
+            ev.push(Event::PartDrained { id });
         }
         for (id, bin) in report.delivered {
             let total = self.exercise.delivered() + 1;
@@ -349,6 +363,7 @@ impl World {
             program_file: self.loaded.src_path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
             messages: self.messages.clone(),
             line_at_end: self.advance_line(),
+            part_types: self.part_types().iter().map(|t| t.name.clone()).collect(),
         }
     }
 }

@@ -43,10 +43,11 @@ fn p(x: f64, y: f64, z: f64) -> Point {
 #[test]
 fn deliver_counts_parts_at_rest_in_the_named_bin() {
     // The default program delivers 3 parts; asked for 4, it earns 3/4 of 40 points.
-    let three = exercise_with(None, vec![objective("three", 40.0, ObjectiveKind::Deliver { count: 3, bin: Some("bin".into()) })]);
+    let three =
+        exercise_with(None, vec![objective("three", 40.0, ObjectiveKind::Deliver { count: 3, bin: Some("bin".into()), part_type: None })]);
     let r = grade(&three);
     assert_eq!((only(&r).points, only(&r).passed), (40.0, true), "{r:#?}");
-    let four = exercise_with(None, vec![objective("four", 40.0, ObjectiveKind::Deliver { count: 4, bin: None })]);
+    let four = exercise_with(None, vec![objective("four", 40.0, ObjectiveKind::Deliver { count: 4, bin: None, part_type: None })]);
     let r = grade(&four);
     let o = only(&r);
     assert_eq!((o.points, o.passed), (30.0, false));
@@ -152,7 +153,7 @@ fn path_follows_points_lines_and_arcs_within_the_tolerance() {
 #[test]
 fn cycle_time_falls_linearly_and_needs_the_task_done() {
     let kinds = vec![
-        objective("deliver", 0.0, ObjectiveKind::Deliver { count: 3, bin: None }),
+        objective("deliver", 0.0, ObjectiveKind::Deliver { count: 3, bin: None, part_type: None }),
         objective("fast", 10.0, ObjectiveKind::CycleTime { full_s: 10.0, zero_s: 30.0 }),
     ];
     let l = exercise_with(None, kinds.clone());
@@ -165,7 +166,7 @@ fn cycle_time_falls_linearly_and_needs_the_task_done() {
     assert!(o.explanation.contains(&format!("cycle time {end:.1} s")), "{}", o.explanation);
     // With the task not done (4 parts asked), the fast end earns nothing.
     let mut l = exercise_with(None, kinds);
-    l.scenario.objectives[0].kind = ObjectiveKind::Deliver { count: 4, bin: None };
+    l.scenario.objectives[0].kind = ObjectiveKind::Deliver { count: 4, bin: None, part_type: None };
     let g = grade(&l);
     assert_eq!(g.objectives[1].points, 0.0);
     assert!(g.objectives[1].explanation.contains("counts only when the task is done (`deliver` was not)"), "{:?}", g.objectives[1]);
@@ -334,7 +335,7 @@ END
 
 #[test]
 fn a_program_tuned_to_the_public_layout_fails_a_moved_bin() {
-    let deliver = objective("deliver", 30.0, ObjectiveKind::Deliver { count: 3, bin: Some("bin".into()) });
+    let deliver = objective("deliver", 30.0, ObjectiveKind::Deliver { count: 3, bin: Some("bin".into()), part_type: None });
     let moved = Variant {
         name: "moved".into(),
         hidden: true,

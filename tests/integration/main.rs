@@ -2,6 +2,7 @@
 
 #[cfg(feature = "app")]
 mod app;
+mod cell_parts;
 mod cli;
 mod determinism;
 mod grading;

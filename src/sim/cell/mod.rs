@@ -12,8 +12,40 @@ use super::robot::RobotModel;
 use super::scenario::Scenario;
 use super::world::Event;
 
+/// A beam sensor's output with an off-delay: it drops only after the beam was clear for
+/// `OFF_DELAY_TICKS` ticks, so an edge grazing the beam (a cylinder's round front) gives one
+/// switch, not a flicker.
+#[derive(Clone, Debug, Default)]
+struct Beam {
+    value: u32,
+    clear_ticks: u32,
+}
+
+const OFF_DELAY_TICKS: u32 = 3;
+
+impl Beam {
+    /// `seen`: what the beam reads now (`None` when clear).
+    fn read(&mut self, seen: Option<u32>) -> u32 {
+        match seen {
+            Some(v) => {
+                self.value = v;
+                self.clear_ticks = 0;
+            }
+            None => {
+                self.clear_ticks += 1;
+                if self.clear_ticks >= OFF_DELAY_TICKS {
+                    self.value = 0;
+                }
+            }
+        }
+        self.value
+    }
+}
+
 pub struct Cell {
     scenario: Scenario,
+    beams: Vec<Beam>,
+    type_beams: Vec<Beam>,
     physics: PhysicsCell,
     shape: RobotShape,
     /// The TCP one tick ago (world, mm): a released part leaves with the TCP's velocity.
@@ -34,7 +66,15 @@ impl Cell {
             tool_radius: sc.tool.radius_mm,
         };
         let physics = PhysicsCell::new(sc, &Self::collision_poses(model, robroot, q), &shape);
-        Cell { scenario: sc.clone(), physics, shape, prev_tcp: tcp, dt: sc.tick_ms as f64 / 1000.0 }
+        Cell {
+            scenario: sc.clone(),
+            beams: vec![Beam::default(); sc.light_barriers.len()],
+            type_beams: vec![Beam::default(); sc.type_sensors.len()],
+            physics,
+            shape,
+            prev_tcp: tcp,
+            dt: sc.tick_ms as f64 / 1000.0,
+        }
     }
 
     /// The poses of the robot's collision bodies in the world (mm).
@@ -49,6 +89,12 @@ impl Cell {
     pub fn holding(&self) -> Option<usize> {
         self.physics.holding()
     }
+    pub fn kind_of_part(&self, id: usize) -> Option<usize> {
+        self.physics.kind_of_part(id)
+    }
+    pub fn part_types(&self) -> &[crate::sim::scenario::PartSpec] {
+        self.physics.part_types()
+    }
     pub fn robot_shape(&self) -> &RobotShape {
         &self.shape
     }
@@ -56,13 +102,26 @@ impl Cell {
         self.physics.fingerprint()
     }
 
-    /// Sensors to inputs: light barriers, the gripper's part-held signal.
+    /// Sensors to inputs: light barriers, type sensors, the gripper's part-held signal.
     pub fn read_sensors(&mut self, io: &mut Io, ev: &mut Vec<Event>) {
         let sc = &self.scenario;
         let mut changes = Vec::new();
-        for b in &sc.light_barriers {
+        for (i, b) in sc.light_barriers.iter().enumerate() {
             let Some(ci) = sc.conveyors.iter().position(|c| c.name == b.conveyor) else { continue };
-            changes.push((b.input, self.physics.beam_blocked(ci, b.at_mm, b.height_mm)));
+            let seen = self.physics.beam_blocked(ci, b.at_mm, b.height_mm).then_some(1);
+            changes.push((b.input, self.beams[i].read(seen) == 1));
+        }
+        for (i, t) in sc.type_sensors.iter().enumerate() {
+            let Some(ci) = sc.conveyors.iter().position(|c| c.name == t.conveyor) else { continue };
+            let seen = self
+                .physics
+                .part_in_beam(ci, t.at_mm, t.height_mm)
+                .and_then(|id| self.physics.kind_of_part(id))
+                .map(|k| t.codes.get(&self.physics.part_types()[k].name).copied().unwrap_or(0));
+            let code = self.type_beams[i].read(seen);
+            for (bit, n) in (t.inputs.0..=t.inputs.1).enumerate() {
+                changes.push((n, code >> bit & 1 == 1));
+            }
         }
         if let Some(n) = sc.gripper.held_input {
             changes.push((n, self.physics.holding().is_some()));

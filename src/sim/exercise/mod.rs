@@ -22,6 +22,8 @@ pub const T1_LIMIT_MM_S: f64 = 250.0;
 #[derive(Clone, Debug, Default)]
 pub struct PartLog {
     pub spawned_s: f64,
+    /// Its type, an index into the cell's part types.
+    pub kind: usize,
     pub picked_s: Vec<f64>,
     /// When it was let go, and the program line that switched the gripper.
     pub released: Vec<(f64, Option<u32>)>,
@@ -112,7 +114,11 @@ impl Exercise {
         for e in t.events {
             match e {
                 Event::Output { n, line, .. } if self.gripper_outputs.contains(n) => self.last_gripper_line = Some(*line),
-                Event::PartSpawned { id } => self.part(*id).spawned_s = now,
+                Event::PartSpawned { id, kind } => {
+                    let p = self.part(*id);
+                    p.spawned_s = now;
+                    p.kind = *kind;
+                }
                 Event::PartPicked { id } => self.part(*id).picked_s.push(now),
                 Event::PartReleased { id } => {
                     let line = self.last_gripper_line;

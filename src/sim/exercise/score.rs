@@ -43,6 +43,8 @@ pub struct RunRecord {
     pub messages: Vec<Message>,
     /// The line the program was at when the run ended.
     pub line_at_end: u32,
+    /// The name of each part type, by [`PartView::kind`].
+    pub part_types: Vec<String>,
 }
 
 /// A student's grade over every run.
@@ -92,7 +94,8 @@ fn round2(x: f64) -> f64 {
 /// Judges one objective on one run, worth `max` points there.
 pub fn judge(spec: &ObjectiveSpec, run: &RunRecord, max: f64) -> ObjectiveResult {
     let (fraction, explanation) = match &spec.kind {
-        ObjectiveKind::Deliver { count, bin } => deliver(run, *count, bin.as_deref()),
+        ObjectiveKind::Deliver { count, bin, part_type } => deliver(run, *count, bin.as_deref(), part_type.as_deref()),
+        ObjectiveKind::Sort { bins, count, penalty } => sort(run, bins, *count, penalty * max / spec.points.max(1e-9), max),
         ObjectiveKind::Place { targets, tolerance_mm, tolerance_deg, in_order, base } => {
             place(run, targets, *tolerance_mm, *tolerance_deg, *in_order, *base)
         }
@@ -143,10 +146,8 @@ impl RunRecord {
     /// Where a part is now, in words.
     fn whereabouts(&self, p: &PartView) -> String {
         let c = p.pose.translation.vector;
-        match p.state {
-            PartState::Held => return "still in the gripper".into(),
-            PartState::Delivered => {}
-            PartState::Free => {}
+        if p.state == PartState::Held {
+            return "still in the gripper".into();
         }
         for b in &self.scenario.bins {
             let half = Vector3::new(b.size_mm.0, b.size_mm.1, b.size_mm.2) / 2.0;
@@ -179,24 +180,34 @@ impl RunRecord {
     }
 }
 
-fn deliver(run: &RunRecord, count: u32, bin: Option<&str>) -> (f64, String) {
+impl RunRecord {
+    /// The type name of part `id`.
+    fn type_of(&self, id: usize) -> &str {
+        self.obs.parts.get(id).and_then(|p| self.part_types.get(p.kind)).map_or("?", String::as_str)
+    }
+}
+
+fn deliver(run: &RunRecord, count: u32, bin: Option<&str>, part_type: Option<&str>) -> (f64, String) {
+    let what = part_type.map(|t| format!("part(s) of type `{t}`")).unwrap_or_else(|| "part(s)".into());
     let into = bin.map(|b| format!("bin `{b}`")).unwrap_or_else(|| "a bin".into());
     let mut ok: Vec<(usize, f64)> = run
         .obs
         .parts
         .iter()
         .enumerate()
+        .filter(|(id, _)| part_type.is_none_or(|t| run.type_of(*id) == t))
         .filter_map(|(id, p)| p.delivered.as_ref().filter(|(b, _)| bin.is_none_or(|x| x == b)).map(|(_, t)| (id, *t)))
         .collect();
     ok.sort_by(|a, b| a.1.total_cmp(&b.1));
     let n = ok.len() as u32;
     if n >= count {
         let t = ok[count as usize - 1].1;
-        return (1.0, format!("{count} part(s) required in {into}: {n} came to rest there, the last needed at {t:.1} s"));
+        return (1.0, format!("{count} {what} required in {into}: {n} came to rest there, the last needed at {t:.1} s"));
     }
-    let mut text = format!("{count} part(s) required in {into}: {n} came to rest there by the end; {}", run.ending());
+    let mut text = format!("{count} {what} required in {into}: {n} came to rest there by the end; {}", run.ending());
     // The first part that was handled but did not arrive tells the student most.
-    let missing = run.parts.iter().filter(|p| !ok.iter().any(|(id, _)| *id == p.id));
+    let missing =
+        run.parts.iter().filter(|p| !ok.iter().any(|(id, _)| *id == p.id)).filter(|p| part_type.is_none_or(|t| run.type_of(p.id) == t));
     let handled: Vec<&PartView> = missing.clone().filter(|p| run.obs.parts.get(p.id).is_some_and(|l| !l.picked_s.is_empty())).collect();
     if let Some(p) = handled.first().or(missing.clone().next().as_ref()) {
         let log = run.obs.parts.get(p.id);
@@ -206,6 +217,36 @@ fn deliver(run: &RunRecord, count: u32, bin: Option<&str>) -> (f64, String) {
         text += ". No part arrived in the cell";
     }
     (n as f64 / count as f64, text)
+}
+
+fn sort(run: &RunRecord, bins: &std::collections::BTreeMap<String, String>, count: u32, penalty: f64, max: f64) -> (f64, String) {
+    let mut right = 0u32;
+    let mut wrong = Vec::new();
+    for (id, p) in run.obs.parts.iter().enumerate() {
+        let Some((bin, t)) = &p.delivered else { continue };
+        let ty = run.type_of(id);
+        match bins.get(ty) {
+            Some(b) if b == bin => right += 1,
+            // A part in a bin of the sort that is not its own (or of a type nobody sorts).
+            _ if bins.values().any(|b| b == bin) => wrong.push((id, ty.to_string(), bin.clone(), *t)),
+            _ => {}
+        }
+    }
+    let earned = max * f64::from(right.min(count)) / f64::from(count) - penalty * wrong.len() as f64;
+    let mut text = format!("{} of {count} part(s) sorted into the right bin", right.min(count));
+    if let Some((id, ty, bin, t)) = wrong.first() {
+        text += &format!(
+            "; {} in a wrong bin (-{} points each): part {} ({ty}) came to rest in bin `{bin}` at {t:.1} s{}",
+            wrong.len(),
+            round2(penalty),
+            id + 1,
+            run.release_note(*id)
+        );
+    }
+    if right < count {
+        text += &format!("; {}", run.ending());
+    }
+    ((earned / max.max(1e-9)).max(0.0), text)
 }
 
 /// Where a target lies in the world.
@@ -413,7 +454,7 @@ fn cycle_time(run: &RunRecord, full_s: f64, zero_s: f64) -> (f64, String) {
         .scenario
         .objectives
         .iter()
-        .filter(|o| matches!(o.kind, ObjectiveKind::Deliver { .. } | ObjectiveKind::Place { .. }))
+        .filter(|o| matches!(o.kind, ObjectiveKind::Deliver { .. } | ObjectiveKind::Place { .. } | ObjectiveKind::Sort { .. }))
         .map(|o| judge(o, run, 1.0))
         .find(|r| !r.passed);
     if let Some(r) = task_undone {

@@ -28,6 +28,18 @@ pub enum ObjectiveKind {
         count: u32,
         #[serde(default)]
         bin: Option<String>,
+        /// Only parts of this type count.
+        #[serde(default)]
+        part_type: Option<String>,
+    },
+    /// Each part type into its bin: `count` parts sorted right earn full points; each part in a
+    /// wrong bin costs `penalty` points (of this objective's points).
+    Sort {
+        /// Part type name -> bin name.
+        bins: BTreeMap<String, String>,
+        count: u32,
+        #[serde(default)]
+        penalty: f64,
     },
     /// Parts resting at given spots: each target is matched with the part nearest to it.
     Place {
@@ -54,7 +66,8 @@ pub enum ObjectiveKind {
         arc: Option<(Point, Point, Point)>,
     },
     /// The program's run time (start to END): full points at or under `full_s`, falling
-    /// linearly to zero at `zero_s`. Counts only when every part objective of the run passed.
+    /// linearly to zero at `zero_s`. Counts only when every part objective (Deliver, Place, Sort) of
+    /// the run passed.
     CycleTime { full_s: f64, zero_s: f64 },
     /// Each check that is on must hold for the whole run.
     Safety {
@@ -278,7 +291,26 @@ impl ObjectiveSpec {
             out.push(("points".into(), format!("objective `{t}`: points must not be negative")));
         }
         match &self.kind {
-            ObjectiveKind::Deliver { count, bin } => {
+            ObjectiveKind::Sort { bins, count, penalty } => {
+                let types: Vec<String> = sc.all_part_types().into_iter().map(|p| p.name).collect();
+                for (ty, bin) in bins {
+                    if !types.contains(ty) {
+                        out.push((ty.clone(), format!("objective `{t}`: no part type named `{ty}`")));
+                    }
+                    if !sc.bins.iter().any(|x| &x.name == bin) {
+                        out.push((bin.clone(), format!("objective `{t}`: no bin named `{bin}`")));
+                    }
+                }
+                if bins.is_empty() || *count == 0 || *penalty < 0.0 {
+                    out.push(("Sort".into(), format!("objective `{t}`: needs bins, a count of at least 1 and a penalty >= 0")));
+                }
+            }
+            ObjectiveKind::Deliver { count, bin, part_type } => {
+                if let Some(ty) = part_type
+                    && !sc.all_part_types().iter().any(|p| &p.name == ty)
+                {
+                    out.push((ty.clone(), format!("objective `{t}`: no part type named `{ty}`")));
+                }
                 if sc.bins.is_empty() {
                     out.push(("Deliver".into(), format!("objective `{t}` delivers parts, but the cell has no bin")));
                 }

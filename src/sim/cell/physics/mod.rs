@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use rapier3d::prelude::*;
 
 use self::convert::{iso_mm, pose_mm, to_mm, vec_mm};
-use crate::sim::scenario::{BinSpec, Scenario};
+use crate::sim::scenario::{BinSpec, PartShape, PartSource, PartSpec, Scenario};
 
 const KIND_ENV: u128 = 1;
 const KIND_BELT: u128 = 2;
@@ -57,12 +57,17 @@ pub enum PartState {
     Free,
     Held,
     Delivered,
+    /// Taken out of the cell by a bin's drain.
+    Drained,
 }
 
 struct Part {
     body: RigidBodyHandle,
     half_mm: Vector3<f64>,
     state: PartState,
+    /// Index into the cell's part types.
+    kind: usize,
+    shape: PartShape,
 }
 
 struct Conveyor {
@@ -78,6 +83,12 @@ struct Spawner {
     left: u32,
     rng: StdRng,
     spec: crate::sim::scenario::SpawnerSpec,
+    /// The part types it draws from (indices into the cell's types) with their weights; a
+    /// sequence has them in order.
+    kinds: Vec<(usize, f64)>,
+    sequence: bool,
+    spawned: usize,
+    next_kind: Option<usize>,
 }
 
 /// What one step of the world reports.
@@ -85,6 +96,8 @@ struct Spawner {
 pub struct PhysicsReport {
     pub spawned: Vec<usize>,
     pub delivered: Vec<(usize, String)>,
+    /// Parts a bin's drain took out.
+    pub drained: Vec<usize>,
     /// New contacts of a robot link with something in the cell: (link name, what it touched).
     pub collisions: Vec<(String, String)>,
 }
@@ -97,6 +110,9 @@ pub struct PartView {
     pub pose: Isometry3<f64>,
     pub size_mm: Vector3<f64>,
     pub state: PartState,
+    /// Index into [`PhysicsCell::part_types`].
+    pub kind: usize,
+    pub shape: PartShape,
 }
 
 /// Names of the robot's collision bodies, in the order of [`PhysicsCell::set_robot`]'s poses.
@@ -108,12 +124,16 @@ pub struct PhysicsCell {
     conveyors: Vec<Conveyor>,
     belt_running: Vec<bool>,
     spawners: Vec<Spawner>,
+    part_types: Vec<PartSpec>,
     parts: Vec<Part>,
     robot_bodies: Vec<RigidBodyHandle>,
     robot_colliders: Vec<ColliderHandle>,
     env_names: Vec<String>,
     belt_names: Vec<String>,
-    bins: Vec<(String, Vector3<f64>, Vector3<f64>)>,
+    /// Name, inner lower and upper corners (world, mm), drain delay.
+    bins: Vec<(String, Vector3<f64>, Vector3<f64>, Option<f64>)>,
+    /// Parts to take out of a drained bin: (part, when).
+    draining: Vec<(usize, f64)>,
     held: Option<(usize, Isometry3<f64>)>,
     touching: Vec<(usize, u128)>,
     time_s: f64,
@@ -185,6 +205,7 @@ impl PhysicsCell {
                 b.name.clone(),
                 c + Vector3::new(-sx / 2.0 + wall, -sy / 2.0 + wall, 0.0),
                 c + Vector3::new(sx / 2.0 - wall, sy / 2.0 - wall, sz),
+                b.drain_s,
             ));
         }
         // Robot collision bodies: kinematic, reporting contacts with fixed bodies too.
@@ -199,16 +220,29 @@ impl PhysicsCell {
             robot_colliders.push(world.colliders.insert_with_parent(col, body, &mut world.bodies));
             robot_bodies.push(body);
         }
+        let part_types = sc.all_part_types();
+        let kind_of_name = |n: &str| part_types.iter().position(|t| t.name == n).unwrap_or(0);
         let spawners = sc
             .spawners
             .iter()
             .enumerate()
-            .map(|(i, s)| Spawner {
-                conveyor: sc.conveyors.iter().position(|c| c.name == s.conveyor).unwrap_or(0),
-                next_s: s.first_s,
-                left: s.count,
-                rng: StdRng::seed_from_u64(sc.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(i as u64 + 1))),
-                spec: s.clone(),
+            .map(|(i, s)| {
+                let (kinds, sequence) = match &s.parts {
+                    PartSource::One(p) => (vec![(part_types.iter().position(|t| t == p).unwrap_or(0), 1.0)], false),
+                    PartSource::Mix(m) => (m.iter().map(|(n, w)| (kind_of_name(n), *w)).collect(), false),
+                    PartSource::Sequence(q) => (q.iter().map(|n| (kind_of_name(n), 1.0)).collect(), true),
+                };
+                Spawner {
+                    conveyor: sc.conveyors.iter().position(|c| c.name == s.conveyor).unwrap_or(0),
+                    next_s: s.first_s,
+                    left: s.count,
+                    rng: StdRng::seed_from_u64(sc.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(i as u64 + 1))),
+                    spec: s.clone(),
+                    kinds,
+                    sequence,
+                    spawned: 0,
+                    next_kind: None,
+                }
             })
             .collect();
         let n_conv = conveyors.len();
@@ -218,12 +252,14 @@ impl PhysicsCell {
             conveyors,
             belt_running: vec![false; n_conv],
             spawners,
+            part_types,
             parts: Vec::new(),
             robot_bodies,
             robot_colliders,
             env_names,
             belt_names,
             bins,
+            draining: Vec::new(),
             held: None,
             touching: Vec::new(),
             time_s: 0.0,
@@ -260,6 +296,11 @@ impl PhysicsCell {
         self.time_s
     }
 
+    /// Every part type the cell spawns; [`PartView::kind`] indexes it.
+    pub fn part_types(&self) -> &[PartSpec] {
+        &self.part_types
+    }
+
     /// Switches a conveyor's motor. Starting a belt wakes the parts on it.
     pub fn set_belt(&mut self, conveyor: usize, running: bool) {
         if self.belt_running[conveyor] != running {
@@ -276,17 +317,36 @@ impl PhysicsCell {
 
     /// Is the beam across `conveyor` at `at_mm` from its start, `height_mm` above the belt, interrupted?
     pub fn beam_blocked(&self, conveyor: usize, at_mm: f64, height_mm: f64) -> bool {
+        self.part_in_beam(conveyor, at_mm, height_mm).is_some()
+    }
+
+    /// The part (id) the beam across `conveyor` at `at_mm` from its start, `height_mm` above
+    /// the belt, meets first.
+    pub fn part_in_beam(&self, conveyor: usize, at_mm: f64, height_mm: f64) -> Option<usize> {
         let c = &self.conveyors[conveyor];
         let side = Vector3::new(-c.dir.y, c.dir.x, 0.0);
         let origin = c.from + c.dir * at_mm + Vector3::new(0.0, 0.0, height_mm) - side * (c.half_width_mm + 20.0);
         let len_m = ((c.half_width_mm + 20.0) * 2.0 / 1000.0) as f32;
         let ray = Ray::new(vec_mm(&origin), vec_mm(&(side * 1000.0)));
-        self.parts.iter().filter(|p| p.state != PartState::Delivered).any(|p| {
-            let Some(body) = self.world.bodies.get(p.body) else { return false };
+        let hit = |p: &Part| -> Option<f32> {
+            let body = self.world.bodies.get(p.body)?;
             body.colliders()
                 .iter()
-                .any(|h| self.world.colliders.get(*h).is_some_and(|col| col.shape().cast_ray(col.position(), &ray, len_m, true).is_some()))
-        })
+                .filter_map(|h| self.world.colliders.get(*h)?.shape().cast_ray(self.world.colliders.get(*h)?.position(), &ray, len_m, true))
+                .min_by(f32::total_cmp)
+        };
+        self.parts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.state != PartState::Delivered)
+            .filter_map(|(i, p)| hit(p).map(|t| (i, t)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
+    }
+
+    /// The type (index into `part_types`) of part `id`.
+    pub fn kind_of_part(&self, id: usize) -> Option<usize> {
+        self.parts.get(id).map(|p| p.kind)
     }
 
     /// Moves the robot's collision bodies to these poses (world, mm) during the next step.
@@ -317,7 +377,11 @@ impl PhysicsCell {
             }
             let local = iso.inverse_transform_point(&tcp.translation.vector.into());
             let h = p.half_mm;
-            let inside = local.x.abs() <= h.x && local.y.abs() <= h.y && local.z >= h.z - 3.0 && local.z <= h.z + reach_mm;
+            let across = match p.shape {
+                PartShape::Box => local.x.abs() <= h.x && local.y.abs() <= h.y,
+                PartShape::Cylinder => local.x.hypot(local.y) <= h.x,
+            };
+            let inside = across && local.z >= h.z - 3.0 && local.z <= h.z + reach_mm;
             inside.then_some((i, iso))
         })?;
         let (i, part_iso) = found;
@@ -368,8 +432,26 @@ impl PhysicsCell {
             if s.left == 0 || self.time_s + 1e-9 < s.next_s {
                 continue;
             }
+            // The next part's type: in turn for a sequence, else drawn by weight (once: it stays
+            // the next one while the spot on the belt is taken).
+            let kind = match s.next_kind {
+                Some(k) => k,
+                None if s.sequence => s.kinds[s.spawned % s.kinds.len()].0,
+                None if s.kinds.len() == 1 => s.kinds[0].0,
+                None => {
+                    let total: f64 = s.kinds.iter().map(|k| k.1).sum();
+                    let mut x = s.rng.random_range(0.0..total);
+                    let pick = s.kinds.iter().find(|k| {
+                        x -= k.1;
+                        x < 0.0
+                    });
+                    pick.unwrap_or(&s.kinds[s.kinds.len() - 1]).0
+                }
+            };
+            s.next_kind = Some(kind);
+            let t = &self.part_types[kind];
             let c = &self.conveyors[s.conveyor];
-            let (sx, sy, sz) = s.spec.part.size_mm;
+            let (sx, sy, sz) = t.size_mm;
             let half = Vector3::new(sx / 2.0, sy / 2.0, sz / 2.0);
             let lateral_max = (c.half_width_mm - half.y - 2.0).max(0.0).min(s.spec.lateral_jitter_mm);
             let lateral = if lateral_max > 0.0 { s.rng.random_range(-lateral_max..=lateral_max) } else { 0.0 };
@@ -387,15 +469,23 @@ impl PhysicsCell {
             let iso = Isometry3::from_parts(Translation3::from(centre), UnitQuaternion::from_axis_angle(&Vector3::z_axis(), yaw));
             let id = self.parts.len();
             let body = self.world.insert_body(RigidBodyBuilder::dynamic().pose(pose_mm(&iso)).ccd_enabled(true).can_sleep(false));
-            let vol_m3 = (sx * sy * sz) / 1e9;
-            let col = cuboid_mm(half.x, half.y, half.z)
-                .density((s.spec.part.mass_kg / vol_m3) as f32)
-                .friction(0.7)
-                .user_data(tag(KIND_PART, id));
+            let col = match t.shape {
+                PartShape::Box => cuboid_mm(half.x, half.y, half.z),
+                // rapier's cylinder stands along Y: turned about X to stand along Z.
+                PartShape::Cylinder => {
+                    ColliderBuilder::cylinder((half.z / 1000.0) as f32, (half.x / 1000.0) as f32).position(pose_mm(&Isometry3::from_parts(
+                        Translation3::identity(),
+                        UnitQuaternion::from_axis_angle(&Vector3::x_axis(), std::f64::consts::FRAC_PI_2),
+                    )))
+                }
+            };
+            let col = col.density((t.mass_kg / t.volume_m3()) as f32).friction(0.7).user_data(tag(KIND_PART, id));
             self.world.colliders.insert_with_parent(col, body, &mut self.world.bodies);
-            self.parts.push(Part { body, half_mm: half, state: PartState::Free });
+            self.parts.push(Part { body, half_mm: half, state: PartState::Free, kind, shape: t.shape });
             let s = &mut self.spawners[si];
             s.left -= 1;
+            s.spawned += 1;
+            s.next_kind = None;
             let jitter = if s.spec.interval_jitter_s > 0.0 { s.rng.random_range(0.0..s.spec.interval_jitter_s) } else { 0.0 };
             s.next_s = self.time_s + s.spec.interval_s + jitter;
             report.spawned.push(id);
@@ -409,13 +499,25 @@ impl PhysicsCell {
             if b.linvel().length() > 0.05 {
                 continue;
             }
-            for (name, lo, hi) in &self.bins {
+            for (name, lo, hi, drain) in &self.bins {
                 if c.x > lo.x && c.y > lo.y && c.z > lo.z && c.x < hi.x && c.y < hi.y && c.z < hi.z {
                     p.state = PartState::Delivered;
                     report.delivered.push((id, name.clone()));
+                    if let Some(d) = drain {
+                        self.draining.push((id, self.time_s + d));
+                    }
                     break;
                 }
             }
+        }
+        // Drained parts leave the cell.
+        let now = self.time_s;
+        let (due, later): (Vec<_>, Vec<_>) = self.draining.iter().partition(|(_, t)| *t <= now + 1e-9);
+        self.draining = later;
+        for (id, _) in due {
+            self.world.remove_body(self.parts[id].body);
+            self.parts[id].state = PartState::Drained;
+            report.drained.push(id);
         }
         // A part at rest in a bin may sleep: it costs nothing until something touches it.
         for (id, _) in &report.delivered {
@@ -459,7 +561,7 @@ impl PhysicsCell {
             .enumerate()
             .filter_map(|(id, p)| {
                 let b = self.world.bodies.get(p.body)?;
-                Some(PartView { id, pose: iso_mm(b.position()), size_mm: p.half_mm * 2.0, state: p.state })
+                Some(PartView { id, pose: iso_mm(b.position()), size_mm: p.half_mm * 2.0, state: p.state, kind: p.kind, shape: p.shape })
             })
             .collect()
     }

@@ -1,10 +1,13 @@
 //! Scenario files (RON): the cell, its wiring, the exercise and the program to run.
 //! Units: mm, degrees, seconds, KUKA frames (Z up).
 
+mod parts;
+
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use self::parts::{PartShape, PartSource, PartSpec, colour_rgb};
 use super::exercise::{ObjectiveSpec, Variant};
 use super::krl::{Diagnostic, Severity, Span};
 use super::math::Frame;
@@ -27,10 +30,16 @@ pub struct Scenario {
     pub gripper: GripperSpec,
     #[serde(default)]
     pub conveyors: Vec<ConveyorSpec>,
+    /// Part types spawners can mix by name.
+    #[serde(default)]
+    pub part_types: Vec<PartSpec>,
     #[serde(default)]
     pub spawners: Vec<SpawnerSpec>,
     #[serde(default)]
     pub light_barriers: Vec<LightBarrierSpec>,
+    /// Sensors that report the type of the part in front of them on a group of inputs.
+    #[serde(default)]
+    pub type_sensors: Vec<TypeSensorSpec>,
     #[serde(default)]
     pub bins: Vec<BinSpec>,
     /// A run ends when the program ends or faults, or at the latest after this many seconds.
@@ -167,15 +176,8 @@ pub struct SpawnerSpec {
     /// Largest random sideways offset of a part on the belt, mm.
     #[serde(default)]
     pub lateral_jitter_mm: f64,
-    pub part: PartSpec,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct PartSpec {
-    /// Box size x, y, z in mm.
-    pub size_mm: (f64, f64, f64),
-    pub mass_kg: f64,
+    /// One part type, a mix of `part_types` or a sequence of them.
+    pub parts: PartSource,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -196,6 +198,25 @@ fn default_beam_height() -> f64 {
     20.0
 }
 
+/// A colour/type sensor looking across a conveyor: while a part is in its beam, the inputs
+/// `first..=last` hold that part type's code (lowest bit on `first`), else 0. Read it in KRL
+/// with `SIGNAL name $IN[first] TO $IN[last]`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TypeSensorSpec {
+    pub name: String,
+    pub conveyor: String,
+    /// Distance of the beam from the conveyor's `from` end, mm.
+    pub at_mm: f64,
+    /// Height of the beam above the belt, mm.
+    #[serde(default = "default_beam_height")]
+    pub height_mm: f64,
+    /// `$IN[first]` to `$IN[last]`.
+    pub inputs: (usize, usize),
+    /// The code of each part type it knows; a type not listed reads as 0.
+    pub codes: std::collections::BTreeMap<String, u32>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BinSpec {
@@ -204,6 +225,13 @@ pub struct BinSpec {
     pub center: Point,
     /// Outer size x, y, z in mm.
     pub size_mm: (f64, f64, f64),
+    /// A drain: a part is taken out this many seconds after it came to rest in the bin and was
+    /// counted, so an endless exercise keeps its speed.
+    #[serde(default)]
+    pub drain_s: Option<f64>,
+    /// Drawn in this colour (as part types), e.g. the colour of the parts it takes.
+    #[serde(default)]
+    pub colour: Option<String>,
 }
 
 /// A scenario with its program text, ready to build a cell from.
@@ -331,6 +359,14 @@ impl Scenario {
                 err(&c.name, format!("conveyor {} needs a positive width and a non-negative speed", c.name), None);
             }
         }
+        for t in &self.part_types {
+            for (needle, msg) in t.problems() {
+                err(&needle, msg, None);
+            }
+            if self.part_types.iter().filter(|u| u.name == t.name).count() > 1 {
+                err(&t.name, format!("part type `{}` is defined twice", t.name), None);
+            }
+        }
         let conv = |n: &str| self.conveyors.iter().any(|c| c.name == n);
         for s in &self.spawners {
             if !conv(&s.conveyor) {
@@ -339,9 +375,29 @@ impl Scenario {
             if s.interval_s <= 0.0 {
                 err("interval_s", "spawner interval_s must be positive".into(), None);
             }
-            let (x, y, z) = s.part.size_mm;
-            if x <= 0.0 || y <= 0.0 || z <= 0.0 || s.part.mass_kg <= 0.0 {
-                err("size_mm", "part size and mass must be positive".into(), None);
+            match &s.parts {
+                PartSource::One(p) => {
+                    for (needle, msg) in p.problems() {
+                        err(&needle, msg, None);
+                    }
+                }
+                PartSource::Mix(m) => {
+                    for (name, w) in m {
+                        self.check_type_name(name, &mut err);
+                        if !(*w > 0.0) {
+                            err(name, format!("spawner: the weight of `{name}` must be positive"), None);
+                        }
+                    }
+                    if m.is_empty() {
+                        err("Mix", "spawner: the mix names no part type".into(), None);
+                    }
+                }
+                PartSource::Sequence(q) => {
+                    q.iter().for_each(|name| self.check_type_name(name, &mut err));
+                    if q.is_empty() {
+                        err("Sequence", "spawner: the sequence names no part type".into(), None);
+                    }
+                }
             }
         }
         let mut inputs: Vec<usize> = self.gripper.held_input.into_iter().collect();
@@ -357,10 +413,60 @@ impl Scenario {
             }
             inputs.push(b.input);
         }
+        let type_names: Vec<String> = self.all_part_types().into_iter().map(|t| t.name).collect();
+        for t in &self.type_sensors {
+            if !conv(&t.conveyor) {
+                err(&format!("\"{}\"", t.conveyor), format!("type sensor {}: no conveyor named `{}`", t.name, t.conveyor), None);
+            }
+            let (a, b) = t.inputs;
+            if !io_ok(a) || !io_ok(b) || a > b || b - a >= 16 {
+                err("inputs", format!("type sensor {}: inputs ({a}, {b}) must lie in 1..4096, first <= last, at most 16", t.name), None);
+                continue;
+            }
+            for n in a..=b {
+                if inputs.contains(&n) {
+                    err(&t.name, format!("type sensor {}: $IN[{n}] is wired twice", t.name), None);
+                }
+                inputs.push(n);
+            }
+            for (ty, code) in &t.codes {
+                if !type_names.contains(ty) {
+                    err(
+                        &format!("\"{ty}\": {code}"),
+                        format!("type sensor {}: no part type named `{ty}`", t.name),
+                        Some(&format!("part types: {}", type_names.join(", "))),
+                    );
+                }
+                if *code == 0 || u64::from(*code) >= 1u64 << (b - a + 1) {
+                    err(
+                        &format!("\"{ty}\": {code}"),
+                        format!(
+                            "type sensor {}: code {code} of `{ty}` must be 1..{} for {} input(s)",
+                            t.name,
+                            (1u64 << (b - a + 1)) - 1,
+                            b - a + 1
+                        ),
+                        None,
+                    );
+                }
+            }
+        }
         for b in &self.bins {
             let (x, y, z) = b.size_mm;
             if x < 50.0 || y < 50.0 || z < 20.0 {
                 err(&b.name, format!("bin {} is too small", b.name), None);
+            }
+            if let Some(c) = &b.colour
+                && colour_rgb(c).is_none()
+            {
+                err(
+                    c,
+                    format!("bin {}: unknown colour `{c}`", b.name),
+                    Some("red, green, blue, yellow, orange, white, grey, black or #rrggbb"),
+                );
+            }
+            if b.drain_s.is_some_and(|d| d < 0.0) {
+                err("drain_s", format!("bin {}: drain_s must not be negative", b.name), None);
             }
         }
         for o in &self.objectives {
@@ -398,6 +504,27 @@ impl Scenario {
                 (format!("{path} is not a finite number"), "write a number (mm, degrees, seconds); NaN and inf are not allowed".into(), pos)
             };
             out.push(diag(file, text, l, c, msg, Some(&hint)));
+        }
+        out
+    }
+
+    fn check_type_name(&self, name: &str, err: &mut impl FnMut(&str, String, Option<&str>)) {
+        if !self.part_types.iter().any(|t| t.name == name) {
+            let known: Vec<&str> = self.part_types.iter().map(|t| t.name.as_str()).collect();
+            let hint = format!("part_types defines: {}", if known.is_empty() { "none".to_string() } else { known.join(", ") });
+            err(&format!("\"{name}\""), format!("spawner: no part type named `{name}`"), Some(&hint));
+        }
+    }
+
+    /// Every part type the cell can spawn: `part_types`, then each spawner's `One` type.
+    pub fn all_part_types(&self) -> Vec<PartSpec> {
+        let mut out = self.part_types.clone();
+        for s in &self.spawners {
+            if let PartSource::One(p) = &s.parts
+                && !out.contains(p)
+            {
+                out.push(p.clone());
+            }
         }
         out
     }
