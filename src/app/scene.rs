@@ -258,6 +258,26 @@ fn build_cell(
             commands.entity(root).add_child(post);
         }
     }
+    // Tables, and pallets with a dark mark on each slot.
+    let table_mat = mat(&mut materials, Color::srgb(0.62, 0.55, 0.45), 0.8, 0.0);
+    let pallet_mat = mat(&mut materials, Color::srgb(0.78, 0.66, 0.45), 0.9, 0.0);
+    for t in &sc.tables {
+        let (sx, sy, sz) = t.size_mm;
+        let iso = nalgebra::Isometry3::from_parts(
+            nalgebra::Translation3::new(t.center.x, t.center.y, t.center.z + sz / 2.0),
+            nalgebra::UnitQuaternion::from_axis_angle(&Vector3::z_axis(), t.yaw_deg.to_radians()),
+        );
+        commands.spawn((Mesh3d(meshes.add(cuboid(sx, sy, sz))), MeshMaterial3d(table_mat.clone()), convert::transform(&iso)));
+    }
+    for p in &sc.pallets {
+        let (iso, size) = p.plate();
+        commands.spawn((Mesh3d(meshes.add(cuboid(size.x, size.y, size.z))), MeshMaterial3d(pallet_mat.clone()), convert::transform(&iso)));
+        let mark = meshes.add(cuboid(p.pitch_mm.0 * 0.7, p.pitch_mm.1 * 0.7, 1.0));
+        for (_, at) in p.slots() {
+            let iso = nalgebra::Isometry3::from_parts(nalgebra::Translation3::from(at + Vector3::new(0.0, 0.0, 0.5)), p.frame().rotation);
+            commands.spawn((Mesh3d(mark.clone()), MeshMaterial3d(pal.dark.clone()), convert::transform(&iso)));
+        }
+    }
     for b in &sc.bins {
         let bin_mat = match b.colour.as_deref().and_then(colour_rgb) {
             Some([r, g, bl]) => mat(&mut materials, Color::srgb(r * 0.8, g * 0.8, bl * 0.8), 0.6, 0.1),

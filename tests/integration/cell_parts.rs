@@ -184,3 +184,67 @@ fn bad_part_types_and_sensors_are_refused_with_their_lines() {
     // Two inputs hold codes 1..3.
     assert!(has("code 4 of `blue cylinder` must be 1..3", line("type_sensors") + 1), "{errs:#?}");
 }
+
+#[test]
+fn pallet_slots_lie_on_the_pallet_frame_worked_out_by_hand() {
+    use robocell::sim::scenario::{PalletSpec, Point};
+    // Turned 90 degrees: a row runs along world +Y, rows step along world -X.
+    let p = PalletSpec {
+        name: "P".into(),
+        origin: Point { x: 100.0, y: 200.0, z: 50.0 },
+        yaw_deg: 90.0,
+        rows: 2,
+        columns: 3,
+        pitch_mm: (80.0, 60.0),
+        thickness_mm: 20.0,
+        base: Some(3),
+    };
+    let slots = p.slots();
+    let at = |n: &str| slots.iter().find(|s| s.0 == n).unwrap().1;
+    let near = |a: nalgebra::Vector3<f64>, b: [f64; 3]| (a - nalgebra::Vector3::from(b)).norm() < 1e-9;
+    assert_eq!(slots.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(), ["A1", "A2", "A3", "B1", "B2", "B3"]);
+    // A3: 2 pitches (160 mm) along the pallet's X = world +Y.
+    assert!(near(at("A3"), [100.0, 360.0, 50.0]), "{:?}", at("A3"));
+    // B2: 80 along world +Y, 60 along the pallet's Y = world -X.
+    assert!(near(at("B2"), [40.0, 280.0, 50.0]), "{:?}", at("B2"));
+}
+
+fn pallet_scenario() -> Loaded {
+    Scenario::load(&root().join("scenarios/palletize.ron")).unwrap_or_else(|d| panic!("{}", d[0]))
+}
+
+#[test]
+fn the_pallet_base_is_what_the_program_sees_and_parts_rest_on_the_pallet() {
+    let mut l = pallet_scenario();
+    l.src = l
+        .src
+        .replace("PTP XHOME\n  $OUT[1] = TRUE", "pb = BASE_DATA[2]\n  PTP XHOME\n  $OUT[1] = TRUE")
+        .replace("DECL E6POS slot", "DECL E6POS slot\n  DECL FRAME pb");
+    let (w, _) = run_all(l);
+    assert_eq!(w.state(), ProgramState::Finished, "{:?}", w.messages());
+    // The scenario puts slot A1 at (380, 400, 220), not turned.
+    let Some(robocell::sim::krl::value::Value::Struct(pb)) = w.variable("PB") else { panic!("pb is a FRAME") };
+    let f = |m: &str| pb.fields.iter().find(|(n, _)| n == m).and_then(|(_, v)| v.as_f64()).unwrap();
+    assert_eq!([f("X"), f("Y"), f("Z"), f("A"), f("B"), f("C")], [380.0, 400.0, 220.0, 0.0, 0.0, 0.0]);
+    // Six cubes on the pallet's top (z 220): centres 25 mm up, none sunk or tipped.
+    let parts = w.parts();
+    assert_eq!(parts.len(), 6);
+    for p in &parts {
+        assert!((p.pose.translation.z - 245.0).abs() < 1.0, "part {} at z {:.2}", p.id + 1, p.pose.translation.z);
+    }
+}
+
+#[test]
+fn place_on_a_pallet_wants_the_slots_in_order() {
+    // Row B first: each cube lands in a slot, but B1..B3 are filled before A1..A3.
+    let mut l = pallet_scenario();
+    l.scenario.variants.clear();
+    l.src = l.src.replace("row = n / 3", "row = 1 - n / 3").replace("col = n - row * 3", "col = n - (n / 3) * 3");
+    let (g, _) = exercise::grade_program(&l, true).unwrap();
+    let o = &g.objectives[0];
+    // In order means the release times rise along A1, A2, A3, B1, B2, B3. Placed 4th, 5th, 6th,
+    // A1..A3 rise; B1 (placed 1st) comes earlier than A3, and so do B2 and B3: out of order.
+    assert!(!o.passed, "{o:#?}");
+    assert!(o.explanation.contains("on B1 was placed out of order"), "{}", o.explanation);
+    assert_eq!(o.points, 30.0, "A1..A3 right, B1..B3 out of order: 3 of 6 of 60 points");
+}

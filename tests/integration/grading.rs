@@ -82,7 +82,15 @@ END
 fn place_measures_how_far_a_part_rests_from_its_target() {
     let place = |x: f64, tol: f64| {
         let t = PlaceTarget { name: "spot".into(), at: p(x, 300.0, 0.0), yaw_deg: 0.0 };
-        let kind = ObjectiveKind::Place { targets: vec![t], tolerance_mm: tol, tolerance_deg: 10.0, in_order: false, base: None };
+        let kind = ObjectiveKind::Place {
+            targets: vec![t],
+            pallet: None,
+            slots: vec![],
+            tolerance_mm: tol,
+            tolerance_deg: 10.0,
+            in_order: false,
+            base: None,
+        };
         let mut l = exercise_with(Some(PLACE_ON_FLOOR), vec![objective("place", 20.0, kind)]);
         // One part, on the belt's centre line.
         l.scenario.spawners[0].lateral_jitter_mm = 0.0;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use nalgebra::{Unit, UnitQuaternion, Vector3};
 
-use super::spec::{ObjectiveKind, ObjectiveSpec, PlaceTarget};
+use super::spec::{ObjectiveKind, ObjectiveSpec};
 use super::{Incident, Observations};
 use crate::sim::cell::physics::{PartState, PartView};
 use crate::sim::controller::{Message, ProgramState};
@@ -96,8 +96,9 @@ pub fn judge(spec: &ObjectiveSpec, run: &RunRecord, max: f64) -> ObjectiveResult
     let (fraction, explanation) = match &spec.kind {
         ObjectiveKind::Deliver { count, bin, part_type } => deliver(run, *count, bin.as_deref(), part_type.as_deref()),
         ObjectiveKind::Sort { bins, count, penalty } => sort(run, bins, *count, penalty * max / spec.points.max(1e-9), max),
-        ObjectiveKind::Place { targets, tolerance_mm, tolerance_deg, in_order, base } => {
-            place(run, targets, *tolerance_mm, *tolerance_deg, *in_order, *base)
+        ObjectiveKind::Place { targets, pallet, slots, tolerance_mm, tolerance_deg, in_order, base } => {
+            let spots = super::spec::place_targets(&run.scenario, targets, pallet.as_deref(), slots, *base);
+            place(run, &spots, *tolerance_mm, *tolerance_deg, *in_order)
         }
         ObjectiveKind::Path { tolerance_mm, points, polyline, arc } => path(run, *tolerance_mm, points, polyline, arc.as_ref()),
         ObjectiveKind::CycleTime { full_s, zero_s } => cycle_time(run, *full_s, *zero_s),
@@ -249,19 +250,6 @@ fn sort(run: &RunRecord, bins: &std::collections::BTreeMap<String, String>, coun
     ((earned / max.max(1e-9)).max(0.0), text)
 }
 
-/// Where a target lies in the world.
-fn target_world(run: &RunRecord, t: &PlaceTarget, base: Option<usize>) -> (Vector3<f64>, f64) {
-    let local = Vector3::new(t.at.x, t.at.y, t.at.z);
-    match base.and_then(|n| run.scenario.base_data.get(n - 1)) {
-        Some(f) => {
-            let iso = f.to_iso();
-            let yaw = iso.rotation * Vector3::x();
-            ((iso * nalgebra::Point3::from(local)).coords, t.yaw_deg + yaw.y.atan2(yaw.x).to_degrees())
-        }
-        None => (local, t.yaw_deg),
-    }
-}
-
 /// The smallest angle (deg) between a part's yaw and a target's, given the part's symmetry.
 fn yaw_error(p: &PartView, target_yaw: f64) -> (f64, f64) {
     let r: UnitQuaternion<f64> = p.pose.rotation;
@@ -274,24 +262,24 @@ fn yaw_error(p: &PartView, target_yaw: f64) -> (f64, f64) {
     (d.min(period - d), tilt)
 }
 
-fn place(run: &RunRecord, targets: &[PlaceTarget], tol_mm: f64, tol_deg: f64, in_order: bool, base: Option<usize>) -> (f64, String) {
+fn place(run: &RunRecord, targets: &[(String, Vector3<f64>, f64)], tol_mm: f64, tol_deg: f64, in_order: bool) -> (f64, String) {
     let resting: Vec<&PartView> = run.parts.iter().filter(|p| p.state != PartState::Held).collect();
     let mut used: Vec<usize> = Vec::new();
     let mut good = 0;
     let mut notes = Vec::new();
     let mut last_time = f64::NEG_INFINITY;
-    for t in targets {
-        let (at, yaw) = target_world(run, t, base);
+    for (name, at, yaw) in targets {
+        let (at, yaw) = (*at, *yaw);
         let bottom = |p: &PartView| p.pose.translation.vector - p.pose.rotation * Vector3::new(0.0, 0.0, p.size_mm.z / 2.0);
         let nearest =
             resting.iter().filter(|p| !used.contains(&p.id)).min_by(|a, b| (bottom(a) - at).norm().total_cmp(&(bottom(b) - at).norm()));
         let Some(p) = nearest else {
-            notes.push(format!("{}: no part for it", t.name));
+            notes.push(format!("{name}: no part for it"));
             continue;
         };
         let d = (bottom(p) - at).norm();
         if d > tol_mm * 4.0 + 50.0 {
-            notes.push(format!("{}: no part placed there (the nearest, part {}, is {d:.0} mm away)", t.name, p.id + 1));
+            notes.push(format!("{name}: no part placed there (the nearest, part {}, is {d:.0} mm away)", p.id + 1));
             continue;
         }
         used.push(p.id);
@@ -299,21 +287,19 @@ fn place(run: &RunRecord, targets: &[PlaceTarget], tol_mm: f64, tol_deg: f64, in
         let when = run.obs.parts.get(p.id).and_then(|l| l.released.last()).map(|r| r.0).unwrap_or(f64::NAN);
         if d > tol_mm {
             notes.push(format!(
-                "part {} placed {d:.1} mm from {} (tolerance {tol_mm} mm) at {when:.1} s{}",
+                "part {} placed {d:.1} mm from {name} (tolerance {tol_mm} mm) at {when:.1} s{}",
                 p.id + 1,
-                t.name,
                 run.release_note(p.id)
             ));
         } else if dyaw.max(tilt) > tol_deg {
             notes.push(format!(
-                "part {} on {} is turned {:.1} deg (tolerance {tol_deg} deg){}",
+                "part {} on {name} is turned {:.1} deg (tolerance {tol_deg} deg){}",
                 p.id + 1,
-                t.name,
                 dyaw.max(tilt),
                 run.release_note(p.id)
             ));
         } else if in_order && when < last_time {
-            notes.push(format!("part {} on {} was placed out of order, at {when:.1} s", p.id + 1, t.name));
+            notes.push(format!("part {} on {name} was placed out of order, at {when:.1} s", p.id + 1));
         } else {
             good += 1;
             last_time = when;

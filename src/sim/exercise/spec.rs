@@ -43,7 +43,14 @@ pub enum ObjectiveKind {
     },
     /// Parts resting at given spots: each target is matched with the part nearest to it.
     Place {
+        #[serde(default)]
         targets: Vec<PlaceTarget>,
+        /// The targets are slots of this pallet: `slots` (all of them when empty), at the
+        /// pallet's yaw.
+        #[serde(default)]
+        pallet: Option<String>,
+        #[serde(default)]
+        slots: Vec<String>,
         tolerance_mm: f64,
         #[serde(default = "default_angle_tol")]
         tolerance_deg: f64,
@@ -282,6 +289,24 @@ impl Variant {
     }
 }
 
+/// The targets of a place objective in the world: (name, bottom-centre spot, yaw in degrees).
+pub fn place_targets(
+    sc: &Scenario,
+    targets: &[PlaceTarget],
+    pallet: Option<&str>,
+    slots: &[String],
+    base: Option<usize>,
+) -> Vec<(String, nalgebra::Vector3<f64>, f64)> {
+    if let Some(p) = pallet.and_then(|n| sc.pallets.iter().find(|p| p.name == n)) {
+        return p.slots().into_iter().filter(|(n, _)| slots.is_empty() || slots.contains(n)).map(|(n, at)| (n, at, p.yaw_deg)).collect();
+    }
+    let bases = sc.bases();
+    let frame = base.and_then(|n| bases.get(n - 1)).map(Frame::to_iso).unwrap_or_else(nalgebra::Isometry3::identity);
+    let x = frame.rotation * nalgebra::Vector3::x();
+    let turn = x.y.atan2(x.x).to_degrees();
+    targets.iter().map(|t| (t.name.clone(), (frame * nalgebra::Point3::new(t.at.x, t.at.y, t.at.z)).coords, t.yaw_deg + turn)).collect()
+}
+
 impl ObjectiveSpec {
     /// What in this objective does not fit the scenario: (field to point at, message).
     pub fn problems(&self, sc: &Scenario) -> Vec<(String, String)> {
@@ -323,9 +348,25 @@ impl ObjectiveSpec {
                     out.push(("count".into(), format!("objective `{t}`: count must be at least 1")));
                 }
             }
-            ObjectiveKind::Place { targets, tolerance_mm, tolerance_deg, base, .. } => {
-                if targets.is_empty() {
-                    out.push(("targets".into(), format!("objective `{t}`: no targets")));
+            ObjectiveKind::Place { targets, pallet, slots, tolerance_mm, tolerance_deg, base, .. } => {
+                match pallet {
+                    Some(name) => match sc.pallets.iter().find(|p| &p.name == name) {
+                        None => out.push((name.clone(), format!("objective `{t}`: no pallet named `{name}`"))),
+                        Some(p) => {
+                            let known: Vec<String> = p.slots().into_iter().map(|s| s.0).collect();
+                            for s in slots.iter().filter(|s| !known.contains(s)) {
+                                out.push((
+                                    s.clone(),
+                                    format!("objective `{t}`: pallet {name} has no slot {s} (it has {})", known.join(", ")),
+                                ));
+                            }
+                            if !targets.is_empty() {
+                                out.push(("targets".into(), format!("objective `{t}`: give targets or a pallet, not both")));
+                            }
+                        }
+                    },
+                    None if targets.is_empty() => out.push(("targets".into(), format!("objective `{t}`: no targets"))),
+                    None => {}
                 }
                 if *tolerance_mm <= 0.0 || *tolerance_deg <= 0.0 {
                     out.push(("tolerance".into(), format!("objective `{t}`: tolerances must be positive")));

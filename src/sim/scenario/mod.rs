@@ -1,12 +1,14 @@
 //! Scenario files (RON): the cell, its wiring, the exercise and the program to run.
 //! Units: mm, degrees, seconds, KUKA frames (Z up).
 
+mod fixtures;
 mod parts;
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use self::fixtures::{PalletSpec, TableSpec, slot_name};
 pub use self::parts::{PartShape, PartSource, PartSpec, colour_rgb};
 use super::exercise::{ObjectiveSpec, Variant};
 use super::krl::{Diagnostic, Severity, Span};
@@ -42,6 +44,11 @@ pub struct Scenario {
     pub type_sensors: Vec<TypeSensorSpec>,
     #[serde(default)]
     pub bins: Vec<BinSpec>,
+    #[serde(default)]
+    pub tables: Vec<TableSpec>,
+    /// Pallets with named slots (A1, A2, ...), for place objectives.
+    #[serde(default)]
+    pub pallets: Vec<PalletSpec>,
     /// A run ends when the program ends or faults, or at the latest after this many seconds.
     pub time_limit_s: f64,
     /// What the program is graded on.
@@ -384,7 +391,7 @@ impl Scenario {
                 PartSource::Mix(m) => {
                     for (name, w) in m {
                         self.check_type_name(name, &mut err);
-                        if !(*w > 0.0) {
+                        if w.is_nan() || *w <= 0.0 {
                             err(name, format!("spawner: the weight of `{name}` must be positive"), None);
                         }
                     }
@@ -482,6 +489,17 @@ impl Scenario {
                 err(&v.name, format!("variant name `{}` is taken: give each variant its own name", v.name), None);
             }
         }
+        for p in &self.pallets {
+            for (needle, msg) in p.problems() {
+                err(&needle, msg, None);
+            }
+        }
+        for t in &self.tables {
+            let (x, y, z) = t.size_mm;
+            if x <= 0.0 || y <= 0.0 || z <= 0.0 {
+                err(&t.name, format!("table {}: its size must be positive", t.name), None);
+            }
+        }
         if self.base_data.len() > 32 {
             err("base_data", format!("base_data has {} entries; BASE_DATA holds 32", self.base_data.len()), None);
         }
@@ -514,6 +532,20 @@ impl Scenario {
             let hint = format!("part_types defines: {}", if known.is_empty() { "none".to_string() } else { known.join(", ") });
             err(&format!("\"{name}\""), format!("spawner: no part type named `{name}`"), Some(&hint));
         }
+    }
+
+    /// `BASE_DATA[1..]` as the controller gets it: `base_data`, with the pallets' bases set.
+    pub fn bases(&self) -> Vec<Frame> {
+        let mut out = self.base_data.clone();
+        for p in &self.pallets {
+            if let Some(n) = p.base {
+                if out.len() < n {
+                    out.resize(n, Frame::default());
+                }
+                out[n - 1] = p.base_frame();
+            }
+        }
+        out
     }
 
     /// Every part type the cell can spawn: `part_types`, then each spawner's `One` type.

@@ -70,6 +70,15 @@ struct Part {
     shape: PartShape,
 }
 
+/// A bin as the physics counts parts in it.
+struct Bin {
+    name: String,
+    /// Inner lower and upper corners (world, mm).
+    lo: Vector3<f64>,
+    hi: Vector3<f64>,
+    drain_s: Option<f64>,
+}
+
 struct Conveyor {
     dir: Vector3<f64>,
     speed_mm_s: f64,
@@ -130,8 +139,7 @@ pub struct PhysicsCell {
     robot_colliders: Vec<ColliderHandle>,
     env_names: Vec<String>,
     belt_names: Vec<String>,
-    /// Name, inner lower and upper corners (world, mm), drain delay.
-    bins: Vec<(String, Vector3<f64>, Vector3<f64>, Option<f64>)>,
+    bins: Vec<Bin>,
     /// Parts to take out of a drained bin: (part, when).
     draining: Vec<(usize, f64)>,
     held: Option<(usize, Isometry3<f64>)>,
@@ -195,18 +203,30 @@ impl PhysicsCell {
             }
             conveyors.push(Conveyor { dir, speed_mm_s: c.speed_mm_s, from, half_width_mm: hw });
         }
+        for t in &sc.tables {
+            let (sx, sy, sz) = t.size_mm;
+            let iso = Isometry3::from_parts(
+                Translation3::new(t.center.x, t.center.y, t.center.z + sz / 2.0),
+                UnitQuaternion::from_axis_angle(&Vector3::z_axis(), t.yaw_deg.to_radians()),
+            );
+            add_fixed(&mut world, &mut env_names, format!("table {}", t.name), iso, cuboid_mm(sx / 2.0, sy / 2.0, sz / 2.0));
+        }
+        for p in &sc.pallets {
+            let (iso, size) = p.plate();
+            add_fixed(&mut world, &mut env_names, format!("pallet {}", p.name), iso, cuboid_mm(size.x / 2.0, size.y / 2.0, size.z / 2.0));
+        }
         let mut bins = Vec::new();
         for b in &sc.bins {
             add_bin(&mut world, &mut env_names, b);
             let (sx, sy, sz) = b.size_mm;
             let c = Vector3::new(b.center.x, b.center.y, b.center.z);
             let wall = 10.0;
-            bins.push((
-                b.name.clone(),
-                c + Vector3::new(-sx / 2.0 + wall, -sy / 2.0 + wall, 0.0),
-                c + Vector3::new(sx / 2.0 - wall, sy / 2.0 - wall, sz),
-                b.drain_s,
-            ));
+            bins.push(Bin {
+                name: b.name.clone(),
+                lo: c + Vector3::new(-sx / 2.0 + wall, -sy / 2.0 + wall, 0.0),
+                hi: c + Vector3::new(sx / 2.0 - wall, sy / 2.0 - wall, sz),
+                drain_s: b.drain_s,
+            });
         }
         // Robot collision bodies: kinematic, reporting contacts with fixed bodies too.
         let mut robot_bodies = Vec::new();
@@ -499,11 +519,11 @@ impl PhysicsCell {
             if b.linvel().length() > 0.05 {
                 continue;
             }
-            for (name, lo, hi, drain) in &self.bins {
+            for Bin { name, lo, hi, drain_s } in &self.bins {
                 if c.x > lo.x && c.y > lo.y && c.z > lo.z && c.x < hi.x && c.y < hi.y && c.z < hi.z {
                     p.state = PartState::Delivered;
                     report.delivered.push((id, name.clone()));
-                    if let Some(d) = drain {
+                    if let Some(d) = drain_s {
                         self.draining.push((id, self.time_s + d));
                     }
                     break;
