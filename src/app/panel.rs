@@ -157,7 +157,8 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
         let g = sim.world.grade_this_run();
         sim.grade = Some((sim.world.tick(), g));
     }
-    ui.label(format!("Exercise: {} part(s) in a bin · {:.1} s of {:.0} s", sim.world.delivered(), sim.world.time_s(), sc.time_limit_s));
+    let in_bins = if sc.bins.is_empty() { String::new() } else { format!(" · {} part(s) in a bin", sim.world.delivered()) };
+    ui.label(format!("Exercise: {:.1} s of {:.0} s{in_bins}", sim.world.time_s(), sc.time_limit_s));
     match (&sim.grade, sim.world.run_over()) {
         (Some((_, g)), true) => {
             let colour = if g.full_marks() { egui::Color32::from_rgb(80, 220, 100) } else { egui::Color32::from_rgb(255, 170, 60) };
