@@ -110,8 +110,36 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
         if ui.button(egui::RichText::new("⟲ Reset").size(16.0)).clicked() {
             sim.pending.push(Command::Reset);
         }
-        let (t, c) = state_text(state);
+        let (t, c) =
+            if sim.world.controller().estop_pressed() { ("E-STOP", egui::Color32::from_rgb(255, 80, 70)) } else { state_text(state) };
         ui.label(egui::RichText::new(t).color(c).strong());
+    });
+    // Safety: the E-STOP (it stays pressed until released), acknowledging, the gate.
+    ui.horizontal(|ui| {
+        let pressed = sim.world.controller().estop_pressed();
+        let (label, fill) = if pressed {
+            ("E-STOP pressed: release", egui::Color32::from_rgb(120, 20, 20))
+        } else {
+            ("E-STOP", egui::Color32::from_rgb(200, 30, 30))
+        };
+        let estop = egui::Button::new(egui::RichText::new(label).color(egui::Color32::WHITE).strong()).fill(fill);
+        if ui.add(estop).on_hover_text("STOP 1 in every mode; release, acknowledge, then Start").clicked() {
+            sim.pending.push(Command::EmergencyStop(!pressed));
+        }
+        let waiting = !sim.world.controller().to_acknowledge().is_empty();
+        if ui.add_enabled(waiting, egui::Button::new("Acknowledge")).on_hover_text("Acknowledge the safety messages").clicked() {
+            sim.pending.push(Command::Acknowledge);
+        }
+        if sc.door_input.is_some() {
+            let open = sim.world.controller().door_open();
+            if ui
+                .button(if open { "Close the gate" } else { "Open the gate" })
+                .on_hover_text("The fence door: in AUT opening it stops the robot")
+                .clicked()
+            {
+                sim.pending.push(Command::SetDoor(!open));
+            }
+        }
     });
     ui.horizontal(|ui| {
         let mut ov = sim.world.override_pct() as u8;
@@ -239,6 +267,12 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
             ui.horizontal(|ui| {
                 lamp(ui, sim.world.io.inputs[n]);
                 ui.label(format!("$IN[{n}] part on gripper"));
+            });
+        }
+        if let Some(n) = sc.door_input {
+            ui.horizontal(|ui| {
+                lamp(ui, sim.world.io.inputs[n]);
+                ui.label(format!("$IN[{n}] safety gate closed"));
             });
         }
         for c in &sc.conveyors {

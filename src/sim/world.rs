@@ -19,7 +19,7 @@ use super::krl::Diagnostic;
 use super::krl::value::Value;
 use super::record::{Recorder, Recording};
 use super::robot::RobotModel;
-use super::scenario::{Loaded, OperatingMode};
+use super::scenario::{FaultKind, Loaded, OperatingMode};
 
 /// What the pendant, the CLI or a recording can ask of the world.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -37,6 +37,14 @@ pub enum Command {
     SetMode(OperatingMode),
     /// How far one Start runs the program.
     SetStepMode(StepMode),
+    /// The E-STOP button pressed (true) or released (false): STOP 1 in every mode.
+    EmergencyStop(bool),
+    /// The safety gate opened (true) or closed (false).
+    SetDoor(bool),
+    /// Acknowledge the safety messages whose cause is gone.
+    Acknowledge,
+    /// A fault, injected live (an instructor) or from the scenario's schedule.
+    InjectFault { kind: FaultKind, for_s: Option<f64> },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -83,6 +91,10 @@ pub enum Event {
         link: String,
         with: String,
     },
+    /// A fault was injected (scheduled or live): for the log, not shown as a message.
+    Fault {
+        what: String,
+    },
 }
 
 pub struct World {
@@ -101,6 +113,8 @@ pub struct World {
     /// Any step has run, a Reset included (which keeps the override, so the state after it is
     /// not the scenario's initial one).
     stepped: bool,
+    /// A fault's E-STOP is released at this time.
+    estop_release_at: Option<f64>,
 }
 
 impl World {
@@ -125,6 +139,7 @@ impl World {
             messages: Vec::new(),
             recorder: None,
             stepped: false,
+            estop_release_at: None,
         };
         Ok((world, diags))
     }
@@ -255,8 +270,30 @@ impl World {
         for c in commands {
             match c {
                 Command::Reset => self.reset(&mut ev),
+                Command::SetDoor(open) => {
+                    self.cell.set_door(*open);
+                    self.controller.command(c, &mut ev);
+                }
+                Command::InjectFault { kind, for_s } => self.inject(kind, *for_s, &mut ev),
                 c => self.controller.command(c, &mut ev),
             }
+        }
+        // The scenario's faults whose time has come, and E-STOPs whose time is over.
+        let now = self.time_s();
+        let due: Vec<_> = self
+            .loaded
+            .scenario
+            .faults
+            .iter()
+            .filter(|f| f.at_s >= now - 1e-9 && f.at_s < now + self.dt - 1e-9)
+            .map(|f| (f.kind.clone(), f.for_s))
+            .collect();
+        for (kind, for_s) in due {
+            self.inject(&kind, for_s, &mut ev);
+        }
+        if self.estop_release_at.is_some_and(|t| t <= now + 1e-9) {
+            self.estop_release_at = None;
+            self.controller.emergency_stop(false, &mut ev);
         }
         if commands.contains(&Command::Reset) {
             // A reset tick ends in the initial state: nothing moves until the next one.
@@ -310,10 +347,29 @@ impl World {
         self.messages.extend(ev.iter().filter_map(|e| if let Event::Message(m) = e { Some(m.clone()) } else { None }));
     }
 
+    /// A fault, now, lasting `for_s` seconds (for ever when None).
+    fn inject(&mut self, kind: &FaultKind, for_s: Option<f64>, ev: &mut Vec<Event>) {
+        let until = for_s.map_or(f64::INFINITY, |d| self.time_s() + d);
+        let what = match kind {
+            FaultKind::EmergencyStop => {
+                self.controller.emergency_stop(true, ev);
+                self.estop_release_at = for_s.map(|_| until);
+                Some("E-STOP pressed".to_string())
+            }
+            k => self.cell.inject(k, until),
+        };
+        if let Some(what) = what {
+            ev.push(Event::Fault { what });
+        }
+    }
+
     /// Back to the initial state, keeping the operator's override.
     fn reset(&mut self, ev: &mut Vec<Event>) {
         let Ok((mut fresh, _)) = World::new(self.loaded.clone()) else { return };
         fresh.controller.set_override(self.controller.override_pct());
+        // The E-STOP button and the gate stay as they are; so does what waits to be acknowledged.
+        fresh.controller.keep_safety(&self.controller);
+        fresh.cell.set_door(self.controller.door_open());
         fresh.recorder = self.recorder.take();
         fresh.stepped = true;
         *self = fresh;

@@ -13,6 +13,7 @@ mod opw_reference;
 mod override_stop;
 mod random_runs;
 mod recording;
+mod safety_faults;
 mod scenarios;
 
 use std::path::{Path, PathBuf};

@@ -9,7 +9,7 @@ use self::physics::{PartView, PhysicsCell, PhysicsReport, RobotShape};
 use super::io::Io;
 use super::kinematics::link_frames;
 use super::robot::RobotModel;
-use super::scenario::Scenario;
+use super::scenario::{FaultKind, Scenario};
 use super::world::Event;
 
 /// A beam sensor's output with an off-delay: it drops only after the beam was clear for
@@ -42,8 +42,19 @@ impl Beam {
     }
 }
 
+/// Faults in force, each until its time (seconds; infinity: for ever).
+#[derive(Clone, Debug, Default)]
+struct Faults {
+    stuck: Vec<(usize, bool, f64)>,
+    vacuum_lost_until: Option<f64>,
+    grip_fails_until: Option<f64>,
+    jams: Vec<(usize, f64)>,
+}
+
 pub struct Cell {
     scenario: Scenario,
+    faults: Faults,
+    door_open: bool,
     beams: Vec<Beam>,
     type_beams: Vec<Beam>,
     physics: PhysicsCell,
@@ -68,6 +79,8 @@ impl Cell {
         let physics = PhysicsCell::new(sc, &Self::collision_poses(model, robroot, q), &shape);
         Cell {
             scenario: sc.clone(),
+            faults: Faults::default(),
+            door_open: false,
             beams: vec![Beam::default(); sc.light_barriers.len()],
             type_beams: vec![Beam::default(); sc.type_sensors.len()],
             physics,
@@ -126,6 +139,16 @@ impl Cell {
         if let Some(n) = sc.gripper.held_input {
             changes.push((n, self.physics.holding().is_some()));
         }
+        if let Some(n) = sc.door_input {
+            changes.push((n, !self.door_open));
+        }
+        // A stuck sensor reads what it is stuck at.
+        let now = self.physics.time_s();
+        self.faults.stuck.retain(|f| f.2 > now);
+        for (n, v, _) in &self.faults.stuck {
+            changes.retain(|c| c.0 != *n);
+            changes.push((*n, *v));
+        }
         for (n, v) in changes {
             if io.inputs[n] != v {
                 io.inputs[n] = v;
@@ -137,11 +160,17 @@ impl Cell {
     /// Outputs to actuators: conveyor motors, the vacuum gripper at the TCP (world, mm).
     pub fn drive_actuators(&mut self, io: &Io, tcp: &Isometry3<f64>, ev: &mut Vec<Event>) {
         let sc = &self.scenario;
+        let now = self.physics.time_s();
+        self.faults.jams.retain(|j| j.1 > now);
         for (i, c) in sc.conveyors.iter().enumerate() {
-            self.physics.set_belt(i, io.outputs[c.motor_output]);
+            let jammed = self.faults.jams.iter().any(|j| j.0 == i);
+            self.physics.set_belt(i, io.outputs[c.motor_output] && !jammed);
         }
-        let vacuum = io.outputs[sc.gripper.output];
-        if vacuum && self.physics.holding().is_none() {
+        let active = |until: Option<f64>| until.is_some_and(|t| t > now);
+        let vacuum_lost = active(self.faults.vacuum_lost_until);
+        let vacuum = io.outputs[sc.gripper.output] && !vacuum_lost;
+        let grip_fails = active(self.faults.grip_fails_until);
+        if vacuum && !grip_fails && self.physics.holding().is_none() {
             if let Some(id) = self.physics.grip(tcp, sc.gripper.reach_mm) {
                 ev.push(Event::PartPicked { id });
             }
@@ -151,6 +180,43 @@ impl Cell {
                 ev.push(Event::PartReleased { id });
             }
         }
+    }
+
+    /// The safety gate, as its door switch reports it.
+    pub fn set_door(&mut self, open: bool) {
+        self.door_open = open;
+    }
+
+    /// A fault of the cell, lasting until `until_s` (seconds of simulated time). Returns a
+    /// description for the event log; None for a fault that is not the cell's.
+    pub fn inject(&mut self, kind: &FaultKind, until_s: f64) -> Option<String> {
+        let sc = &self.scenario;
+        Some(match kind {
+            FaultKind::SensorStuck { input, value } => {
+                self.faults.stuck.retain(|f| f.0 != *input);
+                self.faults.stuck.push((*input, *value, until_s));
+                format!("$IN[{input}] stuck at {}", if *value { "TRUE" } else { "FALSE" })
+            }
+            FaultKind::VacuumLost => {
+                self.faults.vacuum_lost_until = Some(until_s);
+                "vacuum lost".into()
+            }
+            FaultKind::GripFails => {
+                self.faults.grip_fails_until = Some(until_s);
+                "the gripper does not take parts".into()
+            }
+            FaultKind::ConveyorJam { conveyor } => {
+                let i = sc.conveyors.iter().position(|c| &c.name == conveyor)?;
+                self.faults.jams.push((i, until_s));
+                format!("conveyor {conveyor} jammed")
+            }
+            FaultKind::UnexpectedPart { part_type } => {
+                let k = self.physics.part_types().iter().position(|t| &t.name == part_type)?;
+                self.physics.force_next_kind(k);
+                format!("the next part is a {part_type}")
+            }
+            FaultKind::EmergencyStop => return None,
+        })
     }
 
     /// Moves the robot's bodies to axes `q`, carries a held part with the TCP and steps physics.

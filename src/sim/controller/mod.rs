@@ -122,6 +122,10 @@ impl Controller {
     /// Applies an operator command (Reset is the world's: it rebuilds everything).
     pub fn command(&mut self, c: &Command, ev: &mut Vec<Event>) {
         match c {
+            Command::Start if self.op.start_blocked().is_some() => {
+                let why = self.op.start_blocked().unwrap_or_default();
+                self.msg(ev, Level::Status, why, None);
+            }
             Command::Start => match self.op.state {
                 ProgramState::Ready | ProgramState::Stopped | ProgramState::Halted => {
                     if self.op.state == ProgramState::Ready {
@@ -142,6 +146,11 @@ impl Controller {
                 }
             }
             Command::Reset => {}
+            Command::EmergencyStop(pressed) => self.emergency_stop(*pressed, ev),
+            Command::SetDoor(open) => self.set_door(*open, ev),
+            Command::Acknowledge => self.acknowledge(ev),
+            // The cell's faults are the cell's; an E-STOP fault is the button.
+            Command::InjectFault { .. } => {}
             Command::SetOverride(p) => self.set_override((*p).min(100) as f64),
             Command::SetStepMode(m) => self.op.step_mode = *m,
             Command::SetMode(m) => {
@@ -155,6 +164,75 @@ impl Controller {
                 self.msg(ev, Level::Notification, format!("Operating mode {m:?}"), None);
             }
         }
+    }
+
+    /// The E-STOP button: STOP 1 on the path in every mode; the program stops and Start waits
+    /// until the button is released and the message acknowledged.
+    pub fn emergency_stop(&mut self, pressed: bool, ev: &mut Vec<Event>) {
+        if pressed == self.op.estop {
+            return;
+        }
+        self.op.estop = pressed;
+        if pressed {
+            let text = "EMERGENCY STOP (STOP 1)".to_string();
+            self.msg(ev, Level::Acknowledgement, text.clone(), None);
+            self.op.to_acknowledge.push(text);
+            if self.op.state == ProgramState::Running {
+                self.set_state(ProgramState::Stopped, ev);
+            }
+        } else {
+            self.msg(ev, Level::Notification, "E-STOP released: acknowledge the message, then Start".into(), None);
+        }
+    }
+
+    /// The safety gate: opened in AUT it stops the robot (STOP 1); in T1 and T2 it may be open.
+    pub fn set_door(&mut self, open: bool, ev: &mut Vec<Event>) {
+        if open == self.op.door_open {
+            return;
+        }
+        self.op.door_open = open;
+        if open && self.op.mode == OperatingMode::AUT {
+            let text = "Safety gate open (STOP 1)".to_string();
+            self.msg(ev, Level::Acknowledgement, text.clone(), None);
+            self.op.to_acknowledge.push(text);
+            if self.op.state == ProgramState::Running {
+                self.set_state(ProgramState::Stopped, ev);
+            }
+        } else if !open {
+            self.msg(ev, Level::Notification, "Safety gate closed".into(), None);
+        }
+    }
+
+    /// Acknowledges the safety messages whose cause is gone.
+    pub fn acknowledge(&mut self, ev: &mut Vec<Event>) {
+        if self.op.to_acknowledge.is_empty() {
+            return;
+        }
+        if self.op.estop || (self.op.door_open && self.op.mode == OperatingMode::AUT) {
+            let why = self.op.start_blocked().unwrap_or_default();
+            self.msg(ev, Level::Status, format!("Cannot acknowledge yet: {why}"), None);
+            return;
+        }
+        self.op.to_acknowledge.clear();
+        self.msg(ev, Level::Notification, "Messages acknowledged".into(), None);
+    }
+
+    /// Takes over the E-STOP, the gate and the messages to acknowledge (a Reset keeps them).
+    pub fn keep_safety(&mut self, old: &Controller) {
+        self.op.estop = old.op.estop;
+        self.op.door_open = old.op.door_open;
+        self.op.to_acknowledge = old.op.to_acknowledge.clone();
+    }
+
+    /// Safety messages waiting to be acknowledged.
+    pub fn to_acknowledge(&self) -> &[String] {
+        &self.op.to_acknowledge
+    }
+    pub fn estop_pressed(&self) -> bool {
+        self.op.estop
+    }
+    pub fn door_open(&self) -> bool {
+        self.op.door_open
     }
 
     /// Sets `$OV_PRO`; the robot's path speed ramps to it.

@@ -60,15 +60,43 @@ pub struct Operator {
     pub step_mode: StepMode,
     /// ISTEP: the statement for this Start has not run yet.
     pub step_armed: bool,
+    /// The E-STOP button is pressed (it stays until released).
+    pub estop: bool,
+    /// The safety gate (fence door) is open.
+    pub door_open: bool,
+    /// Red messages of safety stops that must be acknowledged before Start.
+    pub to_acknowledge: Vec<String>,
 }
 
 impl Operator {
     pub fn new(mode: OperatingMode) -> Self {
-        Operator { state: ProgramState::Ready, mode, override_pct: 100.0, step_mode: StepMode::Go, step_armed: false }
+        Operator {
+            state: ProgramState::Ready,
+            mode,
+            override_pct: 100.0,
+            step_mode: StepMode::Go,
+            step_armed: false,
+            estop: false,
+            door_open: false,
+            to_acknowledge: Vec::new(),
+        }
     }
 
     /// The robot may move along its path: anything else brakes it to a standstill.
     pub fn robot_may_move(&self) -> bool {
-        self.state == ProgramState::Running
+        self.state == ProgramState::Running && !self.estop && !(self.door_open && self.mode == OperatingMode::AUT)
+    }
+
+    /// Why Start is refused now, if it is.
+    pub fn start_blocked(&self) -> Option<String> {
+        if self.estop {
+            Some("E-STOP pressed: release it and acknowledge the message before Start".into())
+        } else if self.door_open && self.mode == OperatingMode::AUT {
+            Some("Safety gate open: close it and acknowledge before Start in AUT".into())
+        } else if !self.to_acknowledge.is_empty() {
+            Some(format!("Acknowledge the message first: {}", self.to_acknowledge[0]))
+        } else {
+            None
+        }
     }
 }

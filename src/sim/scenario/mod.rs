@@ -1,6 +1,7 @@
 //! Scenario files (RON): the cell, its wiring, the exercise and the program to run.
 //! Units: mm, degrees, seconds, KUKA frames (Z up).
 
+mod faults;
 mod fixtures;
 mod parts;
 
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use self::faults::{FaultKind, FaultSpec};
 pub use self::fixtures::{PalletSpec, TableSpec, slot_name};
 pub use self::parts::{PartShape, PartSource, PartSpec, colour_rgb};
 use super::exercise::{ObjectiveSpec, Variant};
@@ -49,6 +51,13 @@ pub struct Scenario {
     /// Pallets with named slots (A1, A2, ...), for place objectives.
     #[serde(default)]
     pub pallets: Vec<PalletSpec>,
+    /// A safety fence whose door switch is wired to `$IN[n]` (TRUE while the door is closed).
+    /// Opening the door in AUT stops the robot (STOP 1).
+    #[serde(default)]
+    pub door_input: Option<usize>,
+    /// Faults that happen during the run, for troubleshooting lessons.
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
     /// A run ends when the program ends or faults, or at the latest after this many seconds.
     pub time_limit_s: f64,
     /// What the program is graded on.
@@ -489,6 +498,21 @@ impl Scenario {
                 err(&v.name, format!("variant name `{}` is taken: give each variant its own name", v.name), None);
             }
         }
+        if let Some(n) = self.door_input {
+            if !io_ok(n) {
+                err("door_input", format!("door_input {n} is outside 1..4096"), None);
+            } else if inputs.contains(&n) {
+                err("door_input", format!("door_input: $IN[{n}] is wired twice"), None);
+            }
+        }
+        for f in &self.faults {
+            for (needle, msg) in self.fault_problems(&f.kind) {
+                err(&needle, msg, None);
+            }
+            if f.at_s < 0.0 || f.for_s.is_some_and(|d| d <= 0.0) {
+                err("at_s", "a fault needs at_s >= 0 and a positive for_s".into(), None);
+            }
+        }
         for p in &self.pallets {
             for (needle, msg) in p.problems() {
                 err(&needle, msg, None);
@@ -531,6 +555,22 @@ impl Scenario {
             let known: Vec<&str> = self.part_types.iter().map(|t| t.name.as_str()).collect();
             let hint = format!("part_types defines: {}", if known.is_empty() { "none".to_string() } else { known.join(", ") });
             err(&format!("\"{name}\""), format!("spawner: no part type named `{name}`"), Some(&hint));
+        }
+    }
+
+    /// What in a fault does not fit this cell: (field to point at, message).
+    pub fn fault_problems(&self, k: &FaultKind) -> Vec<(String, String)> {
+        match k {
+            FaultKind::SensorStuck { input, .. } if !(1..=4096).contains(input) => {
+                vec![("SensorStuck".into(), format!("fault: input {input} is outside 1..4096"))]
+            }
+            FaultKind::ConveyorJam { conveyor } if !self.conveyors.iter().any(|c| &c.name == conveyor) => {
+                vec![(conveyor.clone(), format!("fault: no conveyor named `{conveyor}`"))]
+            }
+            FaultKind::UnexpectedPart { part_type } if !self.all_part_types().iter().any(|t| &t.name == part_type) => {
+                vec![(part_type.clone(), format!("fault: no part type named `{part_type}`"))]
+            }
+            _ => Vec::new(),
         }
     }
 

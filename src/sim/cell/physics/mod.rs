@@ -142,6 +142,8 @@ pub struct PhysicsCell {
     bins: Vec<Bin>,
     /// Parts to take out of a drained bin: (part, when).
     draining: Vec<(usize, f64)>,
+    /// An unexpected part: the type of the next one spawned.
+    forced_kind: Option<usize>,
     held: Option<(usize, Isometry3<f64>)>,
     touching: Vec<(usize, u128)>,
     time_s: f64,
@@ -280,6 +282,7 @@ impl PhysicsCell {
             belt_names,
             bins,
             draining: Vec::new(),
+            forced_kind: None,
             held: None,
             touching: Vec::new(),
             time_s: 0.0,
@@ -362,6 +365,11 @@ impl PhysicsCell {
             .filter_map(|(i, p)| hit(p).map(|t| (i, t)))
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(i, _)| i)
+    }
+
+    /// The next part any spawner makes is of type `kind` (a fault: an unexpected part).
+    pub fn force_next_kind(&mut self, kind: usize) {
+        self.forced_kind = Some(kind);
     }
 
     /// The type (index into `part_types`) of part `id`.
@@ -454,7 +462,7 @@ impl PhysicsCell {
             }
             // The next part's type: in turn for a sequence, else drawn by weight (once: it stays
             // the next one while the spot on the belt is taken).
-            let kind = match s.next_kind {
+            let kind = match s.next_kind.or(self.forced_kind) {
                 Some(k) => k,
                 None if s.sequence => s.kinds[s.spawned % s.kinds.len()].0,
                 None if s.kinds.len() == 1 => s.kinds[0].0,
@@ -506,6 +514,7 @@ impl PhysicsCell {
             s.left -= 1;
             s.spawned += 1;
             s.next_kind = None;
+            self.forced_kind = None;
             let jitter = if s.spec.interval_jitter_s > 0.0 { s.rng.random_range(0.0..s.spec.interval_jitter_s) } else { 0.0 };
             s.next_s = self.time_s + s.spec.interval_s + jitter;
             report.spawned.push(id);
