@@ -1,4 +1,5 @@
 #[cfg(feature = "app")]
 pub mod app;
+pub mod bench;
 pub mod grading;
 pub mod sim;

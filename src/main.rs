@@ -84,6 +84,16 @@ enum Cmd {
         #[arg(long)]
         feedback: Option<PathBuf>,
     },
+    /// Measure: each shipped scenario's real-time factor, and a soak (an hour simulated) that
+    /// must lose, stall and break nothing (exit 1 when it does).
+    Bench {
+        /// A 10-minute soak instead of an hour.
+        #[arg(long)]
+        quick: bool,
+        /// Write the figures as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Check KRL syntax of a .src file (and its .dat): exit 0 clean, 1 errors, 2 unreadable.
     Lint { file: PathBuf },
     /// Show a recording; with --check run it again: exit 0 identical, 1 diverged, 2 bad file.
@@ -123,6 +133,7 @@ fn main() -> ExitCode {
             &submissions,
             cli::grade::GradeOptions { jobs: jobs.map(|j| j as usize), csv, json, junit, gradescope, feedback },
         ),
+        Some(Cmd::Bench { quick, json }) => cli::bench::bench(quick, json.as_deref()),
         Some(Cmd::Lint { file }) => cli::lint::lint(&file),
         Some(Cmd::Replay { file, check }) => cli::replay::replay(&file, check),
     }

@@ -102,6 +102,10 @@ fn print_run(r: &RunRecord, wall_s: f64, verbose: bool) {
 
 pub fn print_grade(g: &Grade) {
     println!();
+    if g.objectives.is_empty() {
+        println!("the scenario has no objectives: nothing to grade");
+        return;
+    }
     println!("objectives:");
     let mut last_title = "";
     for r in &g.objectives {
@@ -127,6 +131,6 @@ pub fn print_grade(g: &Grade) {
 
 /// 12, 12.5 or 12.33: no trailing zeros.
 pub fn fmt_points(p: f64) -> String {
-    let s = format!("{p:.2}");
+    let s = format!("{:.2}", p + 0.0);
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

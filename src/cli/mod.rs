@@ -1,5 +1,6 @@
 //! The command line's verbs, one file each; `main.rs` parses the arguments.
 
+pub mod bench;
 pub mod check;
 pub mod grade;
 pub mod lint;

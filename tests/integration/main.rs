@@ -15,6 +15,7 @@ mod random_runs;
 mod recording;
 mod safety_faults;
 mod scenarios;
+mod soak;
 
 use std::path::{Path, PathBuf};
 

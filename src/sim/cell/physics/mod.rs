@@ -84,6 +84,17 @@ struct Conveyor {
     speed_mm_s: f64,
     from: Vector3<f64>,
     half_width_mm: f64,
+    len_mm: f64,
+}
+
+impl Conveyor {
+    /// Is `c` (world, mm) over the belt, at most `above` mm over its top?
+    fn carries(&self, c: &Vector3<f64>, above: f64) -> bool {
+        let rel = c - self.from;
+        let s = rel.dot(&self.dir);
+        let side = (rel - self.dir * s).xy().norm();
+        s > -10.0 && s < self.len_mm + 10.0 && side < self.half_width_mm + 10.0 && rel.z > -10.0 && rel.z < above
+    }
 }
 
 struct Spawner {
@@ -203,7 +214,7 @@ impl PhysicsCell {
                 let iso = Isometry3::from_parts(Translation3::new(mid.x + off.x, mid.y + off.y, top + 30.0 - 15.0), rot);
                 add_fixed(&mut world, &mut env_names, format!("conveyor {} end stop", c.name), iso, cuboid_mm(5.0, hw + 10.0, 45.0));
             }
-            conveyors.push(Conveyor { dir, speed_mm_s: c.speed_mm_s, from, half_width_mm: hw });
+            conveyors.push(Conveyor { dir, speed_mm_s: c.speed_mm_s, from, half_width_mm: hw, len_mm: len });
         }
         for t in &sc.tables {
             let (sx, sy, sz) = t.size_mm;
@@ -361,7 +372,8 @@ impl PhysicsCell {
         self.parts
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.state != PartState::Delivered)
+            // Parts in bins and drained parts are out of any beam (and the list keeps them all).
+            .filter(|(_, p)| matches!(p.state, PartState::Free | PartState::Held))
             .filter_map(|(i, p)| hit(p).map(|t| (i, t)))
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(i, _)| i)
@@ -447,11 +459,28 @@ impl PhysicsCell {
         {
             b.set_next_kinematic_position(pose_mm(&(tcp * rel)));
         }
+        self.wake_parts_on_running_belts();
         self.world.step_with_events(&self.hooks, &());
         self.time_s += self.dt;
         self.check_bins(&mut report);
         self.check_robot_contacts(&mut report);
         report
+    }
+
+    /// Parts at rest sleep and cost almost nothing; a part on a running belt must not (the belt
+    /// moves it through the contact, which does not wake it). A part queued at the end stop
+    /// stays awake so it follows when the part ahead is taken.
+    fn wake_parts_on_running_belts(&mut self) {
+        for p in self.parts.iter().filter(|p| p.state == PartState::Free) {
+            let Some(b) = self.world.bodies.get_mut(p.body) else { continue };
+            if !b.is_sleeping() {
+                continue;
+            }
+            let c = to_mm(b.translation());
+            if self.conveyors.iter().zip(&self.belt_running).any(|(cv, run)| *run && cv.carries(&c, p.half_mm.z * 2.0 + 20.0)) {
+                b.wake_up(true);
+            }
+        }
     }
 
     fn spawn(&mut self, report: &mut PhysicsReport) {
@@ -496,7 +525,7 @@ impl PhysicsCell {
             let yaw = c.dir.y.atan2(c.dir.x);
             let iso = Isometry3::from_parts(Translation3::from(centre), UnitQuaternion::from_axis_angle(&Vector3::z_axis(), yaw));
             let id = self.parts.len();
-            let body = self.world.insert_body(RigidBodyBuilder::dynamic().pose(pose_mm(&iso)).ccd_enabled(true).can_sleep(false));
+            let body = self.world.insert_body(RigidBodyBuilder::dynamic().pose(pose_mm(&iso)).ccd_enabled(true));
             let col = match t.shape {
                 PartShape::Box => cuboid_mm(half.x, half.y, half.z),
                 // rapier's cylinder stands along Y: turned about X to stand along Z.
@@ -547,12 +576,6 @@ impl PhysicsCell {
             self.world.remove_body(self.parts[id].body);
             self.parts[id].state = PartState::Drained;
             report.drained.push(id);
-        }
-        // A part at rest in a bin may sleep: it costs nothing until something touches it.
-        for (id, _) in &report.delivered {
-            if let Some(b) = self.world.bodies.get_mut(self.parts[*id].body) {
-                *b.activation_mut() = RigidBodyActivation::active();
-            }
         }
     }
 
