@@ -60,6 +60,8 @@ pub struct SoakReport {
     /// Real-time factor over the first and the last 5 simulated minutes (or tenth of the run).
     pub realtime_start: f64,
     pub realtime_end: f64,
+    /// The real-time factor of each window in turn.
+    pub windows: Vec<f64>,
     /// What was found, for the report: "part 12 lost at 341.2 s: below the floor".
     pub findings: Vec<String>,
 }
@@ -136,6 +138,7 @@ pub fn soak(loaded: Loaded, seconds: f64) -> Result<SoakReport, String> {
     let mut events = w.step(&[Command::Start]);
     let t0 = Instant::now();
     let (mut first_window_end, mut last_window_start) = (None, None);
+    let mut window_mark = t0;
     let check_every = (0.5 / w.dt()).round().max(1.0) as u64;
     for tick in 1..=ticks {
         for e in &events {
@@ -212,8 +215,12 @@ pub fn soak(loaded: Loaded, seconds: f64) -> Result<SoakReport, String> {
                 }
             }
         }
-        // Real-time factor of the first and the last window.
+        // Real-time factor of the first and the last window, and of every window.
         let now = w.time_s();
+        if now >= window * (r.windows.len() + 1) as f64 - 1e-9 {
+            r.windows.push(window / window_mark.elapsed().as_secs_f64().max(1e-9));
+            window_mark = Instant::now();
+        }
         if first_window_end.is_none() && now >= window - 1e-9 {
             first_window_end = Some(Instant::now());
         }

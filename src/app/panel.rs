@@ -263,10 +263,21 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
                 ui.label(format!("$IN[{a}..{b}] {} = {code} ({seen})", t.name));
             });
         }
-        if let Some(n) = sc.gripper.held_input {
+        for (what, n) in sc.gripper.inputs() {
             ui.horizontal(|ui| {
                 lamp(ui, sim.world.io.inputs[n]);
-                ui.label(format!("$IN[{n}] part on gripper"));
+                ui.label(format!("$IN[{n}] {what}"));
+            });
+        }
+        for s in &sc.sensors {
+            ui.horizontal(|ui| match s.kind {
+                crate::sim::scenario::SensorKind::Presence { input } => {
+                    lamp(ui, sim.world.io.inputs[input]);
+                    ui.label(format!("$IN[{input}] {}", s.name));
+                }
+                crate::sim::scenario::SensorKind::Distance { analog } => {
+                    ui.label(format!("$ANIN[{analog}] {} = {:.3}", s.name, sim.world.io.analog_in[analog]));
+                }
             });
         }
         if let Some(n) = sc.door_input {
@@ -281,10 +292,20 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
                 ui.label(format!("$OUT[{}] conveyor {}", c.motor_output, c.name));
             });
         }
-        ui.horizontal(|ui| {
-            lamp(ui, sim.world.io.outputs[sc.gripper.output]);
-            ui.label(format!("$OUT[{}] vacuum", sc.gripper.output));
-        });
+        for c in &sc.conveyors {
+            if let Some(r) = c.reverse_output {
+                ui.horizontal(|ui| {
+                    lamp(ui, sim.world.io.outputs[r]);
+                    ui.label(format!("$OUT[{r}] conveyor {} reverse", c.name));
+                });
+            }
+        }
+        for (what, n) in sc.gripper.outputs() {
+            ui.horizontal(|ui| {
+                lamp(ui, sim.world.io.outputs[n]);
+                ui.label(format!("$OUT[{n}] {what}"));
+            });
+        }
         let ui = &mut cols[1];
         ui.label(egui::RichText::new("Axes ($AXIS_ACT)").strong());
         let q = sim.world.axes_deg();

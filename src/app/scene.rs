@@ -7,7 +7,7 @@ use nalgebra::Vector3;
 use super::Sim;
 use super::convert::{self, cuboid, offset};
 use crate::sim::cell::physics::PartState;
-use crate::sim::scenario::{PartShape, colour_rgb};
+use crate::sim::scenario::{GripperSpec, PartShape, colour_rgb};
 
 /// A frame of the arm (see `kinematics::link_frames`), 0 = base .. 6 = flange.
 #[derive(Component)]
@@ -31,7 +31,7 @@ pub struct ScenePlugin;
 impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
         app.add_systems(Startup, (palette, build_cell, dress_robot).chain())
-            .add_systems(Update, (dress_parts, show_beams, show_type_beams).after(sync_parts));
+            .add_systems(Update, (dress_parts, show_beams, show_type_beams, move_fingers, draw_trail).after(sync_parts));
     }
 }
 
@@ -81,6 +81,8 @@ struct Palette {
     part_kinds: Vec<(Handle<Mesh>, Handle<StandardMaterial>, Handle<StandardMaterial>)>,
     beam_free: Handle<StandardMaterial>,
     beam_blocked: Handle<StandardMaterial>,
+    pen: Handle<StandardMaterial>,
+    ink: Handle<StandardMaterial>,
     /// A type sensor's beam while it sees no part it knows.
     type_beam_idle: Handle<StandardMaterial>,
     /// Lit in each part type's colour.
@@ -119,6 +121,8 @@ fn palette(mut commands: Commands, sim: Res<Sim>, mut materials: ResMut<Assets<S
         beam_free: beam(m, Color::srgb(0.1, 0.9, 0.2)),
         beam_blocked: beam(m, Color::srgb(1.0, 0.1, 0.1)),
         type_beam_idle: beam(m, Color::srgb(0.55, 0.6, 0.7)),
+        pen: mat(m, Color::srgb(0.15, 0.25, 0.7), 0.4, 0.0),
+        ink: m.add(StandardMaterial { base_color: Color::srgb(0.05, 0.1, 0.5), unlit: true, ..default() }),
         type_beam_lit,
     });
 }
@@ -333,10 +337,90 @@ fn dress_robot(mut commands: Commands, sim: Res<Sim>, pal: Res<Palette>, mut mes
     add(5, hub(42.0, 100.0), &pal.orange, across(0.0, 0.0, 0.0));
     add(5, Cylinder::new(mm(35.0), mm(g.c4 - 10.0)).into(), &pal.orange, along_z(0.0, 0.0, (g.c4 - 10.0) / 2.0));
     add(6, Cylinder::new(mm(32.0), mm(10.0)).into(), &pal.steel, along_z(0.0, 0.0, -5.0));
-    // Vacuum gripper: a grey tube and a black cup at the TCP.
     let tube = (shape.tool_len - crate::sim::cell::physics::RobotShape::CUP_GAP_MM).max(5.0);
-    add(6, Cylinder::new(mm(shape.tool_radius), mm(tube)).into(), &pal.steel, along_z(0.0, 0.0, tube / 2.0));
-    add(6, Cylinder::new(mm(shape.tool_radius * 0.9), mm(12.0)).into(), &pal.dark, along_z(0.0, 0.0, shape.tool_len - 6.0));
+    let tcp = sim.world.loaded().scenario.tool.tcp.pos().norm();
+    match &sim.world.loaded().scenario.gripper {
+        GripperSpec::Vacuum { .. } => {
+            // A grey tube and a black cup at the TCP.
+            add(6, Cylinder::new(mm(shape.tool_radius), mm(tube)).into(), &pal.steel, along_z(0.0, 0.0, tube / 2.0));
+            add(6, Cylinder::new(mm(shape.tool_radius * 0.9), mm(12.0)).into(), &pal.dark, along_z(0.0, 0.0, shape.tool_len - 6.0));
+        }
+        GripperSpec::Parallel { stroke_mm, finger_mm, .. } => {
+            // A grey column, a dark body as wide as the stroke, and two fingers (moved by
+            // `move_fingers`) whose middles are at the TCP.
+            add(6, Cylinder::new(mm(shape.tool_radius), mm(tube - 30.0)).into(), &pal.steel, along_z(0.0, 0.0, (tube - 30.0) / 2.0));
+            add(6, cuboid(stroke_mm + 40.0, 40.0, 30.0).into(), &pal.dark, along_z(0.0, 0.0, tube - 15.0));
+            for side in [-1.0, 1.0] {
+                let e = commands
+                    .spawn((
+                        Finger(side),
+                        Mesh3d(meshes.add(cuboid(10.0, 20.0, *finger_mm))),
+                        MeshMaterial3d(pal.steel.clone()),
+                        Transform::from_translation(offset(side * (stroke_mm / 2.0 + 5.0), 0.0, tcp)),
+                    ))
+                    .id();
+                commands.entity(links[6]).add_child(e);
+            }
+        }
+        GripperSpec::Pen => {
+            // A blue pen with a dark tip at the TCP.
+            add(6, Cylinder::new(mm(8.0), mm(tcp - 15.0)).into(), &pal.pen, along_z(0.0, 0.0, (tcp - 15.0) / 2.0));
+            add(6, Cylinder::new(mm(3.0), mm(15.0)).into(), &pal.dark, along_z(0.0, 0.0, tcp - 7.5));
+        }
+    }
+}
+
+/// A finger of the parallel gripper: -1 or 1 along the tool's X.
+#[derive(Component)]
+pub struct Finger(f64);
+
+fn move_fingers(sim: Res<Sim>, mut fingers: Query<(&Finger, &mut Transform)>) {
+    let Some(gap) = sim.world.finger_gap() else { return };
+    let tcp = sim.world.loaded().scenario.tool.tcp.pos().norm();
+    for (f, mut t) in &mut fingers {
+        t.translation = offset(f.0 * (gap / 2.0 + 5.0), 0.0, tcp);
+    }
+}
+
+/// The pen's trail: a line through every drawn point, rebuilt when it grows.
+#[derive(Component)]
+pub struct Trail(usize);
+
+fn draw_trail(
+    mut commands: Commands,
+    sim: Res<Sim>,
+    pal: Res<Palette>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut trail: Query<(Entity, &mut Trail, &Mesh3d)>,
+) {
+    let (points, strokes) = sim.world.trail();
+    let drawn = trail.iter().next().map_or(0, |t| t.1.0);
+    if points.len() == drawn {
+        return;
+    }
+    // Segments within each stroke, lifted 0.3 mm off the table.
+    let mut pos: Vec<[f32; 3]> = Vec::new();
+    for (i, w) in points.windows(2).enumerate() {
+        if strokes.contains(&(i + 1)) {
+            continue;
+        }
+        for p in [w[0].1, w[1].1] {
+            pos.push(convert::pos(&(p + Vector3::new(0.0, 0.0, 0.3))).to_array());
+        }
+    }
+    let mesh = Mesh::new(bevy::mesh::PrimitiveTopology::LineList, bevy::asset::RenderAssetUsages::default())
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos);
+    match trail.iter_mut().next() {
+        Some((_, mut t, m)) => {
+            if let Some(mut old) = meshes.get_mut(&m.0) {
+                *old = mesh;
+            }
+            t.0 = points.len();
+        }
+        None => {
+            commands.spawn((Trail(points.len()), Mesh3d(meshes.add(mesh)), MeshMaterial3d(pal.ink.clone()), Transform::default()));
+        }
+    }
 }
 
 fn dress_parts(

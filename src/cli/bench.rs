@@ -81,6 +81,8 @@ fn print_soak(r: &SoakReport) {
         r.realtime_end,
         100.0 * r.realtime_end / r.realtime_start.max(1e-9)
     );
+    let w: Vec<String> = r.windows.iter().map(|x| format!("{x:.0}")).collect();
+    println!("  real time per {:.0} s: {}", r.simulated_s / r.windows.len().max(1) as f64, w.join(" "));
     for f in r.findings.iter().take(20) {
         println!("  - {f}");
     }

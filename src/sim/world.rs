@@ -128,7 +128,7 @@ impl World {
         let tcp = robroot * fk(controller.model(), &q) * tool;
         let cell = Cell::new(sc, controller.model(), &robroot, &q, tcp);
         let world = World {
-            exercise: Exercise::new(sc.objectives.clone(), vec![sc.gripper.output]),
+            exercise: Exercise::new(sc.objectives.clone(), sc.gripper.outputs().into_iter().map(|o| o.1).collect()),
             dt: sc.tick_ms as f64 / 1000.0,
             loaded,
             controller,
@@ -208,6 +208,14 @@ impl World {
     }
     pub fn holding(&self) -> Option<usize> {
         self.cell.holding()
+    }
+    /// The parallel gripper's opening, mm (None for another tool).
+    pub fn finger_gap(&self) -> Option<f64> {
+        self.cell.finger_gap()
+    }
+    /// The pen's trail (time, tip, world mm) and where each stroke begins.
+    pub fn trail(&self) -> (&[(f64, nalgebra::Vector3<f64>)], &[usize]) {
+        self.cell.trail()
     }
     /// The part types of the cell; [`PartView::kind`] indexes them.
     pub fn part_types(&self) -> &[super::scenario::PartSpec] {
@@ -338,6 +346,7 @@ impl World {
             tcp: tcp.translation.vector,
             flange,
             line,
+            pen_down: matches!(self.loaded.scenario.gripper, super::scenario::GripperSpec::Pen).then(|| self.cell.pen_down()),
         });
         self.log_messages(&ev);
         ev

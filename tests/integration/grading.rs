@@ -235,14 +235,23 @@ fn the_t1_check_catches_a_tcp_faster_than_250_mm_s() {
         for _ in 0..10 {
             x += step;
             let at = Vector3::new(x, 0.0, 0.0);
-            ex.observe(&Tick { time_s: 0.0, dt: 0.004, events: &[], mode, tcp: at, flange: at, line: Some(3) });
+            ex.observe(&Tick { time_s: 0.0, dt: 0.004, events: &[], mode, tcp: at, flange: at, line: Some(3), pen_down: None });
         }
     }
     assert!(ex.observations().t1_overspeed.is_none(), "240 mm/s in T1 and 300 mm/s in AUT are allowed");
     for _ in 0..2 {
         x += 1.2;
         let at = Vector3::new(x, 0.0, 0.0);
-        ex.observe(&Tick { time_s: 1.0, dt: 0.004, events: &[], mode: OperatingMode::T1, tcp: at, flange: at, line: Some(7) });
+        ex.observe(&Tick {
+            time_s: 1.0,
+            dt: 0.004,
+            events: &[],
+            mode: OperatingMode::T1,
+            tcp: at,
+            flange: at,
+            line: Some(7),
+            pen_down: None,
+        });
     }
     let i = ex.observations().t1_overspeed.clone().expect("caught");
     assert!(i.what.contains("300 mm/s in T1") && i.line == Some(7), "{i:?}");

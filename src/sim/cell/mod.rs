@@ -3,13 +3,13 @@
 
 pub mod physics;
 
-use nalgebra::Isometry3;
+use nalgebra::{Isometry3, Vector3};
 
-use self::physics::{PartView, PhysicsCell, PhysicsReport, RobotShape};
+use self::physics::{PartState, PartView, PhysicsCell, PhysicsReport, RobotShape};
 use super::io::Io;
 use super::kinematics::link_frames;
 use super::robot::RobotModel;
-use super::scenario::{FaultKind, Scenario};
+use super::scenario::{FaultKind, GripperSpec, PartShape, Scenario, SensorKind};
 use super::world::Event;
 
 /// A beam sensor's output with an off-delay: it drops only after the beam was clear for
@@ -51,8 +51,40 @@ struct Faults {
     jams: Vec<(usize, f64)>,
 }
 
+/// The parallel gripper's fingers.
+#[derive(Clone, Debug, Default)]
+struct Fingers {
+    /// The opening between the fingers, mm.
+    gap_mm: f64,
+    /// Closing stopped on something the jaws cannot take.
+    blocked: bool,
+}
+
+/// The part between the jaws of a parallel gripper at `tcp` (world, mm) opened `gap` mm with
+/// fingers `finger_mm` long, and its width across the jaws (along the tool's X).
+fn jaw_part(parts: &[PartView], tcp: &Isometry3<f64>, gap: f64, finger_mm: f64) -> Option<(usize, f64)> {
+    parts.iter().filter(|p| p.state == PartState::Free).find_map(|p| {
+        let local = tcp.inverse() * p.pose;
+        let c = local.translation.vector;
+        let r = local.rotation.to_rotation_matrix();
+        let half = p.size_mm / 2.0;
+        // Half extents of the part along the tool's X and Y.
+        let across = |axis: usize| match p.shape {
+            PartShape::Cylinder => half.x,
+            PartShape::Box => (0..3).map(|k| r[(axis, k)].abs() * half[k]).sum(),
+        };
+        let (hx, hy) = (across(0), across(1));
+        let between = c.x.abs() < gap / 2.0 && c.y.abs() < hy.max(10.0) && c.z.abs() <= finger_mm / 2.0;
+        between.then_some((p.id, hx * 2.0))
+    })
+}
+
 pub struct Cell {
     scenario: Scenario,
+    fingers: Fingers,
+    trail: Vec<(f64, Vector3<f64>)>,
+    strokes: Vec<usize>,
+    pen_down: bool,
     faults: Faults,
     door_open: bool,
     beams: Vec<Beam>,
@@ -73,12 +105,24 @@ impl Cell {
             forearm_offset: g.a2,
             forearm_len: g.c3,
             wrist_len: g.c4,
-            tool_len: sc.tool.tcp.pos().norm(),
+            // The tool body ends where the parallel gripper's fingers begin (they do not collide).
+            tool_len: match &sc.gripper {
+                GripperSpec::Parallel { finger_mm, .. } => sc.tool.tcp.pos().norm() - finger_mm / 2.0 + RobotShape::CUP_GAP_MM,
+                _ => sc.tool.tcp.pos().norm(),
+            },
             tool_radius: sc.tool.radius_mm,
         };
         let physics = PhysicsCell::new(sc, &Self::collision_poses(model, robroot, q), &shape);
+        let fingers = match &sc.gripper {
+            GripperSpec::Parallel { stroke_mm, .. } => Fingers { gap_mm: *stroke_mm, blocked: false },
+            _ => Fingers::default(),
+        };
         Cell {
             scenario: sc.clone(),
+            fingers,
+            trail: Vec::new(),
+            strokes: Vec::new(),
+            pen_down: false,
             faults: Faults::default(),
             door_open: false,
             beams: vec![Beam::default(); sc.light_barriers.len()],
@@ -136,8 +180,26 @@ impl Cell {
                 changes.push((n, code >> bit & 1 == 1));
             }
         }
-        if let Some(n) = sc.gripper.held_input {
-            changes.push((n, self.physics.holding().is_some()));
+        for sn in &sc.sensors {
+            let (at, dir) = (Vector3::new(sn.at.x, sn.at.y, sn.at.z), Vector3::new(sn.direction.x, sn.direction.y, sn.direction.z));
+            let d = self.physics.part_distance(&at, &dir, sn.range_mm);
+            match sn.kind {
+                SensorKind::Presence { input } => changes.push((input, d.is_some())),
+                SensorKind::Distance { analog } => io.analog_in[analog] = d.map_or(1.0, |d| (d / sn.range_mm).clamp(0.0, 1.0)),
+            }
+        }
+        match &sc.gripper {
+            GripperSpec::Vacuum { held_input: Some(n), .. } => changes.push((*n, self.physics.holding().is_some())),
+            GripperSpec::Parallel { open_input, closed_input, stroke_mm, .. } => {
+                let gap = self.fingers.gap_mm;
+                if let Some(n) = open_input {
+                    changes.push((*n, gap >= stroke_mm - 1e-6));
+                }
+                if let Some(n) = closed_input {
+                    changes.push((*n, gap <= 1e-6));
+                }
+            }
+            _ => {}
         }
         if let Some(n) = sc.door_input {
             changes.push((n, !self.door_open));
@@ -164,22 +226,92 @@ impl Cell {
         self.faults.jams.retain(|j| j.1 > now);
         for (i, c) in sc.conveyors.iter().enumerate() {
             let jammed = self.faults.jams.iter().any(|j| j.0 == i);
-            self.physics.set_belt(i, io.outputs[c.motor_output] && !jammed);
+            let on = io.outputs[c.motor_output] && !jammed;
+            let back = c.reverse_output.is_some_and(|n| io.outputs[n]);
+            self.physics.set_belt(
+                i,
+                if !on {
+                    0
+                } else if back {
+                    -1
+                } else {
+                    1
+                },
+            );
         }
         let active = |until: Option<f64>| until.is_some_and(|t| t > now);
-        let vacuum_lost = active(self.faults.vacuum_lost_until);
-        let vacuum = io.outputs[sc.gripper.output] && !vacuum_lost;
-        let grip_fails = active(self.faults.grip_fails_until);
-        if vacuum && !grip_fails && self.physics.holding().is_none() {
-            if let Some(id) = self.physics.grip(tcp, sc.gripper.reach_mm) {
-                ev.push(Event::PartPicked { id });
+        let lost = active(self.faults.vacuum_lost_until);
+        let fails = active(self.faults.grip_fails_until);
+        let v = (tcp.translation.vector - self.prev_tcp.translation.vector) / self.dt;
+        match sc.gripper.clone() {
+            GripperSpec::Vacuum { output, reach_mm, .. } => {
+                let vacuum = io.outputs[output] && !lost;
+                if vacuum && !fails && self.physics.holding().is_none() {
+                    if let Some(id) = self.physics.grip(tcp, reach_mm) {
+                        ev.push(Event::PartPicked { id });
+                    }
+                } else if !vacuum && let Some(id) = self.physics.holding().and_then(|_| self.physics.release(v)) {
+                    ev.push(Event::PartReleased { id });
+                }
             }
-        } else if !vacuum && self.physics.holding().is_some() {
-            let v = (tcp.translation.vector - self.prev_tcp.translation.vector) / self.dt;
-            if let Some(id) = self.physics.release(v) {
-                ev.push(Event::PartReleased { id });
+            GripperSpec::Parallel { close_output, open_output, stroke_mm, stroke_s, finger_mm, .. } => {
+                let (close, open) = (io.outputs[close_output], io.outputs[open_output]);
+                let step = stroke_mm / stroke_s * self.dt;
+                let f = &mut self.fingers;
+                if open && !close {
+                    f.blocked = false;
+                    if let Some(id) = self.physics.holding().and_then(|_| self.physics.release(v)) {
+                        ev.push(Event::PartReleased { id });
+                    }
+                    f.gap_mm = (f.gap_mm + step).min(stroke_mm);
+                } else if close && !open && !f.blocked && self.physics.holding().is_none() {
+                    // Closing: the fingers stop on a part between the jaws and hold it.
+                    let next = (f.gap_mm - step).max(0.0);
+                    match jaw_part(&self.physics.parts(), tcp, f.gap_mm, finger_mm) {
+                        Some((_, width)) if width > f.gap_mm + 1e-6 => f.blocked = true,
+                        Some((id, width)) if width >= next => {
+                            f.gap_mm = width;
+                            if !fails && self.physics.attach(id, tcp) {
+                                ev.push(Event::PartPicked { id });
+                            } else {
+                                f.blocked = true;
+                            }
+                        }
+                        _ => f.gap_mm = next,
+                    }
+                }
+            }
+            GripperSpec::Pen => {
+                let tip = tcp.translation.vector;
+                let touching = sc.tables.iter().filter(|t| t.drawing).any(|t| {
+                    let (sx, sy, sz) = t.size_mm;
+                    let rel = nalgebra::UnitQuaternion::from_axis_angle(&Vector3::z_axis(), -t.yaw_deg.to_radians())
+                        * (tip - Vector3::new(t.center.x, t.center.y, 0.0));
+                    rel.x.abs() <= sx / 2.0 && rel.y.abs() <= sy / 2.0 && (tip.z - (t.center.z + sz)).abs() <= 1.0
+                });
+                self.pen_down = touching;
+                if touching {
+                    let stroke_goes_on = self.trail.last().is_some_and(|(t, _)| now - t <= 2.0 * self.dt);
+                    if !stroke_goes_on {
+                        self.strokes.push(self.trail.len());
+                    }
+                    self.trail.push((now, tip));
+                }
             }
         }
+    }
+
+    /// The parallel gripper's opening, mm (None for another tool).
+    pub fn finger_gap(&self) -> Option<f64> {
+        matches!(self.scenario.gripper, GripperSpec::Parallel { .. }).then_some(self.fingers.gap_mm)
+    }
+    /// The pen's trail: (time, tip position) in the order drawn, and where each stroke begins.
+    pub fn trail(&self) -> (&[(f64, Vector3<f64>)], &[usize]) {
+        (&self.trail, &self.strokes)
+    }
+    /// The pen touches a drawing table now.
+    pub fn pen_down(&self) -> bool {
+        self.pen_down
     }
 
     /// The safety gate, as its door switch reports it.

@@ -43,6 +43,9 @@ impl Env for ControllerEnv<'_> {
     fn output(&self, n: usize) -> bool {
         self.io.outputs[n]
     }
+    fn analog_in(&self, n: usize) -> f64 {
+        self.io.analog_in[n]
+    }
     fn set_output(&mut self, n: usize, v: bool, line: u32) {
         if self.io.outputs[n] != v {
             self.io.outputs[n] = v;

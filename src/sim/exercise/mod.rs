@@ -49,8 +49,11 @@ pub struct Observations {
     pub limit_stops: Vec<Incident>,
     /// Faults that stopped the program (red messages).
     pub faults: Vec<Incident>,
-    /// TCP positions (world, mm) along the run, kept when a path objective needs them.
+    /// TCP positions (world, mm) along the run, kept when a path objective needs them; with a
+    /// pen, only where it drew.
     pub tcp: Vec<(f64, Vector3<f64>)>,
+    /// Where in `tcp` each pen stroke begins (the pen was lifted before it).
+    pub strokes: Vec<usize>,
     /// The program reached its END at this time.
     pub finished_s: Option<f64>,
 }
@@ -65,6 +68,8 @@ pub struct Exercise {
     gripper_outputs: Vec<usize>,
     last_gripper_line: Option<u32>,
     prev: Option<(Vector3<f64>, Vector3<f64>)>,
+    /// The pen was lifted since the last point kept.
+    lifted: bool,
 }
 
 /// What the world tells the exercise after each tick.
@@ -76,6 +81,8 @@ pub struct Tick<'a> {
     pub tcp: Vector3<f64>,
     pub flange: Vector3<f64>,
     pub line: Option<u32>,
+    /// With a pen: whether it touches a drawing table.
+    pub pen_down: Option<bool>,
 }
 
 /// The start of every software-limit stop message the controller gives.
@@ -84,7 +91,7 @@ pub const LIMIT_STOP_TEXT: &str = "Software limit switch";
 impl Exercise {
     pub fn new(objectives: Vec<ObjectiveSpec>, gripper_outputs: Vec<usize>) -> Self {
         let keep_tcp = objectives.iter().any(|o| matches!(o.kind, ObjectiveKind::Path { .. }));
-        Exercise { objectives, keep_tcp, obs: Observations::default(), gripper_outputs, last_gripper_line: None, prev: None }
+        Exercise { objectives, keep_tcp, obs: Observations::default(), gripper_outputs, last_gripper_line: None, prev: None, lifted: false }
     }
 
     pub fn objectives(&self) -> &[ObjectiveSpec] {
@@ -151,8 +158,18 @@ impl Exercise {
             }
         }
         self.prev = Some((t.tcp, t.flange));
-        if self.keep_tcp && self.obs.tcp.last().is_none_or(|(_, p)| (p - t.tcp).norm() > 0.25) {
-            self.obs.tcp.push((now, t.tcp));
+        match t.pen_down {
+            Some(false) => self.lifted = true,
+            _ if !self.keep_tcp => {}
+            _ => {
+                if self.lifted {
+                    self.obs.strokes.push(self.obs.tcp.len());
+                    self.lifted = false;
+                }
+                if self.obs.tcp.last().is_none_or(|(_, p)| (p - t.tcp).norm() > 0.25) {
+                    self.obs.tcp.push((now, t.tcp));
+                }
+            }
         }
     }
 }

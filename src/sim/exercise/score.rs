@@ -358,10 +358,15 @@ fn fmt_point(p: &Vector3<f64>) -> String {
 
 /// The TCP's samples with points filled in between (every `step` mm): a tick can carry it
 /// further than the tolerance.
-fn densify(samples: &[(f64, Vector3<f64>)], step: f64) -> Vec<(f64, Vector3<f64>)> {
+fn densify(samples: &[(f64, Vector3<f64>)], breaks: &[usize], step: f64) -> Vec<(f64, Vector3<f64>)> {
     let mut out = Vec::with_capacity(samples.len());
-    for w in samples.windows(2) {
+    for (i, w) in samples.windows(2).enumerate() {
         let ((t0, a), (t1, b)) = (w[0], w[1]);
+        if breaks.contains(&(i + 1)) {
+            // The pen was lifted between these two: no line.
+            out.push((t0, a));
+            continue;
+        }
         let k = ((b - a).norm() / step).ceil().max(1.0) as usize;
         out.extend((0..k).map(|i| {
             let f = i as f64 / k as f64;
@@ -373,7 +378,7 @@ fn densify(samples: &[(f64, Vector3<f64>)], step: f64) -> Vec<(f64, Vector3<f64>
 }
 
 fn path(run: &RunRecord, tol: f64, points: &[Point], polyline: &[Point], arc: Option<&(Point, Point, Point)>) -> (f64, String) {
-    let tcp = &densify(&run.obs.tcp, (tol / 4.0).max(0.1));
+    let tcp = &densify(&run.obs.tcp, &run.obs.strokes, (tol / 4.0).max(0.1));
     if !points.is_empty() {
         // In order: each point must be reached after the one before it.
         let mut from = 0;

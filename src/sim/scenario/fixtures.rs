@@ -17,6 +17,9 @@ pub struct TableSpec {
     pub size_mm: (f64, f64, f64),
     #[serde(default)]
     pub yaw_deg: f64,
+    /// A drawing table: a pen that touches its top leaves a trail.
+    #[serde(default)]
+    pub drawing: bool,
 }
 
 /// A pallet: a plate with `rows` x `columns` slots named A1, A2, ... (row letter, column

@@ -44,6 +44,9 @@ pub struct Scenario {
     /// Sensors that report the type of the part in front of them on a group of inputs.
     #[serde(default)]
     pub type_sensors: Vec<TypeSensorSpec>,
+    /// Diffuse presence sensors and distance sensors: a beam from a point in a direction.
+    #[serde(default)]
+    pub sensors: Vec<SensorSpec>,
     #[serde(default)]
     pub bins: Vec<BinSpec>,
     #[serde(default)]
@@ -115,29 +118,89 @@ pub struct RobotSpec {
 #[serde(deny_unknown_fields)]
 pub struct ToolSpec {
     pub name: String,
-    /// TOOL_DATA[1]: the TCP relative to the flange.
+    /// The TCP relative to the flange: `TOOL_DATA[number]`.
     pub tcp: Frame,
+    /// Its number in `TOOL_DATA` (BAS(#INITMOV) selects tool 1).
+    #[serde(default = "one")]
+    pub number: usize,
     /// Radius of the tool body drawn and collided, mm.
     #[serde(default = "default_tool_radius")]
     pub radius_mm: f64,
+}
+
+fn one() -> usize {
+    1
 }
 
 fn default_tool_radius() -> f64 {
     20.0
 }
 
-/// A vacuum gripper at the TCP, switched by an output.
+/// The tool on the flange and what it does.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct GripperSpec {
-    /// `$OUT[n]` that switches the vacuum on.
-    pub output: usize,
-    /// `$IN[n]` that reports a part held (vacuum switch), if wired.
-    #[serde(default)]
-    pub held_input: Option<usize>,
-    /// How far below the cup (mm) a part's top may be and still be sucked on.
-    #[serde(default = "default_grip_reach")]
-    pub reach_mm: f64,
+pub enum GripperSpec {
+    /// A vacuum cup at the TCP, switched by an output.
+    Vacuum {
+        /// `$OUT[n]` that switches the vacuum on.
+        output: usize,
+        /// `$IN[n]` that reports a part held (vacuum switch), if wired.
+        #[serde(default)]
+        held_input: Option<usize>,
+        /// How far below the cup (mm) a part's top may be and still be sucked on.
+        #[serde(default = "default_grip_reach")]
+        reach_mm: f64,
+    },
+    /// A parallel two-finger gripper. The fingers close along the tool's X towards the TCP,
+    /// which lies between the fingertips' middles; `finger_mm` long, below the gripper body.
+    Parallel {
+        close_output: usize,
+        open_output: usize,
+        /// TRUE while the fingers are fully open.
+        #[serde(default)]
+        open_input: Option<usize>,
+        /// TRUE while the fingers are fully closed (on nothing: a held part keeps them apart).
+        #[serde(default)]
+        closed_input: Option<usize>,
+        /// The widest opening between the fingers, mm.
+        stroke_mm: f64,
+        /// Seconds from fully open to fully closed.
+        #[serde(default = "default_stroke_s")]
+        stroke_s: f64,
+        #[serde(default = "default_finger_mm")]
+        finger_mm: f64,
+    },
+    /// A pen: its tip (the TCP) leaves a trail on a drawing table where it touches (1 mm).
+    Pen,
+}
+
+fn default_stroke_s() -> f64 {
+    0.3
+}
+fn default_finger_mm() -> f64 {
+    50.0
+}
+
+impl GripperSpec {
+    /// The outputs that switch it.
+    pub fn outputs(&self) -> Vec<(&'static str, usize)> {
+        match self {
+            GripperSpec::Vacuum { output, .. } => vec![("vacuum", *output)],
+            GripperSpec::Parallel { close_output, open_output, .. } => {
+                vec![("gripper close", *close_output), ("gripper open", *open_output)]
+            }
+            GripperSpec::Pen => Vec::new(),
+        }
+    }
+    /// The inputs it reports on.
+    pub fn inputs(&self) -> Vec<(&'static str, usize)> {
+        match self {
+            GripperSpec::Vacuum { held_input, .. } => held_input.iter().map(|n| ("part on gripper", *n)).collect(),
+            GripperSpec::Parallel { open_input, closed_input, .. } => {
+                open_input.iter().map(|n| ("gripper open", *n)).chain(closed_input.iter().map(|n| ("gripper closed", *n))).collect()
+            }
+            GripperSpec::Pen => Vec::new(),
+        }
+    }
 }
 
 fn default_grip_reach() -> f64 {
@@ -155,6 +218,9 @@ pub struct ConveyorSpec {
     pub speed_mm_s: f64,
     /// `$OUT[n]` that runs the motor.
     pub motor_output: usize,
+    /// `$OUT[n]` that, with the motor on, runs the belt backwards.
+    #[serde(default)]
+    pub reverse_output: Option<usize>,
     /// A stop plate at the `to` end that holds parts back.
     #[serde(default = "yes")]
     pub end_stop: bool,
@@ -231,6 +297,27 @@ pub struct TypeSensorSpec {
     pub inputs: (usize, usize),
     /// The code of each part type it knows; a type not listed reads as 0.
     pub codes: std::collections::BTreeMap<String, u32>,
+}
+
+/// A sensor looking along a beam from `at` in `direction` (world), up to `range_mm`; it sees
+/// parts.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SensorSpec {
+    pub name: String,
+    pub kind: SensorKind,
+    pub at: Point,
+    pub direction: Point,
+    pub range_mm: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum SensorKind {
+    /// `$IN[input]` is TRUE while a part is within range.
+    Presence { input: usize },
+    /// `$ANIN[analog]` is the distance to the nearest part over the range: 0.0 at the sensor,
+    /// 1.0 at the range or when it sees nothing.
+    Distance { analog: usize },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -344,10 +431,25 @@ impl Scenario {
             err("tick_ms", format!("tick_ms {} is outside 1..50", self.tick_ms), None);
         }
         let io_ok = |n: usize| (1..=4096).contains(&n);
-        if !io_ok(self.gripper.output) {
-            err("output", format!("gripper output {} is outside 1..4096", self.gripper.output), None);
+        let mut outputs: Vec<(&str, usize)> = Vec::new();
+        for (what, n) in self.gripper.outputs() {
+            if !io_ok(n) || outputs.iter().any(|o| o.1 == n) {
+                err("output", format!("{what} output {n} is outside 1..4096 or wired twice"), None);
+            }
+            outputs.push((what, n));
         }
-        let mut outputs = vec![("gripper", self.gripper.output)];
+        if let GripperSpec::Parallel { stroke_mm, stroke_s, finger_mm, .. } = &self.gripper
+            && (*stroke_mm <= 0.0 || *stroke_s <= 0.0 || *finger_mm <= 0.0 || *finger_mm >= self.tool.tcp.pos().norm())
+        {
+            err(
+                "Parallel",
+                "parallel gripper: stroke, stroke time and fingers must be positive, the fingers shorter than the TCP's distance".into(),
+                None,
+            );
+        }
+        if !(1..=16).contains(&self.tool.number) {
+            err("number", format!("tool number {} is outside TOOL_DATA's 1..16", self.tool.number), None);
+        }
         for c in &self.conveyors {
             if !io_ok(c.motor_output) {
                 err("motor_output", format!("conveyor {}: motor_output {} is outside 1..4096", c.name, c.motor_output), None);
@@ -360,6 +462,16 @@ impl Scenario {
                 );
             }
             outputs.push(("conveyor", c.motor_output));
+            if let Some(r) = c.reverse_output {
+                if !io_ok(r) || outputs.iter().any(|(_, o)| *o == r) {
+                    err(
+                        &format!("reverse_output: Some({r})"),
+                        format!("conveyor {}: reverse output $OUT[{r}] is outside 1..4096 or wired twice", c.name),
+                        None,
+                    );
+                }
+                outputs.push(("conveyor reverse", r));
+            }
             let len = ((c.to.x - c.from.x).powi(2) + (c.to.y - c.from.y).powi(2)).sqrt();
             if len < 100.0 {
                 err(
@@ -416,7 +528,13 @@ impl Scenario {
                 }
             }
         }
-        let mut inputs: Vec<usize> = self.gripper.held_input.into_iter().collect();
+        let mut inputs: Vec<usize> = Vec::new();
+        for (what, n) in self.gripper.inputs() {
+            if !io_ok(n) || inputs.contains(&n) {
+                err("input", format!("{what} input {n} is outside 1..4096 or wired twice"), None);
+            }
+            inputs.push(n);
+        }
         for b in &self.light_barriers {
             if !conv(&b.conveyor) {
                 err(&format!("\"{}\"", b.conveyor), format!("light barrier {}: no conveyor named `{}`", b.name, b.conveyor), None);
@@ -464,6 +582,27 @@ impl Scenario {
                         ),
                         None,
                     );
+                }
+            }
+        }
+        let mut analogs: Vec<usize> = Vec::new();
+        for sn in &self.sensors {
+            let d = &sn.direction;
+            if (d.x * d.x + d.y * d.y + d.z * d.z).sqrt() < 1e-9 || sn.range_mm <= 0.0 {
+                err(&sn.name, format!("sensor {}: needs a direction and a positive range", sn.name), None);
+            }
+            match sn.kind {
+                SensorKind::Presence { input } => {
+                    if !io_ok(input) || inputs.contains(&input) {
+                        err(&sn.name, format!("sensor {}: $IN[{input}] is outside 1..4096 or wired twice", sn.name), None);
+                    }
+                    inputs.push(input);
+                }
+                SensorKind::Distance { analog } => {
+                    if !(1..=crate::sim::io::ANIN_COUNT).contains(&analog) || analogs.contains(&analog) {
+                        err(&sn.name, format!("sensor {}: $ANIN[{analog}] is outside 1..32 or wired twice", sn.name), None);
+                    }
+                    analogs.push(analog);
                 }
             }
         }

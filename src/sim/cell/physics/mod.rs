@@ -142,7 +142,8 @@ pub struct PhysicsCell {
     world: PhysicsWorld,
     hooks: BeltHooks,
     conveyors: Vec<Conveyor>,
-    belt_running: Vec<bool>,
+    /// Each belt's direction: 1 forward, -1 backward, 0 stopped.
+    belt_running: Vec<i8>,
     spawners: Vec<Spawner>,
     part_types: Vec<PartSpec>,
     parts: Vec<Part>,
@@ -283,7 +284,7 @@ impl PhysicsCell {
             world,
             hooks: BeltHooks { belt_velocity: vec![Vector::ZERO; n_conv] },
             conveyors,
-            belt_running: vec![false; n_conv],
+            belt_running: vec![0; n_conv],
             spawners,
             part_types,
             parts: Vec::new(),
@@ -335,12 +336,13 @@ impl PhysicsCell {
         &self.part_types
     }
 
-    /// Switches a conveyor's motor. Starting a belt wakes the parts on it.
-    pub fn set_belt(&mut self, conveyor: usize, running: bool) {
-        if self.belt_running[conveyor] != running {
-            self.belt_running[conveyor] = running;
+    /// Switches a conveyor's motor: forward (1), backward (-1) or off (0). A change wakes the
+    /// parts.
+    pub fn set_belt(&mut self, conveyor: usize, direction: i8) {
+        if self.belt_running[conveyor] != direction {
+            self.belt_running[conveyor] = direction;
             let c = &self.conveyors[conveyor];
-            self.hooks.belt_velocity[conveyor] = if running { vec_mm(&(c.dir * c.speed_mm_s)) } else { Vector::ZERO };
+            self.hooks.belt_velocity[conveyor] = vec_mm(&(c.dir * c.speed_mm_s * f64::from(direction)));
             for p in &self.parts {
                 if let Some(b) = self.world.bodies.get_mut(p.body) {
                     b.wake_up(true);
@@ -384,6 +386,28 @@ impl PhysicsCell {
         self.forced_kind = Some(kind);
     }
 
+    /// The distance (mm) along a beam from `at` in direction `dir` (world, mm) to the nearest
+    /// part within `range_mm`.
+    pub fn part_distance(&self, at: &Vector3<f64>, dir: &Vector3<f64>, range_mm: f64) -> Option<f64> {
+        let ray = Ray::new(vec_mm(at), vec_mm(&(dir.normalize() * 1000.0)));
+        let max = (range_mm / 1000.0) as f32;
+        self.parts
+            .iter()
+            .filter(|p| matches!(p.state, PartState::Free | PartState::Held))
+            .filter_map(|p| {
+                let body = self.world.bodies.get(p.body)?;
+                body.colliders()
+                    .iter()
+                    .filter_map(|h| {
+                        let c = self.world.colliders.get(*h)?;
+                        c.shape().cast_ray(c.position(), &ray, max, true)
+                    })
+                    .min_by(f32::total_cmp)
+            })
+            .min_by(f32::total_cmp)
+            .map(|t| f64::from(t) * 1000.0)
+    }
+
     /// The type (index into `part_types`) of part `id`.
     pub fn kind_of_part(&self, id: usize) -> Option<usize> {
         self.parts.get(id).map(|p| p.kind)
@@ -424,15 +448,22 @@ impl PhysicsCell {
             let inside = across && local.z >= h.z - 3.0 && local.z <= h.z + reach_mm;
             inside.then_some((i, iso))
         })?;
-        let (i, part_iso) = found;
-        // Hold the part where it is, seen from the TCP.
-        let rel = tcp.inverse() * part_iso;
-        if let Some(b) = self.world.bodies.get_mut(self.parts[i].body) {
-            b.set_body_type(RigidBodyType::KinematicPositionBased, true);
+        let (i, _) = found;
+        self.attach(i, tcp).then_some(i)
+    }
+
+    /// Holds part `id` where it is, seen from the TCP (world, mm): it moves with the tool and
+    /// never slips. False if it cannot be held (gone, held, counted).
+    pub fn attach(&mut self, id: usize, tcp: &Isometry3<f64>) -> bool {
+        if self.held.is_some() || self.parts.get(id).is_none_or(|p| p.state != PartState::Free) {
+            return false;
         }
-        self.parts[i].state = PartState::Held;
-        self.held = Some((i, rel));
-        Some(i)
+        let Some(b) = self.world.bodies.get_mut(self.parts[id].body) else { return false };
+        let rel = tcp.inverse() * iso_mm(b.position());
+        b.set_body_type(RigidBodyType::KinematicPositionBased, true);
+        self.parts[id].state = PartState::Held;
+        self.held = Some((id, rel));
+        true
     }
 
     /// Vacuum off: the held part goes back to physics with the tool's velocity (mm/s, world).
@@ -477,7 +508,7 @@ impl PhysicsCell {
                 continue;
             }
             let c = to_mm(b.translation());
-            if self.conveyors.iter().zip(&self.belt_running).any(|(cv, run)| *run && cv.carries(&c, p.half_mm.z * 2.0 + 20.0)) {
+            if self.conveyors.iter().zip(&self.belt_running).any(|(cv, run)| *run != 0 && cv.carries(&c, p.half_mm.z * 2.0 + 20.0)) {
                 b.wake_up(true);
             }
         }

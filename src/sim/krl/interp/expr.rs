@@ -94,6 +94,18 @@ impl Interpreter {
                     let k = io_index(&iv, n, sp)?;
                     return Ok(Value::Bool(if n == "$IN" { env.input(k) } else { env.output(k) }));
                 }
+                if let ExprKind::Name(n) = &base.kind
+                    && n == "$ANIN"
+                {
+                    let [i] = idx.as_slice() else { return Err(rt(sp, "$ANIN takes one index")) };
+                    return match self.eval(i, env)? {
+                        Value::Int(k) if (1..=crate::sim::io::ANIN_COUNT as i64).contains(&i64::from(k)) => {
+                            Ok(Value::Real(env.analog_in(k as usize)))
+                        }
+                        Value::Int(k) => Err(rt(sp, format!("$ANIN[{k}]: index out of range 1..32"))),
+                        other => Err(rt(sp, format!("$ANIN index must be INT, got {}", other.type_name()))),
+                    };
+                }
                 if let Some(v) = self.read_place(e, env)? {
                     return Ok(v);
                 }
@@ -187,7 +199,7 @@ impl Interpreter {
                 _ => return Ok(None),
             }
         };
-        if root.starts_with('$') && matches!(root.as_str(), "$IN" | "$OUT" | "$POS_ACT" | "$AXIS_ACT") {
+        if root.starts_with('$') && matches!(root.as_str(), "$IN" | "$OUT" | "$ANIN" | "$POS_ACT" | "$AXIS_ACT") {
             return Ok(None);
         }
         if path.iter().any(|p| matches!(&p.kind, ExprKind::Index(_, idx) if idx.is_empty())) {
@@ -305,6 +317,11 @@ impl Interpreter {
 
     pub(super) fn assign(&mut self, target: &Expr, v: Value, env: &mut dyn Env) -> Result<(), RuntimeError> {
         // $OUT[n] = ... goes to the I/O.
+        if let ExprKind::Index(b, _) = &target.kind
+            && matches!(&b.kind, ExprKind::Name(n) if n == "$ANIN")
+        {
+            return Err(rt(target.span, "$ANIN is read-only: analog inputs come from the cell"));
+        }
         if let ExprKind::Index(b, idx) = &target.kind
             && let ExprKind::Name(n) = &b.kind
             && (n == "$OUT" || n == "$IN")

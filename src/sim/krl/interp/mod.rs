@@ -86,6 +86,10 @@ fn load_value(mass: f64) -> Value {
 pub trait Env {
     fn input(&self, n: usize) -> bool;
     fn output(&self, n: usize) -> bool;
+    /// `$ANIN[n]`, -1.0 ..= 1.0.
+    fn analog_in(&self, _n: usize) -> f64 {
+        0.0
+    }
     /// Switches `$OUT[n]`; `line` is the statement that did it.
     fn set_output(&mut self, n: usize, v: bool, line: u32);
     fn axis_act(&self) -> [f64; 6];
@@ -395,7 +399,7 @@ pub fn expr_text(e: &Expr) -> String {
 fn uses_io(e: &Expr, signals: &[String]) -> bool {
     let u = |x: &Expr| uses_io(x, signals);
     match &e.kind {
-        ExprKind::Name(n) => matches!(n.as_str(), "$IN" | "$OUT" | "$POS_ACT" | "$AXIS_ACT") || signals.contains(n),
+        ExprKind::Name(n) => matches!(n.as_str(), "$IN" | "$OUT" | "$ANIN" | "$POS_ACT" | "$AXIS_ACT") || signals.contains(n),
         ExprKind::Index(b, i) => u(b) || i.iter().any(u),
         ExprKind::Member(b, _) | ExprKind::Unary(_, b) | ExprKind::Paren(b) => u(b),
         ExprKind::Binary(_, l, r) => u(l) || u(r),
