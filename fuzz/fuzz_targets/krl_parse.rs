@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = d.to_string();
     }
     if !diags.iter().any(|d| d.is_error()) {
-        let cfg = ConfigGlobals { home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0], tool: Frame::NULL, robroot: Frame::NULL, bases: Vec::new() };
+        let cfg = ConfigGlobals { home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0], tool: Frame::NULL, tool_number: 1, robroot: Frame::NULL, bases: Vec::new() };
         let _ = Interpreter::new(&module, &cfg);
     }
 });

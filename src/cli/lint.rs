@@ -30,7 +30,13 @@ pub fn lint(path: &Path) -> ExitCode {
     let src_name = path.display().to_string();
     if module_path.is_some() && !diags.iter().any(Diagnostic::is_error) {
         // Compile too: labels and GOTOs, EXIT placement, data list values.
-        let cfg = ConfigGlobals { home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0], tool: Frame::NULL, robroot: Frame::NULL, bases: Vec::new() };
+        let cfg = ConfigGlobals {
+            home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0],
+            tool: Frame::NULL,
+            tool_number: 1,
+            robroot: Frame::NULL,
+            bases: Vec::new(),
+        };
         if let Err(e) = Interpreter::new(&module, &cfg) {
             diags.extend(e.diagnostics((&src_name, &src), dat.as_deref().map(|d| (dat_name.as_str(), d))));
         }

@@ -3,6 +3,7 @@
 #[cfg(feature = "app")]
 mod app;
 mod cell_parts;
+mod cell_tools;
 mod cli;
 mod determinism;
 mod grading;

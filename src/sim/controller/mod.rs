@@ -59,7 +59,8 @@ impl Controller {
         let model = loaded.model.clone();
         let home = sc.robot.home_deg.unwrap_or(model.home_deg);
         let q = sc.robot.start_deg.unwrap_or(model.home_deg);
-        let cfg = ConfigGlobals { home_deg: home, tool: sc.tool.tcp, robroot: sc.robot.base, bases: sc.bases() };
+        let cfg =
+            ConfigGlobals { home_deg: home, tool: sc.tool.tcp, tool_number: sc.tool.number, robroot: sc.robot.base, bases: sc.bases() };
         let mut interp = Interpreter::new(&module, &cfg).map_err(|errs| errs.diagnostics((&src_name, &loaded.src), dat_ref))?;
         interp.set_global("$MODE_OP", Value::Enum(format!("{:?}", sc.mode)));
         let module_name = loaded.src_path.file_name().and_then(|f| f.to_str()).unwrap_or("program").to_string();

@@ -209,6 +209,9 @@ pub struct SpawnChange {
     pub lateral_jitter_mm: Option<f64>,
     #[serde(default)]
     pub count: Option<u32>,
+    /// Other part types or another order.
+    #[serde(default)]
+    pub parts: Option<crate::sim::scenario::PartSource>,
 }
 
 /// Moves a bin by `by` (world, mm) and `BASE_DATA[base]` with it.
@@ -240,6 +243,9 @@ impl Variant {
                 s.interval_jitter_s = ch.interval_jitter_s.unwrap_or(s.interval_jitter_s);
                 s.lateral_jitter_mm = ch.lateral_jitter_mm.unwrap_or(s.lateral_jitter_mm);
                 s.count = ch.count.unwrap_or(s.count);
+                if let Some(p) = &ch.parts {
+                    s.parts = p.clone();
+                }
             }
         }
         for sh in &self.shift {

@@ -101,7 +101,9 @@ pub fn predefined_names() -> Vec<String> {
 #[derive(Clone, Debug)]
 pub struct ConfigGlobals {
     pub home_deg: [f64; 6],
+    /// The mounted tool's TCP, `TOOL_DATA[tool_number]`.
     pub tool: Frame,
+    pub tool_number: usize,
     pub robroot: Frame,
     /// BASE_DATA[1..]; the rest stay $NULLFRAME.
     pub bases: Vec<Frame>,
