@@ -265,6 +265,7 @@ fn build_cell(
     // Tables, and pallets with a dark mark on each slot.
     let table_mat = mat(&mut materials, Color::srgb(0.62, 0.55, 0.45), 0.8, 0.0);
     let pallet_mat = mat(&mut materials, Color::srgb(0.78, 0.66, 0.45), 0.9, 0.0);
+    let paper = mat(&mut materials, Color::srgb(0.95, 0.95, 0.92), 0.95, 0.0);
     for t in &sc.tables {
         let (sx, sy, sz) = t.size_mm;
         let iso = nalgebra::Isometry3::from_parts(
@@ -272,6 +273,15 @@ fn build_cell(
             nalgebra::UnitQuaternion::from_axis_angle(&Vector3::z_axis(), t.yaw_deg.to_radians()),
         );
         commands.spawn((Mesh3d(meshes.add(cuboid(sx, sy, sz))), MeshMaterial3d(table_mat.clone()), convert::transform(&iso)));
+        if t.drawing {
+            // A sheet of paper on a drawing table, 0.2 mm thick.
+            let top = iso * nalgebra::Isometry3::translation(0.0, 0.0, sz / 2.0 + 0.1);
+            commands.spawn((
+                Mesh3d(meshes.add(cuboid(sx - 20.0, sy - 20.0, 0.2))),
+                MeshMaterial3d(paper.clone()),
+                convert::transform(&top),
+            ));
+        }
     }
     for p in &sc.pallets {
         let (iso, size) = p.plate();

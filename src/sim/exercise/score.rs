@@ -378,6 +378,7 @@ fn densify(samples: &[(f64, Vector3<f64>)], breaks: &[usize], step: f64) -> Vec<
 }
 
 fn path(run: &RunRecord, tol: f64, points: &[Point], polyline: &[Point], arc: Option<&(Point, Point, Point)>) -> (f64, String) {
+    let who = if matches!(run.scenario.gripper, crate::sim::scenario::GripperSpec::Pen) { "the pen's ink" } else { "the TCP" };
     let tcp = &densify(&run.obs.tcp, &run.obs.strokes, (tol / 4.0).max(0.1));
     if !points.is_empty() {
         // In order: each point must be reached after the one before it.
@@ -393,7 +394,7 @@ fn path(run: &RunRecord, tol: f64, points: &[Point], polyline: &[Point], arc: Op
                         None => "the robot did not move".into(),
                     };
                     let text = format!(
-                        "the TCP passed {k} of {} point(s) in order within {tol} mm; it missed point {} {} ({miss})",
+                        "{who} passed {k} of {} point(s) in order within {tol} mm; it missed point {} {} ({miss})",
                         points.len(),
                         k + 1,
                         fmt_point(&want)
@@ -402,7 +403,7 @@ fn path(run: &RunRecord, tol: f64, points: &[Point], polyline: &[Point], arc: Op
                 }
             }
         }
-        return (1.0, format!("the TCP passed all {} point(s) in order within {tol} mm", points.len()));
+        return (1.0, format!("{who} passed all {} point(s) in order within {tol} mm", points.len()));
     }
     let (what, samples) = match arc {
         Some((a, b, c)) => ("arc", sample_arc(a, b, c, (tol / 2.0).max(0.5))),
@@ -426,9 +427,9 @@ fn path(run: &RunRecord, tol: f64, points: &[Point], polyline: &[Point], arc: Op
     let missed: Vec<&Vector3<f64>> = samples.iter().filter(|s| !covered(s)).collect();
     let fraction = 1.0 - missed.len() as f64 / samples.len().max(1) as f64;
     let text = match missed.first() {
-        None => format!("the TCP followed the whole {what} within {tol} mm"),
+        None => format!("{who} followed the whole {what} within {tol} mm"),
         Some(m) => format!(
-            "the TCP followed {:.0} % of the {what} within {tol} mm; it did not come near {} ({} spot(s) missed)",
+            "{who} followed {:.0} % of the {what} within {tol} mm; it did not come near {} ({} spot(s) missed)",
             fraction * 100.0,
             fmt_point(m),
             missed.len()
