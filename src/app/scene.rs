@@ -7,7 +7,7 @@ use nalgebra::Vector3;
 use super::Sim;
 use super::convert::{self, cuboid, offset};
 use crate::sim::cell::physics::PartState;
-use crate::sim::scenario::{GripperSpec, PartShape, colour_rgb};
+use crate::sim::scenario::{GripperSpec, PartShape, SensorKind, colour_rgb};
 
 /// A frame of the arm (see `kinematics::link_frames`), 0 = base .. 6 = flange.
 #[derive(Component)]
@@ -21,6 +21,10 @@ pub struct PartEntity(pub usize);
 #[derive(Component)]
 pub struct Beam(pub usize);
 
+/// A presence or distance sensor's beam, by its index: it lights while it sees a part.
+#[derive(Component)]
+pub struct SensorBeam(pub usize);
+
 /// A type sensor's beam, by its index in the scenario: it lights in the colour of the part type
 /// it reads.
 #[derive(Component)]
@@ -31,7 +35,7 @@ pub struct ScenePlugin;
 impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
         app.add_systems(Startup, (palette, build_cell, dress_robot).chain())
-            .add_systems(Update, (dress_parts, show_beams, show_type_beams, move_fingers, draw_trail).after(sync_parts));
+            .add_systems(Update, (dress_parts, show_beams, show_type_beams, show_sensor_beams, move_fingers, draw_trail).after(sync_parts));
     }
 }
 
@@ -202,6 +206,22 @@ fn build_cell(
                 .id();
             commands.entity(root).add_child(e);
         }
+    }
+    // Presence and distance sensors: a head at `at` and the beam over its range.
+    for (i, sn) in sc.sensors.iter().enumerate() {
+        let at = Vector3::new(sn.at.x, sn.at.y, sn.at.z);
+        let dir = Vector3::new(sn.direction.x, sn.direction.y, sn.direction.z).normalize();
+        let rot = nalgebra::UnitQuaternion::rotation_between(&Vector3::z(), &dir)
+            .unwrap_or_else(|| nalgebra::UnitQuaternion::from_axis_angle(&Vector3::x_axis(), std::f64::consts::PI));
+        let head = nalgebra::Isometry3::from_parts(nalgebra::Translation3::from(at - dir * 20.0), rot);
+        commands.spawn((Mesh3d(meshes.add(cuboid(30.0, 30.0, 40.0))), MeshMaterial3d(pal.steel.clone()), convert::transform(&head)));
+        let mid = nalgebra::Isometry3::from_parts(nalgebra::Translation3::from(at + dir * (sn.range_mm / 2.0)), rot);
+        commands.spawn((
+            SensorBeam(i),
+            Mesh3d(meshes.add(cuboid(2.0, 2.0, sn.range_mm))),
+            MeshMaterial3d(pal.type_beam_idle.clone()),
+            convert::transform(&mid),
+        ));
     }
     // Type sensors: a sensor head on one side, a reflector on the other, and the beam.
     for (i, t) in sc.type_sensors.iter().enumerate() {
@@ -450,6 +470,22 @@ fn dress_parts(
         let Some(v) = view(p.0) else { continue };
         let Some((_, normal, held)) = pal.part_kinds.get(v.kind) else { continue };
         let want = if v.state == PartState::Held { held } else { normal };
+        if m.0 != *want {
+            m.0 = want.clone();
+        }
+    }
+}
+
+/// A presence or distance sensor lights (as a blocked light barrier) while it sees a part.
+fn show_sensor_beams(sim: Res<Sim>, pal: Res<Palette>, mut beams: Query<(&SensorBeam, &mut MeshMaterial3d<StandardMaterial>)>) {
+    let sc = &sim.world.loaded().scenario;
+    for (b, mut m) in &mut beams {
+        let Some(sn) = sc.sensors.get(b.0) else { continue };
+        let seeing = match sn.kind {
+            SensorKind::Presence { input } => sim.world.io.inputs[input],
+            SensorKind::Distance { analog } => sim.world.io.analog_in[analog] < 1.0,
+        };
+        let want = if seeing { &pal.beam_blocked } else { &pal.type_beam_idle };
         if m.0 != *want {
             m.0 = want.clone();
         }

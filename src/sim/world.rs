@@ -303,6 +303,7 @@ impl World {
             self.estop_release_at = None;
             self.controller.emergency_stop(false, &mut ev);
         }
+        self.cell.set_estop(self.controller.estop_pressed());
         if commands.contains(&Command::Reset) {
             // A reset tick ends in the initial state: nothing moves until the next one.
             self.log_messages(&ev);

@@ -225,3 +225,80 @@ fn a_reversing_belt_carries_parts_back_and_tool_data_holds_the_tool_at_its_numbe
     };
     assert_eq!((z("T1"), z("T2")), (0.0, 160.0));
 }
+
+#[test]
+fn a_full_bin_counts_no_more_and_says_so() {
+    // Capacity 2: the third part lands in the bin but is not counted, and $IN[8] reads full.
+    let mut l = default_scenario();
+    l.scenario.bins[0].capacity = Some(2);
+    l.scenario.bins[0].full_input = Some(8);
+    let (mut w, _) = World::new(l).unwrap();
+    let mut ev = w.step(&[Command::Start]);
+    let mut delivered = 0;
+    let mut full_when = None;
+    while !w.run_over() || w.time_s() < 30.0 {
+        delivered += ev.iter().filter(|e| matches!(e, Event::PartDelivered { .. })).count();
+        if full_when.is_none() && w.io.inputs[8] {
+            full_when = Some(delivered);
+        }
+        ev = w.step(&[]);
+        if w.time_s() > 40.0 {
+            break;
+        }
+    }
+    assert_eq!((delivered, full_when), (2, Some(2)));
+}
+
+#[test]
+fn a_stack_stands_from_the_start_and_an_e_stop_input_reports_the_circuit() {
+    use robocell::sim::scenario::StackSpec;
+    let mut l = default_scenario();
+    l.scenario.stacks = vec![StackSpec { part_type: "cube".into(), at: Point { x: 400.0, y: 300.0, z: 0.0 }, count: 3, yaw_deg: 0.0 }];
+    l.scenario.estop_input = Some(11);
+    let (mut w, _) = World::new(l).unwrap();
+    let ev = w.step(&[]);
+    assert_eq!(ev.iter().filter(|e| matches!(e, Event::PartSpawned { .. })).count(), 3);
+    assert!(w.io.inputs[11], "the circuit is closed");
+    for _ in 0..500 {
+        w.step(&[]);
+    }
+    // 50 mm cubes on the floor: centres at 25, 75 and 125 mm, none sunk, none fallen.
+    let mut z: Vec<f64> = w.parts().iter().filter(|p| (p.pose.translation.x - 400.0).abs() < 5.0).map(|p| p.pose.translation.z).collect();
+    z.sort_by(f64::total_cmp);
+    assert_eq!(z.len(), 3);
+    for (k, z) in z.iter().enumerate() {
+        assert!((z - (25.0 + 50.0 * k as f64)).abs() < 1.0, "cube {k} at z {z}");
+    }
+    w.step(&[Command::EmergencyStop(true)]);
+    w.step(&[]);
+    assert!(!w.io.inputs[11], "E-STOP pressed: the circuit is open");
+}
+
+#[test]
+fn parts_fall_off_an_open_belt_end_into_the_bin_below() {
+    // The belt ends over the bin's middle, 200 mm up: no end stop.
+    let mut l = default_scenario();
+    let c = &mut l.scenario.conveyors[0];
+    c.end_stop = false;
+    c.from = Point { x: 150.0, y: -300.0, z: 200.0 };
+    c.to = Point { x: 150.0, y: 620.0, z: 200.0 };
+    l.scenario.light_barriers.clear();
+    // Falling at one spot they would stack above the bin's rim: the bin drains.
+    l.scenario.bins[0].drain_s = Some(1.0);
+    l.src = "DEF pick_place( )\n  $OUT[1] = TRUE\n  WAIT SEC 30.0\nEND\n".into();
+    let (mut w, _) = World::new(l).unwrap();
+    let mut ev = w.step(&[Command::Start]);
+    let mut delivered = 0;
+    while w.time_s() < 26.0 {
+        delivered += ev.iter().filter(|e| matches!(e, Event::PartDelivered { .. })).count();
+        ev = w.step(&[]);
+    }
+    // Four parts, at 0.5 s and then every 5 to 6 s (the last by 18.5 s), ride 920 mm at 200 mm/s
+    // (4.6 s) and fall: all four in by 24.1 s and a little settling.
+    assert_eq!(
+        delivered,
+        4,
+        "{:?}",
+        w.parts().iter().map(|p| (p.id, p.state, p.pose.translation.vector.map(|x| x.round()))).collect::<Vec<_>>()
+    );
+}

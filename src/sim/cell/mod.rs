@@ -87,6 +87,7 @@ pub struct Cell {
     pen_down: bool,
     faults: Faults,
     door_open: bool,
+    estop: bool,
     beams: Vec<Beam>,
     type_beams: Vec<Beam>,
     physics: PhysicsCell,
@@ -125,6 +126,7 @@ impl Cell {
             pen_down: false,
             faults: Faults::default(),
             door_open: false,
+            estop: false,
             beams: vec![Beam::default(); sc.light_barriers.len()],
             type_beams: vec![Beam::default(); sc.type_sensors.len()],
             physics,
@@ -203,6 +205,14 @@ impl Cell {
         }
         if let Some(n) = sc.door_input {
             changes.push((n, !self.door_open));
+        }
+        if let Some(n) = sc.estop_input {
+            changes.push((n, !self.estop));
+        }
+        for (i, b) in sc.bins.iter().enumerate() {
+            if let (Some(n), Some(cap)) = (b.full_input, b.capacity) {
+                changes.push((n, self.physics.in_bin(i) >= cap));
+            }
         }
         // A stuck sensor reads what it is stuck at.
         let now = self.physics.time_s();
@@ -317,6 +327,10 @@ impl Cell {
     /// The safety gate, as its door switch reports it.
     pub fn set_door(&mut self, open: bool) {
         self.door_open = open;
+    }
+    /// The E-STOP circuit, as `estop_input` reports it.
+    pub fn set_estop(&mut self, pressed: bool) {
+        self.estop = pressed;
     }
 
     /// A fault of the cell, lasting until `until_s` (seconds of simulated time). Returns a

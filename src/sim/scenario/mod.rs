@@ -54,6 +54,12 @@ pub struct Scenario {
     /// Pallets with named slots (A1, A2, ...), for place objectives.
     #[serde(default)]
     pub pallets: Vec<PalletSpec>,
+    /// Parts stacked in the cell at the start.
+    #[serde(default)]
+    pub stacks: Vec<StackSpec>,
+    /// `$IN[n]` that is TRUE while the E-STOP circuit is closed (no E-STOP pressed).
+    #[serde(default)]
+    pub estop_input: Option<usize>,
     /// A safety fence whose door switch is wired to `$IN[n]` (TRUE while the door is closed).
     /// Opening the door in AUT stops the robot (STOP 1).
     #[serde(default)]
@@ -335,6 +341,25 @@ pub struct BinSpec {
     /// Drawn in this colour (as part types), e.g. the colour of the parts it takes.
     #[serde(default)]
     pub colour: Option<String>,
+    /// At most this many parts count in it at a time (drained ones leave room); more are an
+    /// overfull bin and do not count.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+    /// `$IN[n]` that is TRUE while the bin holds `capacity` parts.
+    #[serde(default)]
+    pub full_input: Option<usize>,
+}
+
+/// Parts stacked at the start of a run (a magazine to pick from): `count` parts of
+/// `part_type`, one on the other, the lowest resting at `at` (the centre of its bottom face).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StackSpec {
+    pub part_type: String,
+    pub at: Point,
+    pub count: u32,
+    #[serde(default)]
+    pub yaw_deg: f64,
 }
 
 /// A scenario with its program text, ready to build a cell from.
@@ -611,6 +636,15 @@ impl Scenario {
             if x < 50.0 || y < 50.0 || z < 20.0 {
                 err(&b.name, format!("bin {} is too small", b.name), None);
             }
+            if let Some(n) = b.full_input {
+                if !io_ok(n) || inputs.contains(&n) {
+                    err("full_input", format!("bin {}: $IN[{n}] is outside 1..4096 or wired twice", b.name), None);
+                }
+                inputs.push(n);
+                if b.capacity.is_none() {
+                    err("full_input", format!("bin {}: a full_input needs a capacity", b.name), None);
+                }
+            }
             if let Some(c) = &b.colour
                 && colour_rgb(c).is_none()
             {
@@ -651,6 +685,20 @@ impl Scenario {
             if f.at_s < 0.0 || f.for_s.is_some_and(|d| d <= 0.0) {
                 err("at_s", "a fault needs at_s >= 0 and a positive for_s".into(), None);
             }
+        }
+        for st in &self.stacks {
+            if !self.all_part_types().iter().any(|t| t.name == st.part_type) {
+                err(&st.part_type, format!("stack: no part type named `{}`", st.part_type), None);
+            }
+            if st.count == 0 || st.count > 50 {
+                err("count", "a stack holds 1..50 parts".into(), None);
+            }
+        }
+        if let Some(n) = self.estop_input {
+            if !io_ok(n) || inputs.contains(&n) {
+                err("estop_input", format!("estop_input: $IN[{n}] is outside 1..4096 or wired twice"), None);
+            }
+            inputs.push(n);
         }
         for p in &self.pallets {
             for (needle, msg) in p.problems() {

@@ -68,6 +68,8 @@ struct Part {
     /// Index into the cell's part types.
     kind: usize,
     shape: PartShape,
+    /// The bin it is counted in.
+    bin: Option<usize>,
 }
 
 /// A bin as the physics counts parts in it.
@@ -77,6 +79,7 @@ struct Bin {
     lo: Vector3<f64>,
     hi: Vector3<f64>,
     drain_s: Option<f64>,
+    capacity: Option<u32>,
 }
 
 struct Conveyor {
@@ -156,6 +159,8 @@ pub struct PhysicsCell {
     draining: Vec<(usize, f64)>,
     /// An unexpected part: the type of the next one spawned.
     forced_kind: Option<usize>,
+    /// Parts there from the start (stacks), reported as spawned by the first step.
+    initial: Vec<usize>,
     held: Option<(usize, Isometry3<f64>)>,
     touching: Vec<(usize, u128)>,
     time_s: f64,
@@ -240,6 +245,7 @@ impl PhysicsCell {
                 lo: c + Vector3::new(-sx / 2.0 + wall, -sy / 2.0 + wall, 0.0),
                 hi: c + Vector3::new(sx / 2.0 - wall, sy / 2.0 - wall, sz),
                 drain_s: b.drain_s,
+                capacity: b.capacity,
             });
         }
         // Robot collision bodies: kinematic, reporting contacts with fixed bodies too.
@@ -280,7 +286,7 @@ impl PhysicsCell {
             })
             .collect();
         let n_conv = conveyors.len();
-        PhysicsCell {
+        let mut cell = PhysicsCell {
             world,
             hooks: BeltHooks { belt_velocity: vec![Vector::ZERO; n_conv] },
             conveyors,
@@ -299,7 +305,23 @@ impl PhysicsCell {
             touching: Vec::new(),
             time_s: 0.0,
             dt,
+            initial: Vec::new(),
+        };
+        // Stacks: parts one on the other from the start, a tenth of a millimetre apart.
+        for st in &sc.stacks {
+            let Some(kind) = cell.part_types.iter().position(|t| t.name == st.part_type) else { continue };
+            let h = cell.part_types[kind].size_mm.2;
+            for k in 0..st.count {
+                let z = st.at.z + h / 2.0 + f64::from(k) * (h + 0.1) + 0.05;
+                let iso = Isometry3::from_parts(
+                    Translation3::new(st.at.x, st.at.y, z),
+                    UnitQuaternion::from_axis_angle(&Vector3::z_axis(), st.yaw_deg.to_radians()),
+                );
+                let id = cell.add_part(kind, &iso);
+                cell.initial.push(id);
+            }
         }
+        cell
     }
 }
 
@@ -483,7 +505,7 @@ impl PhysicsCell {
 
     /// One tick: spawn parts, carry the held part with the TCP (world, mm), step, report.
     pub fn step(&mut self, tcp: &Isometry3<f64>) -> PhysicsReport {
-        let mut report = PhysicsReport::default();
+        let mut report = PhysicsReport { spawned: std::mem::take(&mut self.initial), ..PhysicsReport::default() };
         self.spawn(&mut report);
         if let Some((i, rel)) = self.held
             && let Some(b) = self.world.bodies.get_mut(self.parts[i].body)
@@ -496,6 +518,29 @@ impl PhysicsCell {
         self.check_bins(&mut report);
         self.check_robot_contacts(&mut report);
         report
+    }
+
+    /// A part of type `kind` at `iso` (world, mm), free; returns its id.
+    fn add_part(&mut self, kind: usize, iso: &Isometry3<f64>) -> usize {
+        let t = &self.part_types[kind];
+        let (sx, sy, sz) = t.size_mm;
+        let half = Vector3::new(sx / 2.0, sy / 2.0, sz / 2.0);
+        let id = self.parts.len();
+        let body = self.world.insert_body(RigidBodyBuilder::dynamic().pose(pose_mm(iso)).ccd_enabled(true));
+        let col = match t.shape {
+            PartShape::Box => cuboid_mm(half.x, half.y, half.z),
+            // rapier's cylinder stands along Y: turned about X to stand along Z.
+            PartShape::Cylinder => {
+                ColliderBuilder::cylinder((half.z / 1000.0) as f32, (half.x / 1000.0) as f32).position(pose_mm(&Isometry3::from_parts(
+                    Translation3::identity(),
+                    UnitQuaternion::from_axis_angle(&Vector3::x_axis(), std::f64::consts::FRAC_PI_2),
+                )))
+            }
+        };
+        let col = col.density((t.mass_kg / t.volume_m3()) as f32).friction(0.7).user_data(tag(KIND_PART, id));
+        self.world.colliders.insert_with_parent(col, body, &mut self.world.bodies);
+        self.parts.push(Part { body, half_mm: half, state: PartState::Free, kind, shape: t.shape, bin: None });
+        id
     }
 
     /// Parts at rest sleep and cost almost nothing; a part on a running belt must not (the belt
@@ -555,21 +600,7 @@ impl PhysicsCell {
             }
             let yaw = c.dir.y.atan2(c.dir.x);
             let iso = Isometry3::from_parts(Translation3::from(centre), UnitQuaternion::from_axis_angle(&Vector3::z_axis(), yaw));
-            let id = self.parts.len();
-            let body = self.world.insert_body(RigidBodyBuilder::dynamic().pose(pose_mm(&iso)).ccd_enabled(true));
-            let col = match t.shape {
-                PartShape::Box => cuboid_mm(half.x, half.y, half.z),
-                // rapier's cylinder stands along Y: turned about X to stand along Z.
-                PartShape::Cylinder => {
-                    ColliderBuilder::cylinder((half.z / 1000.0) as f32, (half.x / 1000.0) as f32).position(pose_mm(&Isometry3::from_parts(
-                        Translation3::identity(),
-                        UnitQuaternion::from_axis_angle(&Vector3::x_axis(), std::f64::consts::FRAC_PI_2),
-                    )))
-                }
-            };
-            let col = col.density((t.mass_kg / t.volume_m3()) as f32).friction(0.7).user_data(tag(KIND_PART, id));
-            self.world.colliders.insert_with_parent(col, body, &mut self.world.bodies);
-            self.parts.push(Part { body, half_mm: half, state: PartState::Free, kind, shape: t.shape });
+            let id = self.add_part(kind, &iso);
             let s = &mut self.spawners[si];
             s.left -= 1;
             s.spawned += 1;
@@ -581,15 +612,26 @@ impl PhysicsCell {
         }
     }
 
+    /// Parts counted in bin `i` now (drained ones have left).
+    pub fn in_bin(&self, i: usize) -> u32 {
+        self.parts.iter().filter(|p| p.state == PartState::Delivered && p.bin == Some(i)).count() as u32
+    }
+
     fn check_bins(&mut self, report: &mut PhysicsReport) {
+        let mut counted: Vec<u32> = (0..self.bins.len()).map(|i| self.in_bin(i)).collect();
         for (id, p) in self.parts.iter_mut().enumerate().filter(|(_, p)| p.state == PartState::Free) {
             let Some(b) = self.world.bodies.get(p.body) else { continue };
             let c = to_mm(b.translation());
             if b.linvel().length() > 0.05 {
                 continue;
             }
-            for Bin { name, lo, hi, drain_s } in &self.bins {
+            for (bi, Bin { name, lo, hi, drain_s, capacity }) in self.bins.iter().enumerate() {
                 if c.x > lo.x && c.y > lo.y && c.z > lo.z && c.x < hi.x && c.y < hi.y && c.z < hi.z {
+                    if capacity.is_some_and(|cap| counted[bi] >= cap) {
+                        break;
+                    }
+                    counted[bi] += 1;
+                    p.bin = Some(bi);
                     p.state = PartState::Delivered;
                     report.delivered.push((id, name.clone()));
                     if let Some(d) = drain_s {

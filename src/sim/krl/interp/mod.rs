@@ -437,10 +437,10 @@ impl Interpreter {
         globals.insert("$H_POS".into(), Value::e6axis(&cfg.home_deg));
         globals.insert("$TOOL".into(), Value::frame(&cfg.tool));
         globals.insert("$ROBROOT".into(), Value::frame(&cfg.robroot));
-        if let Some(Value::Array(a)) = globals.get_mut("TOOL_DATA") {
-            if let Some(slot) = a.elems.get_mut(cfg.tool_number.max(1) - 1) {
-                *slot = Value::frame(&cfg.tool);
-            }
+        if let Some(Value::Array(a)) = globals.get_mut("TOOL_DATA")
+            && let Some(slot) = a.elems.get_mut(cfg.tool_number.max(1) - 1)
+        {
+            *slot = Value::frame(&cfg.tool);
         }
         if let Some(Value::Array(a)) = globals.get_mut("BASE_DATA") {
             for (slot, b) in a.elems.iter_mut().zip(&cfg.bases) {
