@@ -8,6 +8,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::Sim;
 use crate::sim::math::Frame;
+use crate::sim::scenario::FaultKind;
 use crate::sim::scenario::OperatingMode;
 use crate::sim::world::{Command, Level, ProgramState, StepMode};
 
@@ -244,6 +245,17 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
     }
     ui.separator();
 
+    // For the instructor: faults injected live (recorded like any command).
+    egui::CollapsingHeader::new("Instructor: inject a fault").default_open(false).show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            for (label, kind, for_s) in fault_menu(&sc) {
+                if ui.button(label).clicked() {
+                    sim.pending.push(Command::InjectFault { kind, for_s });
+                }
+            }
+        });
+    });
+
     // I/O and axes side by side.
     ui.columns(2, |cols| {
         let ui = &mut cols[0];
@@ -327,4 +339,25 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
             ui.label(egui::RichText::new(format!("{:>6.1} s  {}", m.time_s, m.text)).color(level_color(m.level)));
         }
     });
+}
+
+/// The faults the instructor's menu offers for this cell: (label, fault, how long).
+fn fault_menu(sc: &crate::sim::scenario::Scenario) -> Vec<(String, FaultKind, Option<f64>)> {
+    let mut out = Vec::new();
+    if let Some(b) = sc.light_barriers.first() {
+        out.push((format!("$IN[{}] stuck off 10 s", b.input), FaultKind::SensorStuck { input: b.input, value: false }, Some(10.0)));
+        out.push((format!("$IN[{}] stuck on 10 s", b.input), FaultKind::SensorStuck { input: b.input, value: true }, Some(10.0)));
+    }
+    if !matches!(sc.gripper, crate::sim::scenario::GripperSpec::Pen) {
+        out.push(("vacuum / grip lost 2 s".into(), FaultKind::VacuumLost, Some(2.0)));
+        out.push(("gripper fails 10 s".into(), FaultKind::GripFails, Some(10.0)));
+    }
+    if let Some(c) = sc.conveyors.first() {
+        out.push((format!("{} jams 5 s", c.name), FaultKind::ConveyorJam { conveyor: c.name.clone() }, Some(5.0)));
+    }
+    for t in sc.all_part_types() {
+        out.push((format!("next part: {}", t.name), FaultKind::UnexpectedPart { part_type: t.name.clone() }, None));
+    }
+    out.push(("E-STOP 3 s".into(), FaultKind::EmergencyStop, Some(3.0)));
+    out
 }
