@@ -21,6 +21,36 @@ pub struct PartEntity(pub usize);
 #[derive(Component)]
 pub struct Beam(pub usize);
 
+/// The safety gate's door.
+#[derive(Component)]
+pub struct Door;
+
+/// Half the side of the square fence around the robot: beyond every fixture of the cell.
+fn fence_half_size(sc: &crate::sim::scenario::Scenario) -> f64 {
+    let mut r: f64 = 1100.0;
+    for c in &sc.conveyors {
+        r = r.max(c.from.x.abs()).max(c.from.y.abs()).max(c.to.x.abs()).max(c.to.y.abs());
+    }
+    for b in &sc.bins {
+        r = r.max(b.center.x.abs() + b.size_mm.0 / 2.0).max(b.center.y.abs() + b.size_mm.1 / 2.0);
+    }
+    for t in &sc.tables {
+        r = r.max(t.center.x.abs() + t.size_mm.0 / 2.0).max(t.center.y.abs() + t.size_mm.1 / 2.0);
+    }
+    r + 300.0
+}
+
+/// The door slides aside while the gate is open.
+fn move_door(sim: Res<Sim>, mut doors: Query<&mut Transform, With<Door>>) {
+    let sc = &sim.world.loaded().scenario;
+    let half = fence_half_size(sc);
+    let shift = if sim.world.controller().door_open() { 800.0 } else { 0.0 };
+    for mut t in &mut doors {
+        let z = f64::from(t.translation.y) * 1000.0;
+        t.translation = offset(-half - if shift > 0.0 { 40.0 } else { 0.0 }, shift, z);
+    }
+}
+
 /// A presence or distance sensor's beam, by its index: it lights while it sees a part.
 #[derive(Component)]
 pub struct SensorBeam(pub usize);
@@ -34,8 +64,10 @@ pub struct ScenePlugin;
 
 impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Startup, (palette, build_cell, dress_robot).chain())
-            .add_systems(Update, (dress_parts, show_beams, show_type_beams, show_sensor_beams, move_fingers, draw_trail).after(sync_parts));
+        app.add_systems(Startup, (palette, build_cell, dress_robot).chain()).add_systems(
+            Update,
+            (dress_parts, show_beams, show_type_beams, show_sensor_beams, move_fingers, draw_trail, move_door).after(sync_parts),
+        );
     }
 }
 
@@ -281,6 +313,50 @@ fn build_cell(
                 .id();
             commands.entity(root).add_child(post);
         }
+    }
+    // The safety fence, when the cell has a gate: yellow posts and rails with a faint mesh
+    // between them (the cell stays in view), around everything, with a sliding door on the -X
+    // side (moved by `move_door`).
+    if sc.door_input.is_some() {
+        let half = fence_half_size(sc);
+        let mesh = materials.add(StandardMaterial {
+            base_color: Color::srgba(0.9, 0.8, 0.2, 0.06),
+            alpha_mode: AlphaMode::Blend,
+            double_sided: true,
+            cull_mode: None,
+            ..default()
+        });
+        let yellow = mat(&mut materials, Color::srgb(0.95, 0.78, 0.1), 0.5, 0.1);
+        let (h, door_w) = (1200.0, 800.0);
+        // Each side as (from, to) along the square; the -X side leaves the door's opening.
+        let sides = [
+            ((-half, half), (half, half)),
+            ((-half, -half), (half, -half)),
+            ((half, -half), (half, half)),
+            ((-half, -half), (-half, -door_w / 2.0)),
+            ((-half, door_w / 2.0), (-half, half)),
+        ];
+        for ((x0, y0), (x1, y1)) in sides {
+            let (len, cx, cy) = (f64::hypot(x1 - x0, y1 - y0), (x0 + x1) / 2.0, (y0 + y1) / 2.0);
+            let along_x = (y1 - y0).abs() < 1e-9;
+            let (lx, ly) = if along_x { (len, 5.0) } else { (5.0, len) };
+            commands.spawn((Mesh3d(meshes.add(cuboid(lx, ly, h))), MeshMaterial3d(mesh.clone()), at(cx, cy, h / 2.0)));
+            for z in [100.0, h] {
+                let (rx, ry) = if along_x { (len, 30.0) } else { (30.0, len) };
+                commands.spawn((Mesh3d(meshes.add(cuboid(rx, ry, 30.0))), MeshMaterial3d(yellow.clone()), at(cx, cy, z)));
+            }
+            let posts = (len / 700.0).ceil() as usize;
+            for k in 0..=posts {
+                let f = k as f64 / posts as f64;
+                commands.spawn((
+                    Mesh3d(meshes.add(cuboid(40.0, 40.0, h))),
+                    MeshMaterial3d(yellow.clone()),
+                    at(x0 + (x1 - x0) * f, y0 + (y1 - y0) * f, h / 2.0),
+                ));
+            }
+        }
+        commands.spawn((Door, Mesh3d(meshes.add(cuboid(30.0, door_w, h))), MeshMaterial3d(mesh.clone()), at(-half, 0.0, h / 2.0)));
+        commands.spawn((Door, Mesh3d(meshes.add(cuboid(40.0, door_w, 40.0))), MeshMaterial3d(pal.dark.clone()), at(-half, 0.0, h)));
     }
     // Tables, and pallets with a dark mark on each slot.
     let table_mat = mat(&mut materials, Color::srgb(0.62, 0.55, 0.45), 0.8, 0.0);

@@ -302,3 +302,27 @@ fn parts_fall_off_an_open_belt_end_into_the_bin_below() {
         w.parts().iter().map(|p| (p.id, p.state, p.pose.translation.vector.map(|x| x.round()))).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn an_infeed_and_an_outfeed_run_on_their_own_motors() {
+    let mut l = default_scenario();
+    let mut out = l.scenario.conveyors[0].clone();
+    out.name = "outfeed".into();
+    out.from = Point { x: -600.0, y: -1000.0, z: 250.0 };
+    out.to = Point { x: -600.0, y: -150.0, z: 250.0 };
+    out.motor_output = 4;
+    l.scenario.conveyors.push(out);
+    let mut sp = l.scenario.spawners[0].clone();
+    sp.conveyor = "outfeed".into();
+    l.scenario.spawners.push(sp);
+    // Only the outfeed's motor ($OUT[4]) runs.
+    l.src = "DEF pick_place( )\n  $OUT[4] = TRUE\n  WAIT SEC 3.0\nEND\n".into();
+    let (mut w, _) = World::new(l).unwrap();
+    w.step(&[Command::Start]);
+    run_until(&mut w, 1000, |w, _| w.time_s() >= 3.0);
+    let y = |x: f64| w.parts().iter().find(|p| (p.pose.translation.x - x).abs() < 30.0).map(|p| p.pose.translation.y).unwrap();
+    // Both parts were put on at y -1000 + 45 (20 mm in, half a cube); the outfeed carried its
+    // part at 200 mm/s for about 2.5 s, the infeed's stayed.
+    assert!((y(620.0) - (-955.0)).abs() < 3.0, "{}", y(620.0));
+    assert!(y(-600.0) > -955.0 + 400.0, "{}", y(-600.0));
+}
