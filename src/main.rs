@@ -94,8 +94,12 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
-    /// Check KRL syntax of a .src file (and its .dat): exit 0 clean, 1 errors, 2 unreadable.
-    Lint { file: PathBuf },
+    /// Check KRL: .src/.sub/.dat files, folders or a controller backup, with the modules of the
+    /// set and the $config.dat in reach: exit 0 clean, 1 errors, 2 unreadable.
+    Lint {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Show a recording; with --check run it again: exit 0 identical, 1 diverged, 2 bad file.
     Replay {
         file: PathBuf,
@@ -134,7 +138,7 @@ fn main() -> ExitCode {
             cli::grade::GradeOptions { jobs: jobs.map(|j| j as usize), csv, json, junit, gradescope, feedback },
         ),
         Some(Cmd::Bench { quick, json }) => cli::bench::bench(quick, json.as_deref()),
-        Some(Cmd::Lint { file }) => cli::lint::lint(&file),
+        Some(Cmd::Lint { paths }) => cli::lint::lint(&paths),
         Some(Cmd::Replay { file, check }) => cli::replay::replay(&file, check),
     }
 }

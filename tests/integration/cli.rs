@@ -99,7 +99,7 @@ fn check_exits_2_on_a_bad_program_and_lint_on_an_unreadable_file() {
     assert!(err.contains("nothing was run"), "{err}");
     let (code, _, err) = robocell(&["lint", "no/such/program.src"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("no/such/program.src: cannot read"), "{err}");
+    assert!(err.contains("no/such/program.src: no such file or folder"), "{err}");
 }
 
 #[test]

@@ -363,8 +363,9 @@ fn lint_checks_a_module_with_the_modules_beside_it() {
         "bad_calls.src:5:3: error[KRL075]",
         "bad_calls.src:6:3: error[KRL080]: PRIVATE_COUNT is not declared",
         "PRIVATE_COUNT is declared in gripper.dat",
-        "bad_calls.src:7:3: error[KRL080]: COUNTER is not declared",
-        "5 error(s)",
+        // No $config.dat in reach: COUNTER may be declared there, so it is only a warning.
+        "bad_calls.src:7:3: warning[KRL080]: COUNTER is not declared here; on a controller it must come from $config.dat",
+        "4 error(s)",
     ] {
         assert!(text.contains(want), "missing `{want}` in\n{text}");
     }

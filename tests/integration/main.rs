@@ -2,6 +2,7 @@
 
 #[cfg(feature = "app")]
 mod app;
+mod backup;
 mod cell_parts;
 mod cell_tools;
 mod cli;

@@ -324,6 +324,8 @@ pub struct Module {
     pub public: bool,
     /// `EXT` and `EXTFCT` declarations: routines the module says come from elsewhere.
     pub externals: Vec<External>,
+    /// Values a data list sets without declaring: `BASE_DATA[1]={X 0,...}` (target, value).
+    pub assigns: Vec<(Expr, Expr)>,
 }
 
 /// `EXT name(params)` or `EXTFCT type name(params)`.

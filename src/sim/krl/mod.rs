@@ -7,6 +7,7 @@ pub mod lexer;
 pub mod parser;
 pub mod project;
 pub mod source;
+pub mod system_types;
 pub mod value;
 
 pub use diag::{Diagnostic, Severity, Span};

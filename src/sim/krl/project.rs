@@ -28,6 +28,9 @@ pub struct Outside {
     pub types: Vec<String>,
     /// Data other modules keep to themselves: (name, module file), for hints.
     pub private_data: Vec<(String, String)>,
+    /// Checked without a `$config.dat` in reach: a name nothing declares may come from it, so
+    /// it is a warning, not an error.
+    pub without_config: bool,
 }
 
 impl Outside {
@@ -88,6 +91,51 @@ impl Outside {
         }
         out
     }
+}
+
+/// A `$config.dat`: everything it declares is global (variables, signals, types).
+pub fn add_config(out: &mut Outside, config: &Module) {
+    out.globals.extend(config.data.iter().map(|d| d.name.clone()));
+    out.globals.extend(config.signals.iter().map(|s| s.name.clone()));
+    out.types.extend(config.types.iter().map(|t| t.name.clone()));
+}
+
+/// Where a `$config.dat` for `path` would be: beside it, or in `System`, `R1/System` or
+/// `KRC/R1/System` of it or of a folder above it (a controller backup).
+pub fn find_config(path: &Path) -> Option<std::path::PathBuf> {
+    let start = if path.is_dir() { path.to_path_buf() } else { path.parent().unwrap_or(Path::new(".")).to_path_buf() };
+    let start = if start.as_os_str().is_empty() { Path::new(".").to_path_buf() } else { start };
+    let is_config = |p: &Path| p.file_name().is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("$config.dat"));
+    let find_in = |dir: &Path| -> Option<std::path::PathBuf> {
+        std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok().map(|e| e.path())).find(|p| p.is_file() && is_config(p))
+    };
+    let mut dir = Some(start.as_path());
+    for _ in 0..6 {
+        let Some(d) = dir else { break };
+        for sub in ["", "System", "R1/System", "KRC/R1/System"] {
+            // Folder names as the controller writes them, in any case.
+            let mut cand = d.to_path_buf();
+            let mut ok = true;
+            for part in sub.split('/').filter(|p| !p.is_empty()) {
+                let found = std::fs::read_dir(&cand).ok().and_then(|rd| {
+                    rd.filter_map(|e| e.ok().map(|e| e.path()))
+                        .find(|p| p.is_dir() && p.file_name().is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(part)))
+                });
+                match found {
+                    Some(f) => cand = f,
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if ok && let Some(f) = find_in(&cand) {
+                return Some(f);
+            }
+        }
+        dir = d.parent();
+    }
+    None
 }
 
 /// Names a routine uses that nothing declares: its parameters and locals, the module's data
@@ -283,4 +331,174 @@ pub fn lint_file(path: &Path) -> Result<(Module, Vec<Diagnostic>), std::io::Erro
     let (src_name, dat_name) = (path.display().to_string(), dat_path.display().to_string());
     let outside = Outside::from_neighbours(path);
     Ok(parse_module_with(&src_name, &src, dat.as_deref().map(|d| (dat_name.as_str(), d)), &outside))
+}
+
+/// One file's findings from `robocell lint`.
+#[derive(Clone, Debug)]
+pub struct FileLint {
+    pub file: std::path::PathBuf,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The module, when it parsed (for the compile checks).
+    pub module: Option<Module>,
+}
+
+/// Every `.src`, `.sub` and `.dat` under the paths (folders walked, sorted), each once.
+pub fn krl_files(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    fn walk_dir(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let mut entries: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk_dir(&p, out);
+            } else if is_krl(&p) {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk_dir(p, &mut out);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out.dedup();
+    out
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || a.canonicalize().ok().is_some_and(|x| b.canonicalize().ok().is_some_and(|y| x == y))
+}
+
+fn ext_is(p: &Path, e: &str) -> bool {
+    p.extension().is_some_and(|x| x.eq_ignore_ascii_case(e))
+}
+
+fn is_krl(p: &Path) -> bool {
+    ext_is(p, "src") || ext_is(p, "sub") || ext_is(p, "dat")
+}
+
+fn is_config(p: &Path) -> bool {
+    p.file_name().is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("$config.dat"))
+}
+
+/// Lints files and folders together: each module with its `.dat`, against every other module
+/// of the set (GLOBAL routines, PUBLIC data, GLOBAL types) and the `$config.dat` in reach.
+/// Without a `$config.dat`, a name or type nothing declares is a warning that says so.
+/// Returns one entry per module or lone data list, and the `$config.dat` used.
+pub fn lint_paths(paths: &[std::path::PathBuf]) -> (Vec<FileLint>, Option<std::path::PathBuf>) {
+    let given = krl_files(paths);
+    // A file given alone is checked with the modules beside it too (they are not reported).
+    let mut files = given.clone();
+    for p in paths.iter().filter(|p| p.is_file()) {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            let mut sib: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && is_krl(p)).collect();
+            sib.sort();
+            for s in sib {
+                if !files.iter().any(|f| same_file(f, &s)) {
+                    files.push(s);
+                }
+            }
+        }
+    }
+    let config = paths.iter().find_map(|p| find_config(p)).or_else(|| files.iter().find(|f| is_config(f)).cloned());
+    let mut outside = Outside { without_config: config.is_none(), ..Outside::default() };
+    let mut config_lint = None;
+    if let Some(c) = &config {
+        let name = c.display().to_string();
+        match super::source::read_text(c) {
+            Ok(text) => {
+                let (m, diags) = parse_module_with("", "", Some((name.as_str(), text.as_str())), &Outside::default());
+                add_config(&mut outside, &m);
+                config_lint = Some(FileLint { file: c.clone(), diagnostics: diags, module: None });
+            }
+            Err(e) => {
+                let d = Diagnostic {
+                    severity: super::diag::Severity::Error,
+                    code: "KRL001",
+                    file: name,
+                    span: Span::new(1, 1, 0),
+                    message: format!("cannot read: {e}"),
+                    hint: None,
+                    excerpt: String::new(),
+                };
+                config_lint = Some(FileLint { file: c.clone(), diagnostics: vec![d], module: None });
+            }
+        }
+    }
+    // The modules: a .src or .sub with its .dat, or a .dat without one.
+    let mut modules: Vec<(std::path::PathBuf, Option<std::path::PathBuf>)> = Vec::new();
+    for f in &files {
+        if is_config(f) {
+            continue;
+        }
+        if ext_is(f, "dat") {
+            match ["src", "SRC", "sub", "SUB", "Src"].iter().map(|e| f.with_extension(e)).find(|p| p.is_file()) {
+                // A .dat given with its .src: the module is linted once, from its .src.
+                Some(src) => {
+                    if !modules.iter().any(|(m, _)| *m == src) {
+                        modules.push((src, Some(f.clone())));
+                    }
+                }
+                None => {
+                    if !modules.iter().any(|(m, _)| m == f) {
+                        modules.push((f.clone(), None));
+                    }
+                }
+            }
+            continue;
+        }
+        let dat = ["dat", "DAT", "Dat"].iter().map(|e| f.with_extension(e)).find(|p| p.is_file());
+        if !modules.iter().any(|(m, _)| m == f) {
+            modules.push((f.clone(), dat));
+        }
+    }
+    // First pass: what each module offers (its GLOBAL types known to all).
+    let texts: Vec<(String, Option<String>)> = modules
+        .iter()
+        .map(|(m, d)| (super::source::read_text(m).unwrap_or_default(), d.as_ref().and_then(|d| super::source::read_text(d).ok())))
+        .collect();
+    let mut first: Vec<Module> = Vec::new();
+    for ((m, d), (src, dat)) in modules.iter().zip(&texts) {
+        let lone = d.is_none() && ext_is(m, "dat");
+        let (sname, dname) = (m.display().to_string(), d.as_ref().map(|d| d.display().to_string()));
+        let parsed = if lone {
+            parse_module_with("", "", Some((sname.as_str(), src.as_str())), &outside).0
+        } else {
+            parse_module_with(&sname, src, dat.as_deref().zip(dname.as_deref()).map(|(t, n)| (n, t)), &outside).0
+        };
+        outside.types.extend(parsed.types.iter().filter(|t| t.global).map(|t| t.name.clone()));
+        first.push(parsed);
+    }
+    let mut out: Vec<FileLint> = config_lint.into_iter().collect();
+    let reported = |m: &Path, d: Option<&std::path::PathBuf>| given.iter().any(|g| same_file(g, m) || d.is_some_and(|d| same_file(g, d)));
+    for (i, ((m, d), (src, dat))) in modules.iter().zip(&texts).enumerate() {
+        if !reported(m, d.as_ref()) {
+            continue;
+        }
+        let mut ctx = Outside {
+            types: outside.types.clone(),
+            globals: outside.globals.clone(),
+            without_config: outside.without_config,
+            ..Outside::default()
+        };
+        for (j, other) in first.iter().enumerate() {
+            if j != i {
+                ctx.add(other, &modules[j].0.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+            }
+        }
+        let lone = d.is_none() && ext_is(m, "dat");
+        let (sname, dname) = (m.display().to_string(), d.as_ref().map(|d| d.display().to_string()));
+        let (module, diags) = if lone {
+            parse_module_with("", "", Some((sname.as_str(), src.as_str())), &ctx)
+        } else {
+            parse_module_with(&sname, src, dat.as_deref().zip(dname.as_deref()).map(|(t, n)| (n, t)), &ctx)
+        };
+        let module = (!lone).then_some(module);
+        out.push(FileLint { file: m.clone(), diagnostics: diags, module });
+    }
+    (out, config)
 }

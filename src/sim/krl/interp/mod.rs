@@ -413,6 +413,16 @@ impl Interpreter {
     /// Compiles a parsed module. Errors found while compiling the routines and while evaluating
     /// the `.dat` initial values come back separately.
     pub fn new(module: &Module, cfg: &ConfigGlobals) -> Result<Self, LoadErrors> {
+        Self::load(module, cfg, true)
+    }
+
+    /// Compiles a module for its checks only: a library whose first routine is a DEFFCT is
+    /// fine (it is not selected as a program).
+    pub fn check(module: &Module, cfg: &ConfigGlobals) -> Result<(), LoadErrors> {
+        Self::load(module, cfg, false).map(|_| ())
+    }
+
+    fn load(module: &Module, cfg: &ConfigGlobals, as_program: bool) -> Result<Self, LoadErrors> {
         let mut errors = Vec::new();
         let mut dat_errors = Vec::new();
         let mut routines = Vec::new();
@@ -449,7 +459,7 @@ impl Interpreter {
         }
         let mut it = Interpreter {
             routines,
-            types: module.types.iter().map(|t| (t.name.clone(), t.clone())).collect(),
+            types: super::system_types::system_types().iter().chain(&module.types).map(|t| (t.name.clone(), t.clone())).collect(),
             signals: module.signals.iter().map(|x| (x.name.clone(), x.clone())).collect(),
             globals,
             initial_globals: HashMap::default(),
@@ -478,9 +488,15 @@ impl Interpreter {
             }
             it.globals.insert(d.name.clone(), v);
         }
+        // Values the data list sets without a DECL (`TOOL_DATA[2]={X 0,...}`).
+        for (target, value) in &module.assigns {
+            if let Err(e) = it.eval(value, &mut NullEnv).and_then(|v| it.assign(target, v, &mut NullEnv)) {
+                dat_errors.push(e);
+            }
+        }
         match it.routines.first() {
             None => errors.push(rt(Span::new(1, 1, 0), "no routine to run")),
-            Some(r) if r.returns.is_some() => {
+            Some(r) if r.returns.is_some() && as_program => {
                 let span = module.routines[0].span;
                 errors.push(rt(span, format!("the first routine, {}, is a DEFFCT; a module starts with its main DEF", r.name)));
             }

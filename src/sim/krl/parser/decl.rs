@@ -48,6 +48,11 @@ impl Parser<'_, '_> {
     /// Reports a type robocell does not know; true if it knows it.
     pub(super) fn known_type(&mut self, ty: &str, span: Span) -> bool {
         let known = SIMPLE_TYPES.contains(&ty) || self.user_types.iter().any(|t| t == ty);
+        if !known && self.without_config {
+            let msg = format!("type {ty} is not declared here; on a controller it must come from $config.dat");
+            self.d.push(super::Severity::Warning, "KRL019", span, msg, Some("lint the program with its $config.dat in reach"));
+            return true;
+        }
         if !known {
             self.err(
                 "KRL019",
@@ -144,6 +149,19 @@ impl Parser<'_, '_> {
             }
         }
         Some(Routine { name, global, returns: None, params, decls, body, span: start })
+    }
+
+    /// Does the line from here hold a `=` (an assignment, not a declaration)?
+    fn line_has_assignment(&self) -> bool {
+        let mut k = self.pos;
+        while let Some(t) = self.toks.get(k) {
+            match &t.tok {
+                Tok::Newline => return false,
+                Tok::Punct(p) if *p == "=" => return true,
+                _ => k += 1,
+            }
+        }
+        false
     }
 
     pub(super) fn is_decl_start(&self) -> bool {
@@ -458,6 +476,23 @@ impl Parser<'_, '_> {
             if self.is_decl_start() {
                 let ds = self.parse_any_decl(true);
                 module.data.extend(ds);
+            } else if matches!(self.peek(), Some(Tok::Ident(_))) && self.line_has_assignment() {
+                // `BASE_DATA[1]={X 0,...}` as `$config.dat` writes them: a value for a variable
+                // declared elsewhere (or a system table), set when the data list loads.
+                match self.parse_postfix().and_then(|t| {
+                    self.expect_punct("=")?;
+                    Ok((t, self.parse_expr()?))
+                }) {
+                    Ok((t, v)) if super::expr::is_lvalue(&t) => {
+                        module.assigns.push((t, v));
+                        self.end_line("the assignment");
+                    }
+                    Ok((t, _)) => {
+                        self.err("KRL032", t.span, "only a variable can take a value in a data list", None);
+                        self.skip_line();
+                    }
+                    Err(()) => self.skip_line(),
+                }
             } else {
                 let (s, f) = (self.span(), self.describe());
                 self.err(

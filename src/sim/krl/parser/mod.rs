@@ -26,6 +26,8 @@ struct Parser<'s, 'd> {
     signals: Vec<Signal>,
     types: Vec<TypeDecl>,
     externals: Vec<External>,
+    /// Checked without `$config.dat`: an unknown type may be declared there (a warning).
+    without_config: bool,
 }
 
 /// The STRUC/ENUM type names a token stream declares, so a type can be used before (or
@@ -185,6 +187,9 @@ pub fn parse_module_with(
         _ => Vec::new(),
     };
     let mut user_types = outside.types.clone();
+    if !dat.is_some_and(|d| d.0 == "system types") {
+        user_types.extend(super::system_types::system_type_names());
+    }
     user_types.extend(declared_type_names(&src_toks));
     user_types.extend(declared_type_names(&dat_toks));
     let (mut signals, mut types, mut externals) = (Vec::new(), Vec::new(), Vec::new());
@@ -197,6 +202,7 @@ pub fn parse_module_with(
             signals: Vec::new(),
             types: Vec::new(),
             externals: Vec::new(),
+            without_config: outside.without_config,
         };
         p.parse_src(&mut module);
         signals.append(&mut p.signals);
@@ -205,8 +211,16 @@ pub fn parse_module_with(
         diags.append(&mut src_sink.out);
     }
     if let Some(mut sink) = dat_sink {
-        let mut p =
-            Parser { toks: dat_toks, pos: 0, d: &mut sink, user_types, signals: Vec::new(), types: Vec::new(), externals: Vec::new() };
+        let mut p = Parser {
+            toks: dat_toks,
+            pos: 0,
+            d: &mut sink,
+            user_types,
+            signals: Vec::new(),
+            types: Vec::new(),
+            externals: Vec::new(),
+            without_config: outside.without_config,
+        };
         p.parse_dat(&mut module);
         signals.append(&mut p.signals);
         types.append(&mut p.types);
@@ -307,7 +321,13 @@ pub fn parse_module_with(
             }
             None => "declare it: DECL INT name in the routine, or in the module's .dat".to_string(),
         };
-        sink.error("KRL080", span, format!("{name} is not declared"), Some(&hint));
+        if outside.without_config && !outside.private_data.iter().any(|(n, _)| *n == name) {
+            let hint = "lint the program with its $config.dat in reach (beside it, or a backup's KRC/R1/System)";
+            let msg = format!("{name} is not declared here; on a controller it must come from $config.dat");
+            sink.push(Severity::Warning, "KRL080", span, msg, Some(hint));
+        } else {
+            sink.error("KRL080", span, format!("{name} is not declared"), Some(&hint));
+        }
     }
     // CONST data cannot be written.
     let consts: Vec<&str> = module.data.iter().filter(|d| d.konst).map(|d| d.name.as_str()).collect();
