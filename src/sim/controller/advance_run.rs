@@ -11,6 +11,7 @@ use super::planner::Planner;
 use super::{BRAKE_RAMP_S, Controller, OPS_PER_TICK};
 use crate::sim::io::Io;
 use crate::sim::kinematics::{fk, status_of, turn_of};
+use crate::sim::krl::interp::messages::MsgKind;
 use crate::sim::krl::value::Value;
 use crate::sim::krl::{Env, Yield};
 use crate::sim::math::Frame;
@@ -45,6 +46,14 @@ impl Env for ControllerEnv<'_> {
     }
     fn analog_in(&self, n: usize) -> f64 {
         self.io.analog_in[n]
+    }
+    fn message(&mut self, kind: MsgKind, text: String, line: u32) {
+        let level = match kind {
+            MsgKind::Notify => Level::Notification,
+            MsgKind::State => Level::Status,
+            MsgKind::Quit => Level::Acknowledgement,
+        };
+        self.events.push(Event::Message(crate::sim::world::Message { level, text, line: Some(line), time_s: self.time_s }));
     }
     fn set_output(&mut self, n: usize, v: bool, line: u32) {
         if self.io.outputs[n] != v {

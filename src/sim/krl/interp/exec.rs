@@ -297,6 +297,9 @@ impl Interpreter {
                 if name == "BAS" {
                     self.bas(args, sp, env)?;
                     self.advance();
+                } else if super::messages::MESSAGE_FUNCS.contains(&name.as_str()) && !self.routines.iter().any(|r| r.name == *name) {
+                    self.message_fn(name, args, sp, env)?;
+                    self.advance();
                 } else {
                     self.call(name, args, sp, env)?;
                 }

@@ -173,6 +173,9 @@ impl Interpreter {
             ExprKind::Call(name, args) if self.routines.iter().any(|r| r.name == *name) => self.call_function(name, args, sp, env)?,
             ExprKind::Call(name, args) if SPLINE_FUNCS.contains(&name.as_str()) => self.spline_fn(name, args, sp, env)?,
             ExprKind::Call(name, args) if STRING_FUNCS.contains(&name.as_str()) => self.string_fn(name, args, sp, env)?,
+            ExprKind::Call(name, args) if super::messages::MESSAGE_FUNCS.contains(&name.as_str()) => {
+                self.message_fn(name, args, sp, env)?
+            }
             ExprKind::Omitted => return Err(rt(sp, "an argument is missing here")),
             ExprKind::Call(name, args) => {
                 let vals = args.iter().map(|a| self.eval(a, env)).collect::<Result<Vec<_>, _>>()?;

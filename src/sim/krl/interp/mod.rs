@@ -19,6 +19,7 @@ mod compile;
 mod events;
 mod exec;
 mod expr;
+pub mod messages;
 mod system;
 
 use self::builtins::*;
@@ -47,7 +48,8 @@ impl Hasher for Fnv {
 type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Library routines the controller provides.
-pub const LIBRARY_ROUTINES: &[&str] = &["BAS", "SET_CD_PARAMS"];
+pub const LIBRARY_ROUTINES: &[&str] =
+    &["BAS", "SET_CD_PARAMS", "MSGNOTIFY", "MSGQUIT", "MSGDIALOG", "CLEAR_KRLMSG", "SET_KRLMSG", "EXISTS_KRLMSG"];
 
 /// The spline library's parameter functions (see `spline_fn`).
 pub const SPLINE_FUNCS: &[&str] = &[
@@ -90,6 +92,8 @@ pub trait Env {
     fn analog_in(&self, _n: usize) -> f64 {
         0.0
     }
+    /// A message of the program (message library) for the message window.
+    fn message(&mut self, _kind: messages::MsgKind, _text: String, _line: u32) {}
     /// Switches `$OUT[n]`; `line` is the statement that did it.
     fn set_output(&mut self, n: usize, v: bool, line: u32);
     fn axis_act(&self) -> [f64; 6];
@@ -367,6 +371,9 @@ pub struct Interpreter {
     pub current: Span,
     /// Operations executed in total (for benchmarks and the watch panel).
     pub ops_executed: u64,
+    /// Message handles given out, and those still shown.
+    msg_handles: i32,
+    live_msgs: Vec<i32>,
 }
 
 fn io_index(v: &Value, what: &str, span: Span) -> Result<usize, RuntimeError> {
@@ -477,6 +484,8 @@ impl Interpreter {
             timer_frac_ms: 0.0,
             current: Span::default(),
             ops_executed: 0,
+            msg_handles: 0,
+            live_msgs: Vec::new(),
         };
         for d in &module.data {
             let mut v = it.fresh(&d.ty.name, &d.dims);
@@ -513,6 +522,7 @@ impl Interpreter {
     /// Back to the first line of the main routine, with the initial data.
     pub fn reset(&mut self) {
         self.globals = self.initial_globals.clone();
+        self.live_msgs.clear();
         self.stack.clear();
         self.wait_until = None;
         self.continue_next = false;

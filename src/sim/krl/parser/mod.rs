@@ -187,7 +187,7 @@ pub fn parse_module_with(
         _ => Vec::new(),
     };
     let mut user_types = outside.types.clone();
-    if !dat.is_some_and(|d| d.0 == "system types") {
+    if dat.is_none_or(|d| d.0 != "system types") {
         user_types.extend(super::system_types::system_type_names());
     }
     user_types.extend(declared_type_names(&src_toks));
