@@ -49,7 +49,10 @@ impl Exercise {
     pub fn with_program(&self, src: &Path) -> Result<Loaded, Vec<Diagnostic>> {
         let dat_path = src.with_extension("dat");
         let dat = read_text(&dat_path).ok().map(|t| (dat_path, t));
-        Scenario::from_texts(&self.path, &self.text, Some((src.to_path_buf(), read_text(src))), dat)
+        let mut loaded = Scenario::from_texts(&self.path, &self.text, Some((src.to_path_buf(), read_text(src))), dat)?;
+        // The student's other modules are loaded with the program, as on a controller.
+        loaded.others = crate::sim::scenario::other_modules(src);
+        Ok(loaded)
     }
 }
 

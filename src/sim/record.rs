@@ -39,6 +39,9 @@ pub struct Recording {
     pub scenario: FileText,
     /// The `.src`, then the `.dat` if there is one.
     pub programs: Vec<FileText>,
+    /// The program's other modules and `$config.dat`, as loaded with it.
+    #[serde(default)]
+    pub modules: Vec<FileText>,
     pub seed: u64,
     pub commands: Vec<TimedCommand>,
     /// Steps run in all.
@@ -79,6 +82,7 @@ impl Recorder {
             robocell: env!("CARGO_PKG_VERSION").to_string(),
             scenario: FileText { path: l.path.display().to_string(), text: l.text.clone() },
             programs,
+            modules: l.others.iter().map(|(p, t)| FileText { path: p.display().to_string(), text: t.clone() }).collect(),
             seed: l.scenario.seed,
             commands: self.commands.clone(),
             steps: self.steps,
@@ -164,6 +168,7 @@ impl Recording {
         let dat = self.programs.get(1).map(|f| (PathBuf::from(&f.path), f.text.clone()));
         let mut loaded = Scenario::from_texts(Path::new(&self.scenario.path), &self.scenario.text, src, dat)?;
         loaded.scenario.seed = self.seed;
+        loaded.others = self.modules.iter().map(|f| (PathBuf::from(&f.path), f.text.clone())).collect();
         Ok(loaded)
     }
 

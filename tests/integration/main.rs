@@ -11,6 +11,7 @@ mod grading;
 mod krl_programs;
 mod motion_features;
 mod motion_props;
+mod multi_module;
 mod opw_reference;
 mod override_stop;
 mod random_runs;

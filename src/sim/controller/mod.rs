@@ -21,7 +21,7 @@ pub use self::planner::T1_SPEED_MM_S;
 use super::io::Io;
 use super::krl::interp::ConfigGlobals;
 use super::krl::value::Value;
-use super::krl::{Diagnostic, Interpreter, parse_module};
+use super::krl::{Diagnostic, Interpreter};
 use super::scenario::{Loaded, OperatingMode};
 use super::world::{Command, Event};
 
@@ -51,17 +51,29 @@ impl Controller {
         let src_name = loaded.src_path.display().to_string();
         let dat = loaded.dat.as_ref().map(|(p, t)| (p.display().to_string(), t.clone()));
         let dat_ref = dat.as_ref().map(|(n, t)| (n.as_str(), t.as_str()));
-        let (module, diags) = parse_module(&src_name, &loaded.src, dat_ref);
-        if diags.iter().any(Diagnostic::is_error) {
-            return Err(diags);
-        }
         let sc = &loaded.scenario;
         let model = loaded.model.clone();
         let home = sc.robot.home_deg.unwrap_or(model.home_deg);
         let q = sc.robot.start_deg.unwrap_or(model.home_deg);
         let cfg =
             ConfigGlobals { home_deg: home, tool: sc.tool.tcp, tool_number: sc.tool.number, robroot: sc.robot.base, bases: sc.bases() };
-        let mut interp = Interpreter::new(&module, &cfg).map_err(|errs| errs.diagnostics((&src_name, &loaded.src), dat_ref))?;
+        // The other modules first: the program may use what they offer.
+        let (others, warnings) = other_modules(loaded, &cfg);
+        let mut outside = super::krl::project::Outside::default();
+        for (m, file) in &others {
+            if file.eq_ignore_ascii_case("$config.dat") {
+                super::krl::project::add_config(&mut outside, m);
+            } else {
+                outside.add(m, file);
+            }
+        }
+        let (module, mut diags) = super::krl::parser::parse_module_with(&src_name, &loaded.src, dat_ref, &outside);
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(diags);
+        }
+        diags.extend(warnings);
+        let mut interp =
+            Interpreter::with_modules(&module, &others, &cfg).map_err(|errs| errs.diagnostics((&src_name, &loaded.src), dat_ref))?;
         interp.set_global("$MODE_OP", Value::Enum(format!("{:?}", sc.mode)));
         let module_name = loaded.src_path.file_name().and_then(|f| f.to_str()).unwrap_or("program").to_string();
         let controller = Controller {
@@ -275,7 +287,7 @@ impl Controller {
 
     fn msg(&self, ev: &mut Vec<Event>, level: Level, text: String, line: Option<u32>) {
         let text = match line {
-            Some(l) => format!("{} line {l}: {text}", self.module),
+            Some(l) => format!("{} line {l}: {text}", self.interp.current_file().unwrap_or(&self.module)),
             None => text,
         };
         ev.push(Event::Message(Message { level, text, line, time_s: self.time_s }));
@@ -330,4 +342,54 @@ impl Controller {
         }
         true
     }
+}
+
+/// The program's other modules, parsed and checked: (module, file name). `$config.dat` comes
+/// first (all its data GLOBAL). A module with errors is not loaded, with a warning that says so.
+fn other_modules(loaded: &Loaded, cfg: &ConfigGlobals) -> (Vec<(super::krl::ast::Module, String)>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    use super::krl::parser::parse_module_with;
+    use super::krl::project::Outside;
+    let name = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let is = |p: &std::path::Path, e: &str| p.extension().is_some_and(|x| x.eq_ignore_ascii_case(e));
+    let mut out = Vec::new();
+    let mut warn = |file: &std::path::Path, msg: String| {
+        diags.push(Diagnostic {
+            severity: super::krl::Severity::Warning,
+            code: "KRL090",
+            file: file.display().to_string(),
+            span: super::krl::Span::new(1, 1, 0),
+            message: msg,
+            hint: Some("lint it to see why: robocell lint FILE".into()),
+            excerpt: String::new(),
+        });
+    };
+    for (p, text) in loaded.others.iter().filter(|(p, _)| name(p).eq_ignore_ascii_case("$config.dat")) {
+        let (mut m, d) = parse_module_with("", "", Some((&p.display().to_string(), text)), &Outside::default());
+        if d.iter().any(Diagnostic::is_error) {
+            warn(p, "$config.dat has errors: its globals are not loaded".into());
+            continue;
+        }
+        m.public = true;
+        m.data.iter_mut().for_each(|d| d.global = true);
+        out.push((m, name(p)));
+    }
+    let mut ctx = Outside::default();
+    for (m, _) in &out {
+        super::krl::project::add_config(&mut ctx, m);
+    }
+    for (p, text) in loaded.others.iter().filter(|(p, _)| is(p, "src") || is(p, "sub")) {
+        let dat = loaded.others.iter().find(|(d, _)| is(d, "dat") && d.with_extension("") == p.with_extension(""));
+        let dat_name = dat.map(|(d, _)| d.display().to_string());
+        let (m, d) =
+            parse_module_with(&p.display().to_string(), text, dat.zip(dat_name.as_deref()).map(|((_, t), n)| (n, t.as_str())), &ctx);
+        // Names from other modules are not errors here: the program's whole set is checked by lint.
+        let errors = d.iter().filter(|d| d.is_error() && d.code != "KRL080").count();
+        if errors > 0 || m.routines.is_empty() || Interpreter::check(&m, cfg).is_err() {
+            warn(p, format!("module {} has errors and is not loaded with the program", name(p)));
+            continue;
+        }
+        out.push((m, name(p)));
+    }
+    (out, diags)
 }

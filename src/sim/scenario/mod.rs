@@ -373,6 +373,9 @@ pub struct Loaded {
     pub src_path: PathBuf,
     pub src: String,
     pub dat: Option<(PathBuf, String)>,
+    /// The program's other modules, as the controller loads them: every other `.src`/`.sub`
+    /// and `.dat` of its folder, and the `$config.dat` in reach (path, text).
+    pub others: Vec<(PathBuf, String)>,
 }
 
 fn diag(file: &str, src: &str, line: usize, col: usize, msg: String, hint: Option<&str>) -> Diagnostic {
@@ -418,6 +421,25 @@ fn line_of(src: &str, needle: &str) -> (usize, usize) {
         }
     }
     (1, 1)
+}
+
+/// The files a controller loads with the program at `src`: the other modules of its folder and
+/// the `$config.dat` in reach. Unreadable files are left out.
+pub fn other_modules(src: &Path) -> Vec<(PathBuf, String)> {
+    let dir = src.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let own_dat = src.with_extension("dat");
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    files.retain(|p| {
+        p.is_file()
+            && p.extension().is_some_and(|e| ["src", "sub", "dat"].iter().any(|x| e.eq_ignore_ascii_case(x)))
+            && !p.file_name().is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("$config.dat"))
+            && p.file_name() != src.file_name()
+            && p.file_name() != own_dat.file_name()
+    });
+    files.sort();
+    files.extend(super::krl::project::find_config(src));
+    files.into_iter().filter_map(|p| super::krl::source::read_text(&p).ok().map(|t| (p, t))).collect()
 }
 
 impl Scenario {
@@ -841,7 +863,9 @@ impl Scenario {
             let dat_path = p.with_extension("dat");
             super::krl::source::read_text(&dat_path).ok().map(|t| (dat_path, t))
         });
-        Scenario::from_texts(path, &text, src, dat)
+        let mut loaded = Scenario::from_texts(path, &text, src, dat)?;
+        loaded.others = other_modules(&loaded.src_path);
+        Ok(loaded)
     }
 
     /// Builds a loaded scenario from texts already read: the scenario's, and its program's
@@ -882,6 +906,6 @@ impl Scenario {
             Some(m) => m.clone(),
             None => RobotModel::by_name(&scenario.robot.model).expect("validated"),
         };
-        Ok(Loaded { scenario, model, path: path.to_path_buf(), text: text.to_string(), src_path, src, dat })
+        Ok(Loaded { scenario, model, path: path.to_path_buf(), text: text.to_string(), src_path, src, dat, others: Vec::new() })
     }
 }

@@ -362,7 +362,10 @@ impl Interpreter {
     }
 
     pub(super) fn call(&mut self, name: &str, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<(), RuntimeError> {
-        let Some(ri) = self.routines.iter().position(|r| r.name == name) else {
+        // The caller's own module first, then what other modules offer.
+        let here = self.stack.last().map_or(0, |f| self.routines[f.routine].module);
+        let found = self.routines.iter().position(|r| r.name == name && r.module == here);
+        let Some(ri) = found.or_else(|| self.routines.iter().position(|r| r.name == name && r.callable)) else {
             return Err(rt(sp, format!("routine {name} is not available in this cell")));
         };
         let params = self.routines[ri].params.clone();

@@ -39,10 +39,7 @@ impl Interpreter {
             }
             _ => {}
         }
-        if let Some(v) = self.stack.last().and_then(|f| f.locals.get(name)) {
-            return Ok(v.clone());
-        }
-        if let Some(v) = self.globals.get(name) {
+        if let Some(v) = self.lookup(name) {
             return Ok(v.clone());
         }
         if let Some(sig) = self.signals.get(name) {
@@ -239,7 +236,13 @@ impl Interpreter {
 
     /// A variable of the running routine, else a global.
     pub(super) fn lookup(&self, name: &str) -> Option<&Value> {
-        self.stack.last().and_then(|f| f.locals.get(name)).or_else(|| self.globals.get(name))
+        if let Some(v) = self.stack.last().and_then(|f| f.locals.get(name)) {
+            return Some(v);
+        }
+        match self.global_key(name) {
+            Some(k) => self.globals.get(&k),
+            None => self.globals.get(name),
+        }
     }
 
     pub(super) fn offset(&mut self, a: &ArrayVal, idx: &[Expr], base: &Expr, env: &mut dyn Env) -> Result<usize, RuntimeError> {
@@ -293,7 +296,12 @@ impl Interpreter {
             }
         }
         let in_locals = self.stack.last().is_some_and(|f| f.locals.contains_key(root));
-        let slot = if in_locals { self.stack.last_mut().and_then(|f| f.locals.get_mut(root)) } else { self.globals.get_mut(root) };
+        let key = self.global_key(root);
+        let slot = match (in_locals, key) {
+            (true, _) => self.stack.last_mut().and_then(|f| f.locals.get_mut(root)),
+            (false, Some(k)) => self.globals.get_mut(&k),
+            (false, None) => self.globals.get_mut(root),
+        };
         let Some(mut slot) = slot else {
             return Err(rt(cur.span, format!("{root} is not declared")));
         };

@@ -325,6 +325,10 @@ struct Instr {
 #[derive(Debug)]
 struct CompiledRoutine {
     name: String,
+    /// The module it belongs to: 0 the program's, 1.. the others loaded with it.
+    module: usize,
+    /// Other modules may call it: GLOBAL, or a module's main DEF.
+    callable: bool,
     /// The result type of a DEFFCT.
     returns: Option<String>,
     params: Vec<Param>,
@@ -374,6 +378,9 @@ pub struct Interpreter {
     /// Message handles given out, and those still shown.
     msg_handles: i32,
     live_msgs: Vec<i32>,
+    /// Each module's file name, and the data it keeps to itself (stored as `n::NAME`).
+    module_files: Vec<String>,
+    private: Vec<Vec<String>>,
 }
 
 fn io_index(v: &Value, what: &str, span: Span) -> Result<usize, RuntimeError> {
@@ -420,16 +427,24 @@ impl Interpreter {
     /// Compiles a parsed module. Errors found while compiling the routines and while evaluating
     /// the `.dat` initial values come back separately.
     pub fn new(module: &Module, cfg: &ConfigGlobals) -> Result<Self, LoadErrors> {
-        Self::load(module, cfg, true)
+        Self::load(module, cfg, true, &[])
+    }
+
+    /// A program of several modules: `module` is the one selected (its first DEF runs); the
+    /// others (each with its file name, for messages) offer their GLOBAL routines, their main
+    /// DEF and their PUBLIC GLOBAL data, and keep their other data to themselves. Load the
+    /// others' `$config.dat` first as a data list module among them (all its data is GLOBAL).
+    pub fn with_modules(module: &Module, others: &[(Module, String)], cfg: &ConfigGlobals) -> Result<Self, LoadErrors> {
+        Self::load(module, cfg, true, others)
     }
 
     /// Compiles a module for its checks only: a library whose first routine is a DEFFCT is
     /// fine (it is not selected as a program).
     pub fn check(module: &Module, cfg: &ConfigGlobals) -> Result<(), LoadErrors> {
-        Self::load(module, cfg, false).map(|_| ())
+        Self::load(module, cfg, false, &[]).map(|_| ())
     }
 
-    fn load(module: &Module, cfg: &ConfigGlobals, as_program: bool) -> Result<Self, LoadErrors> {
+    fn load(module: &Module, cfg: &ConfigGlobals, as_program: bool, others: &[(Module, String)]) -> Result<Self, LoadErrors> {
         let mut errors = Vec::new();
         let mut dat_errors = Vec::new();
         let mut routines = Vec::new();
@@ -442,6 +457,8 @@ impl Interpreter {
             errors.append(&mut c.errors);
             routines.push(CompiledRoutine {
                 name: r.name.clone(),
+                module: 0,
+                callable: true,
                 returns: r.returns.clone(),
                 params: r.params.clone(),
                 decls: r.decls.clone(),
@@ -486,6 +503,8 @@ impl Interpreter {
             ops_executed: 0,
             msg_handles: 0,
             live_msgs: Vec::new(),
+            module_files: vec![String::new()],
+            private: vec![Vec::new()],
         };
         for d in &module.data {
             let mut v = it.fresh(&d.ty.name, &d.dims);
@@ -502,6 +521,47 @@ impl Interpreter {
             if let Err(e) = it.eval(value, &mut NullEnv).and_then(|v| it.assign(target, v, &mut NullEnv)) {
                 dat_errors.push(e);
             }
+        }
+        // The other modules of the program: their routines, types, signals and data.
+        for (k, (m, file)) in others.iter().enumerate() {
+            let idx = k + 1;
+            it.module_files.push(file.clone());
+            for t in &m.types {
+                it.types.entry(t.name.clone()).or_insert_with(|| t.clone());
+            }
+            for sg in &m.signals {
+                it.signals.entry(sg.name.clone()).or_insert_with(|| sg.clone());
+            }
+            let names: Vec<String> = it.signals.keys().cloned().collect();
+            for (ri, r) in m.routines.iter().enumerate() {
+                let mut c = Compiler::new(&names);
+                c.block(&r.body);
+                c.emit(Op::End, r.span);
+                c.resolve_gotos();
+                it.routines.push(CompiledRoutine {
+                    name: r.name.clone(),
+                    module: idx,
+                    callable: ri == 0 || r.global,
+                    returns: r.returns.clone(),
+                    params: r.params.clone(),
+                    decls: r.decls.clone(),
+                    code: c.code.into(),
+                });
+            }
+            let mut private = Vec::new();
+            for d in &m.data {
+                let mut v = it.fresh(&d.ty.name, &d.dims);
+                if let Some(init) = &d.init {
+                    let _ = it.eval(init, &mut NullEnv).and_then(|iv| coerce_into(&mut v, iv, init.span, &d.name));
+                }
+                if m.public && d.global {
+                    it.globals.entry(d.name.clone()).or_insert(v);
+                } else {
+                    it.globals.insert(format!("{idx}::{}", d.name), v);
+                    private.push(d.name.clone());
+                }
+            }
+            it.private.push(private);
         }
         match it.routines.first() {
             None => errors.push(rt(Span::new(1, 1, 0), "no routine to run")),
@@ -559,6 +619,18 @@ impl Interpreter {
 
     fn fresh_locals(&self, r: usize) -> HashMap<String, Value> {
         self.routines[r].decls.iter().map(|d| (d.name.clone(), self.fresh(&d.ty.name, &d.dims))).collect()
+    }
+
+    /// The file of the routine running now (for messages).
+    pub fn current_file(&self) -> Option<&str> {
+        let m = self.stack.last().map(|f| self.routines[f.routine].module)?;
+        (m > 0).then(|| self.module_files[m].as_str())
+    }
+
+    /// The key a global of this name has for the running routine: its module's own data first.
+    pub(super) fn global_key(&self, name: &str) -> Option<String> {
+        let m = self.stack.last().map(|f| self.routines[f.routine].module)?;
+        (m > 0 && self.private[m].iter().any(|n| n == name)).then(|| format!("{m}::{name}"))
     }
 
     /// Reads a variable by name (locals of the running routine first), for the watch panel.
