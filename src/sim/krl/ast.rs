@@ -183,6 +183,9 @@ pub enum StmtKind {
     },
     Exit,
     Halt,
+    /// `ON_ERROR_PROCEED`: a runtime error of the next statement does not stop the program; it
+    /// fills `$ERR` and the program goes on after that statement.
+    OnErrorProceed,
     Return(Option<Expr>),
     Continue,
     WaitFor(Expr),

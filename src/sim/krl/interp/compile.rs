@@ -148,6 +148,9 @@ impl<'a> Compiler<'a> {
             StmtKind::Halt => {
                 self.emit(Op::Halt, sp);
             }
+            StmtKind::OnErrorProceed => {
+                self.emit(Op::OnErrorProceed, sp);
+            }
             StmtKind::Continue => {
                 self.emit(Op::Continue, sp);
             }

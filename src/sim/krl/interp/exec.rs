@@ -293,6 +293,22 @@ impl Interpreter {
                 self.advance();
                 return Ok(Some(Yield::Motion(Box::new(cmd))));
             }
+            Op::OnErrorProceed => {
+                self.proceed_line = Some(sp.line);
+                self.advance();
+            }
+            Op::Call(name, args) if name == "ERR_CLEAR" && !self.routines.iter().any(|r| r.name == *name) => {
+                // ERR_CLEAR($ERR): no error recorded any more.
+                let _ = args;
+                if let Some(Value::Struct(s)) = self.globals.get_mut("$ERR") {
+                    for (n, v) in s.fields.iter_mut() {
+                        if n == "NUMBER" || n == "LINE" {
+                            *v = Value::Int(0);
+                        }
+                    }
+                }
+                self.advance();
+            }
             Op::Call(name, args) => {
                 if name == "BAS" {
                     self.bas(args, sp, env)?;

@@ -49,7 +49,7 @@ type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Library routines the controller provides.
 pub const LIBRARY_ROUTINES: &[&str] =
-    &["BAS", "SET_CD_PARAMS", "MSGNOTIFY", "MSGQUIT", "MSGDIALOG", "CLEAR_KRLMSG", "SET_KRLMSG", "EXISTS_KRLMSG"];
+    &["BAS", "SET_CD_PARAMS", "ERR_CLEAR", "MSGNOTIFY", "MSGQUIT", "MSGDIALOG", "CLEAR_KRLMSG", "SET_KRLMSG", "EXISTS_KRLMSG"];
 
 /// The spline library's parameter functions (see `spline_fn`).
 pub const SPLINE_FUNCS: &[&str] = &[
@@ -250,6 +250,7 @@ enum Op {
     WaitSec(Expr),
     Continue,
     Halt,
+    OnErrorProceed,
     Return(Option<Expr>),
     Motion {
         kind: MotionKind,
@@ -375,6 +376,8 @@ pub struct Interpreter {
     pub current: Span,
     /// Operations executed in total (for benchmarks and the watch panel).
     pub ops_executed: u64,
+    /// ON_ERROR_PROCEED was executed: the next statement's error fills `$ERR` instead.
+    proceed_line: Option<u32>,
     /// Message handles given out, and those still shown.
     msg_handles: i32,
     live_msgs: Vec<i32>,
@@ -501,6 +504,7 @@ impl Interpreter {
             timer_frac_ms: 0.0,
             current: Span::default(),
             ops_executed: 0,
+            proceed_line: None,
             msg_handles: 0,
             live_msgs: Vec::new(),
             module_files: vec![String::new()],
@@ -669,6 +673,14 @@ impl Interpreter {
             left -= 1;
             self.ops_executed += 1;
             let was_continue = self.continue_next;
+            // ON_ERROR_PROCEED covers the statement on the next line (all its operations).
+            let proceed = match self.proceed_line {
+                Some(l) if instr.span.line != l && !matches!(instr.op, Op::OnErrorProceed) => {
+                    self.proceed_line = None;
+                    Some(instr.span.line)
+                }
+                _ => None,
+            };
             match self.exec(instr, env) {
                 Ok(Some(y)) => {
                     if !matches!(y, Yield::Blocked) {
@@ -681,7 +693,27 @@ impl Interpreter {
                         self.continue_next = false;
                     }
                 }
+                Err(e) if proceed.is_some() => self.proceed_after_error(&e, proceed.unwrap_or(0)),
                 Err(e) => return Yield::Fault(e),
+            }
+        }
+    }
+
+    /// A statement after ON_ERROR_PROCEED failed: `$ERR` records it, and the program goes on
+    /// with the first operation of a later line.
+    fn proceed_after_error(&mut self, e: &RuntimeError, line: u32) {
+        self.globals.insert(
+            "$ERR".into(),
+            Value::Struct(Box::new(StructVal {
+                ty: "ERR_T".into(),
+                fields: vec![("NUMBER".into(), Value::Int(1)), ("LINE".into(), Value::Int(line as i32))],
+            })),
+        );
+        let _ = e;
+        if let Some(f) = self.stack.last_mut() {
+            let code = &self.routines[f.routine].code;
+            while f.pc < code.len() - 1 && code[f.pc].span.line == line {
+                f.pc += 1;
             }
         }
     }

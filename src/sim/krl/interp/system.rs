@@ -74,6 +74,8 @@ pub(super) fn system_defaults(g: &mut HashMap<String, Value>) {
         g.insert(n.into(), v.clone());
     }
     g.insert("$BWDSTART".into(), Value::Bool(false));
+    // $ERR after ON_ERROR_PROCEED: NUMBER 0 while no error was caught.
+    g.insert("$ERR".into(), st("ERR_T", &[("NUMBER", Value::Int(0)), ("LINE", Value::Int(0))]));
     g.insert("$STOPMESS".into(), Value::Bool(false));
     g.insert("$TIMER".into(), Value::Array(Box::new(ArrayVal { dims: vec![32], elems: vec![Value::Int(0); 32] })));
     g.insert("$TIMER_STOP".into(), Value::Array(Box::new(ArrayVal { dims: vec![32], elems: vec![Value::Bool(true); 32] })));

@@ -333,6 +333,7 @@ impl Parser<'_, '_> {
             }
             "EXIT" => self.simple(StmtKind::Exit, "EXIT"),
             "HALT" => self.simple(StmtKind::Halt, "HALT"),
+            "ON_ERROR_PROCEED" => self.simple(StmtKind::OnErrorProceed, "ON_ERROR_PROCEED"),
             "CONTINUE" => self.simple(StmtKind::Continue, "CONTINUE"),
             "RETURN" => {
                 self.pos += 1;
