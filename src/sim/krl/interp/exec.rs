@@ -395,8 +395,15 @@ impl Interpreter {
             let Some(slot) = locals.get_mut(&p.name) else {
                 return Err(rt(p.span, format!("parameter {} of {name} has no declaration (e.g. DECL INT {})", p.name, p.name)));
             };
-            // An OUT parameter may receive a variable that has no value yet.
-            if !(p.out && matches!(v, Value::Uninit(_))) {
+            let open = self.routines[ri].decls.iter().any(|d| d.name == p.name && d.dims.contains(&0));
+            if open {
+                // Open sizes: the parameter takes the caller's array as it is.
+                match v {
+                    Value::Array(_) => *slot = v,
+                    other => return Err(rt(a.span, format!("{} takes an array ({}[,]), not {}", p.name, expr_text(a), other.type_name()))),
+                }
+            } else if !(p.out && matches!(v, Value::Uninit(_))) {
+                // An OUT parameter may receive a variable that has no value yet.
                 coerce_into(slot, v, a.span, &p.name)?;
             }
             if p.out {

@@ -74,6 +74,8 @@ impl Interpreter {
             ExprKind::Paren(i) => self.eval(i, env)?,
             ExprKind::Name(n) => self.read_name(n, sp, env)?,
             ExprKind::Index(base, idx) if idx.is_empty() => match self.eval(base, env)? {
+                // `board[,]`: a whole array, as passed to a parameter with open sizes.
+                Value::Array(a) if !is_char_array(&a) => Value::Array(a),
                 Value::Array(a) if a.dims.len() == 1 => Value::Str(str_of(&a)),
                 other => {
                     return Err(rt(
@@ -327,6 +329,21 @@ impl Interpreter {
     }
 
     pub(super) fn assign(&mut self, target: &Expr, v: Value, env: &mut dyn Env) -> Result<(), RuntimeError> {
+        // A whole array given back through an OUT parameter with open sizes: `board[,]`.
+        if let (ExprKind::Index(b, idx), Value::Array(a)) = (&target.kind, &v)
+            && idx.is_empty()
+            && !is_char_array(a)
+        {
+            let name = expr_text(b);
+            let slot = self.place_mut(b, env)?;
+            return match slot {
+                Value::Array(old) if old.dims == a.dims => {
+                    *slot = v;
+                    Ok(())
+                }
+                other => Err(rt(target.span, format!("{name} is {}, and cannot take the array given back", other.type_name()))),
+            };
+        }
         // $OUT[n] = ... goes to the I/O.
         if let ExprKind::Index(b, _) = &target.kind
             && matches!(&b.kind, ExprKind::Name(n) if n == "$ANIN")
@@ -590,4 +607,9 @@ pub(super) fn binary(op: BinOp, l: Value, r: Value, sp: Span) -> Result<Value, R
             Struct(Box::new(out))
         }
     })
+}
+
+/// A CHAR array (a string), as opposed to an array of numbers or structures.
+fn is_char_array(a: &ArrayVal) -> bool {
+    a.elems.first().is_none_or(|e| matches!(e, Value::Char(_) | Value::Uninit(Scalar::Char)))
 }

@@ -81,6 +81,11 @@ impl Parser<'_, '_> {
         if self.expect_punct("(").is_ok() {
             while !self.is_punct(")") && !self.at_eol() {
                 let Ok((pname, psp)) = self.expect_ident("a parameter name") else { break };
+                // An array parameter: `board[,] :OUT` (its sizes come from the caller).
+                if self.eat_punct("[") {
+                    while self.eat_punct(",") {}
+                    let _ = self.expect_punct("]");
+                }
                 let mut out = false;
                 if self.eat_punct(":") {
                     if self.eat_kw("OUT") {
@@ -383,6 +388,8 @@ impl Parser<'_, '_> {
                             self.pos += 1;
                         }
                         _ if self.is_punct("]") && allow_init => {}
+                        // Open sizes, for an array parameter: `DECL INT board[,]`.
+                        _ if !allow_init && (self.is_punct(",") || self.is_punct("]")) => dims.push(0),
                         _ => {
                             let (s, f) = (self.span(), self.describe());
                             self.err(

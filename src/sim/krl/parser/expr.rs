@@ -161,7 +161,11 @@ impl Parser<'_, '_> {
             if self.is_punct("[") {
                 self.pos += 1;
                 let mut idx = Vec::new();
-                if !self.is_punct("]") {
+                // `board[,]`: the whole array with open sizes (as `s[]` for a string).
+                let open = (0..).map(|k| self.peek_at(k)).take_while(|t| matches!(t, Some(Tok::Punct(",")))).count();
+                if open > 0 && matches!(self.peek_at(open), Some(Tok::Punct("]"))) {
+                    self.pos += open;
+                } else if !self.is_punct("]") {
                     loop {
                         idx.push(self.parse_expr()?);
                         if !self.eat_punct(",") {

@@ -348,6 +348,14 @@ pub fn parse_module_with(
                 );
             }
         }
+        for d in r.decls.iter().filter(|d| d.dims.contains(&0) && !r.params.iter().any(|p| p.name == d.name)) {
+            sink.error(
+                "KRL020",
+                d.span,
+                format!("{} leaves its array sizes open, but it is not a parameter", d.name),
+                Some("only an array parameter takes its sizes from the caller: DEF f(b[,] :OUT) with DECL INT b[,]"),
+            );
+        }
         for d in r.decls.iter().filter(|d| d.konst) {
             sink.error(
                 "KRL081",
