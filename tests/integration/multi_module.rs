@@ -85,3 +85,17 @@ fn a_multi_module_session_replays_from_its_recording_alone() {
     assert_eq!(back.modules.len(), rec.modules.len());
     assert!(matches!(back.replay(), Ok(robocell::sim::record::Replay::Identical { .. })));
 }
+
+#[test]
+fn a_scenario_names_a_folder_of_modules_and_the_main_one() {
+    // tests/multi/folder.ron: `program: "."` with `main: Some("cell_main")`.
+    let w = run(&root().join("tests/multi/folder.ron"));
+    assert!(w.grade_this_run().full_marks(), "{:#?}", w.grade_this_run());
+    assert!(w.loaded().src_path.ends_with("cell_main.src"));
+    // Without `main`, the folder cannot be read as a program: the hint says what to add.
+    let dir = copy_multi("nomain");
+    let text = std::fs::read_to_string(dir.join("folder.ron")).unwrap().replace("    main: Some(\"cell_main\"),\n", "");
+    std::fs::write(dir.join("folder.ron"), text).unwrap();
+    let d = Scenario::load(&dir.join("folder.ron")).unwrap_err();
+    assert!(d[0].hint.as_deref().unwrap_or("").contains("`program` names a folder"), "{:?}", d[0]);
+}

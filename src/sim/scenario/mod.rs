@@ -78,8 +78,12 @@ pub struct Scenario {
     /// `BASE_DATA[1..32]` as `$config.dat` holds them: bases (a table, a bin) in the world frame.
     #[serde(default)]
     pub base_data: Vec<Frame>,
-    /// The `.src` file, relative to the scenario file. Its `.dat` sits beside it.
+    /// The `.src` file, relative to the scenario file (its `.dat` sits beside it), or a folder
+    /// of modules with `main` naming the one to run (like `R1/Program` of a backup).
     pub program: String,
+    /// With `program` a folder: the module whose main DEF runs.
+    #[serde(default)]
+    pub main: Option<String>,
     /// Operating mode at start: T1 (TCP at most 250 mm/s), T2 or AUT.
     #[serde(default)]
     pub mode: OperatingMode,
@@ -856,7 +860,22 @@ impl Scenario {
         // The program's name is needed before the scenario is known to be valid: read it leniently.
         let program = match program {
             Some(p) => Some(p.to_path_buf()),
-            None => ron::from_str::<Scenario>(&text).ok().map(|sc| dir.join(sc.program)),
+            None => ron::from_str::<Scenario>(&text).ok().map(|sc| {
+                let p = dir.join(&sc.program);
+                match (p.is_dir(), &sc.main) {
+                    // A folder of modules: the one named `main`, in any case.
+                    (true, Some(main)) => std::fs::read_dir(&p)
+                        .ok()
+                        .and_then(|rd| {
+                            rd.filter_map(|e| e.ok().map(|e| e.path())).find(|f| {
+                                f.extension().is_some_and(|e| e.eq_ignore_ascii_case("src"))
+                                    && f.file_stem().is_some_and(|s| s.to_string_lossy().eq_ignore_ascii_case(main))
+                            })
+                        })
+                        .unwrap_or_else(|| p.join(format!("{main}.src"))),
+                    _ => p,
+                }
+            }),
         };
         let src = program.as_ref().map(|p| (p.clone(), super::krl::source::read_text(p)));
         let dat = program.as_ref().and_then(|p| {
@@ -889,7 +908,11 @@ impl Scenario {
                     l,
                     c,
                     format!("cannot read the program {}: {e}", p.display()),
-                    Some("`program` is relative to the scenario file"),
+                    Some(if p.is_dir() {
+                        "`program` names a folder: say which module runs with `main: Some(\"name\")`"
+                    } else {
+                        "`program` is relative to the scenario file (a folder of modules needs `main`)"
+                    }),
                 ));
                 (p, None)
             }
