@@ -72,6 +72,25 @@ impl Controller {
             return Err(diags);
         }
         diags.extend(warnings);
+        // An analog input nothing in this cell drives reads 0.0: say so before the run.
+        let driven: Vec<usize> = sc
+            .sensors
+            .iter()
+            .filter_map(|s| match s.kind {
+                crate::sim::scenario::SensorKind::Distance { analog } => Some(analog),
+                _ => None,
+            })
+            .collect();
+        let mut noted = Vec::new();
+        for (k, span) in super::krl::project::analog_inputs_read(&module) {
+            if !driven.contains(&k) && !noted.contains(&k) {
+                noted.push(k);
+                let mut sink = super::krl::diag::DiagSink::new(&src_name, &loaded.src);
+                let msg = format!("$ANIN[{k}] is read, but nothing in this cell drives it: it reads 0.0");
+                sink.push(super::krl::Severity::Warning, "KRL091", span, msg, Some("a distance sensor in the scenario drives $ANIN[n]"));
+                diags.append(&mut sink.out);
+            }
+        }
         let mut interp =
             Interpreter::with_modules(&module, &others, &cfg).map_err(|errs| errs.diagnostics((&src_name, &loaded.src), dat_ref))?;
         interp.set_global("$MODE_OP", Value::Enum(format!("{:?}", sc.mode)));

@@ -243,7 +243,7 @@ pub fn expr_calls(module: &Module) -> Vec<(String, usize, Span)> {
 }
 
 /// The expressions of every statement.
-fn visit_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
+pub fn visit_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
     for s in walk(body) {
         match &s.kind {
             StmtKind::Assign(t, v) => {
@@ -501,4 +501,34 @@ pub fn lint_paths(paths: &[std::path::PathBuf]) -> (Vec<FileLint>, Option<std::p
         out.push(FileLint { file: m.clone(), diagnostics: diags, module });
     }
     (out, config)
+}
+
+/// The analog inputs a module reads with a constant index (`$ANIN[3]`), with where.
+pub fn analog_inputs_read(module: &Module) -> Vec<(usize, Span)> {
+    fn find(e: &Expr, out: &mut Vec<(usize, Span)>) {
+        match &e.kind {
+            ExprKind::Index(b, idx) => {
+                if matches!(&b.kind, ExprKind::Name(n) if n == "$ANIN")
+                    && let [Expr { kind: ExprKind::Int(k), .. }] = idx.as_slice()
+                {
+                    out.push((*k as usize, e.span));
+                }
+                find(b, out);
+                idx.iter().for_each(|x| find(x, out));
+            }
+            ExprKind::Member(b, _) | ExprKind::Unary(_, b) | ExprKind::Paren(b) => find(b, out),
+            ExprKind::Binary(_, l, r) => {
+                find(l, out);
+                find(r, out);
+            }
+            ExprKind::Call(_, a) => a.iter().for_each(|x| find(x, out)),
+            ExprKind::Aggregate { fields, .. } => fields.iter().for_each(|(_, v)| find(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for r in &module.routines {
+        visit_exprs(&r.body, &mut |e| find(e, &mut out));
+    }
+    out
 }
