@@ -68,9 +68,15 @@ pub(super) fn system_defaults(g: &mut HashMap<String, Value>) {
             ("TQ_STATE", Value::Bool(false)),
         ],
     );
-    for (n, v) in
-        [("PDAT_ACT", &pdat), ("PDEFAULT", &pdat), ("LDAT_ACT", &ldat), ("LDEFAULT", &ldat), ("FDAT_ACT", &fdat), ("FHOME", &fdat)]
-    {
+    for (n, v) in [
+        ("PDAT_ACT", &pdat),
+        ("PDEFAULT", &pdat),
+        ("LDAT_ACT", &ldat),
+        ("LDEFAULT", &ldat),
+        ("FDAT_ACT", &fdat),
+        ("FHOME", &fdat),
+        ("FDEFAULT", &fdat),
+    ] {
         g.insert(n.into(), v.clone());
     }
     g.insert("$BWDSTART".into(), Value::Bool(false));
