@@ -15,10 +15,17 @@ pub struct Io {
     pub outputs: Vec<bool>,
     /// `$ANIN[n]`, index 0 unused.
     pub analog_in: Vec<f64>,
+    /// `$ANOUT[n]` written by the program, index 0 unused.
+    pub analog_out: Vec<f64>,
 }
 
 impl Default for Io {
     fn default() -> Self {
-        Io { inputs: vec![false; IO_COUNT + 1], outputs: vec![false; IO_COUNT + 1], analog_in: vec![0.0; ANIN_COUNT + 1] }
+        Io {
+            inputs: vec![false; IO_COUNT + 1],
+            outputs: vec![false; IO_COUNT + 1],
+            analog_in: vec![0.0; ANIN_COUNT + 1],
+            analog_out: vec![0.0; ANIN_COUNT + 1],
+        }
     }
 }

@@ -47,6 +47,12 @@ impl Env for ControllerEnv<'_> {
     fn analog_in(&self, n: usize) -> f64 {
         self.io.analog_in[n]
     }
+    fn analog_out(&self, n: usize) -> f64 {
+        self.io.analog_out[n]
+    }
+    fn set_analog_out(&mut self, n: usize, v: f64) {
+        self.io.analog_out[n] = v;
+    }
     fn message(&mut self, kind: MsgKind, text: String, line: u32) {
         let level = match kind {
             MsgKind::Notify => Level::Notification,

@@ -82,7 +82,8 @@ impl Controller {
             })
             .collect();
         let mut noted = Vec::new();
-        for (k, span) in super::krl::project::analog_inputs_read(&module) {
+        let signals = module.signals.iter().filter(|g| g.analog && !g.output).map(|g| (g.from as usize, g.span));
+        for (k, span) in super::krl::project::analog_inputs_read(&module).into_iter().chain(signals) {
             if !driven.contains(&k) && !noted.contains(&k) {
                 noted.push(k);
                 let mut sink = super::krl::diag::DiagSink::new(&src_name, &loaded.src);

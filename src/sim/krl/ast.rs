@@ -289,6 +289,8 @@ pub struct Signal {
     pub from: u32,
     pub to: u32,
     pub span: Span,
+    /// `SIGNAL name $ANIN[n]` (or `$ANOUT[n]`): one analog channel, read as REAL.
+    pub analog: bool,
 }
 
 /// A member of a STRUC: `CHAR block[10]`.

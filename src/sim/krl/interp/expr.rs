@@ -43,6 +43,10 @@ impl Interpreter {
             return Ok(v.clone());
         }
         if let Some(sig) = self.signals.get(name) {
+            if sig.analog {
+                let n = sig.from as usize;
+                return Ok(Value::Real(if sig.output { env.analog_out(n) } else { env.analog_in(n) }));
+            }
             let read = |n: u32| if sig.output { env.output(n as usize) } else { env.input(n as usize) };
             if sig.from == sig.to {
                 return Ok(Value::Bool(read(sig.from)));
@@ -94,16 +98,10 @@ impl Interpreter {
                     return Ok(Value::Bool(if n == "$IN" { env.input(k) } else { env.output(k) }));
                 }
                 if let ExprKind::Name(n) = &base.kind
-                    && n == "$ANIN"
+                    && (n == "$ANIN" || n == "$ANOUT")
                 {
-                    let [i] = idx.as_slice() else { return Err(rt(sp, "$ANIN takes one index")) };
-                    return match self.eval(i, env)? {
-                        Value::Int(k) if (1..=crate::sim::io::ANIN_COUNT as i64).contains(&i64::from(k)) => {
-                            Ok(Value::Real(env.analog_in(k as usize)))
-                        }
-                        Value::Int(k) => Err(rt(sp, format!("$ANIN[{k}]: index out of range 1..32"))),
-                        other => Err(rt(sp, format!("$ANIN index must be INT, got {}", other.type_name()))),
-                    };
+                    let k = self.analog_index(n, idx, sp, env)?;
+                    return Ok(Value::Real(if n == "$ANIN" { env.analog_in(k) } else { env.analog_out(k) }));
                 }
                 if let Some(v) = self.read_place(e, env)? {
                     return Ok(v);
@@ -201,7 +199,7 @@ impl Interpreter {
                 _ => return Ok(None),
             }
         };
-        if root.starts_with('$') && matches!(root.as_str(), "$IN" | "$OUT" | "$ANIN" | "$POS_ACT" | "$AXIS_ACT") {
+        if root.starts_with('$') && matches!(root.as_str(), "$IN" | "$OUT" | "$ANIN" | "$ANOUT" | "$POS_ACT" | "$AXIS_ACT") {
             return Ok(None);
         }
         if path.iter().any(|p| matches!(&p.kind, ExprKind::Index(_, idx) if idx.is_empty())) {
@@ -345,10 +343,20 @@ impl Interpreter {
             };
         }
         // $OUT[n] = ... goes to the I/O.
-        if let ExprKind::Index(b, _) = &target.kind
-            && matches!(&b.kind, ExprKind::Name(n) if n == "$ANIN")
+        if let ExprKind::Index(b, idx) = &target.kind
+            && let ExprKind::Name(n) = &b.kind
+            && (n == "$ANIN" || n == "$ANOUT")
         {
-            return Err(rt(target.span, "$ANIN is read-only: analog inputs come from the cell"));
+            if n == "$ANIN" {
+                return Err(rt(target.span, "$ANIN is read-only: analog inputs come from the cell"));
+            }
+            let k = self.analog_index(n, idx, target.span, env)?;
+            let x = v.as_f64().ok_or_else(|| rt(target.span, format!("$ANOUT[{k}] is REAL, cannot take {}", v.type_name())))?;
+            if !(-1.0..=1.0).contains(&x) {
+                return Err(rt(target.span, format!("$ANOUT[{k}] = {x}: an analog output lies within -1.0..1.0")));
+            }
+            env.set_analog_out(k, x);
+            return Ok(());
         }
         if let ExprKind::Index(b, idx) = &target.kind
             && let ExprKind::Name(n) = &b.kind
@@ -415,6 +423,14 @@ pub(super) fn flat_offset(base: &Expr, idx: &[Expr], is: &[i32], dims: &[usize])
 pub(super) fn write_signal(sig: &Signal, v: Value, span: Span, env: &mut dyn Env) -> Result<(), RuntimeError> {
     if !sig.output {
         return Err(rt(span, format!("{} is an input signal: inputs come from the cell", sig.name)));
+    }
+    if sig.analog {
+        let x = v.as_f64().ok_or_else(|| rt(span, format!("{} is an analog output (REAL), cannot take {}", sig.name, v.type_name())))?;
+        if !(-1.0..=1.0).contains(&x) {
+            return Err(rt(span, format!("{} = {x}: an analog output lies within -1.0..1.0", sig.name)));
+        }
+        env.set_analog_out(sig.from as usize, x);
+        return Ok(());
     }
     match v {
         Value::Bool(b) if sig.from == sig.to => env.set_output(sig.from as usize, b, span.line),
@@ -612,4 +628,16 @@ pub(super) fn binary(op: BinOp, l: Value, r: Value, sp: Span) -> Result<Value, R
 /// A CHAR array (a string), as opposed to an array of numbers or structures.
 fn is_char_array(a: &ArrayVal) -> bool {
     a.elems.first().is_none_or(|e| matches!(e, Value::Char(_) | Value::Uninit(Scalar::Char)))
+}
+
+impl Interpreter {
+    /// The channel of `$ANIN[k]` / `$ANOUT[k]`: 1..32.
+    fn analog_index(&mut self, n: &str, idx: &[Expr], sp: Span, env: &mut dyn Env) -> Result<usize, RuntimeError> {
+        let [i] = idx else { return Err(rt(sp, format!("{n} takes one index"))) };
+        match self.eval(i, env)? {
+            Value::Int(k) if (1..=crate::sim::io::ANIN_COUNT as i64).contains(&i64::from(k)) => Ok(k as usize),
+            Value::Int(k) => Err(rt(sp, format!("{n}[{k}]: index out of range 1..32"))),
+            other => Err(rt(sp, format!("{n} index must be INT, got {}", other.type_name()))),
+        }
+    }
 }

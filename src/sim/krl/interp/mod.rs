@@ -92,6 +92,11 @@ pub trait Env {
     fn analog_in(&self, _n: usize) -> f64 {
         0.0
     }
+    /// `$ANOUT[n]`, -1.0 ..= 1.0, as the program last wrote it.
+    fn analog_out(&self, _n: usize) -> f64 {
+        0.0
+    }
+    fn set_analog_out(&mut self, _n: usize, _v: f64) {}
     /// A message of the program (message library) for the message window.
     fn message(&mut self, _kind: messages::MsgKind, _text: String, _line: u32) {}
     /// Switches `$OUT[n]`; `line` is the statement that did it.
@@ -416,7 +421,7 @@ pub fn expr_text(e: &Expr) -> String {
 fn uses_io(e: &Expr, signals: &[String]) -> bool {
     let u = |x: &Expr| uses_io(x, signals);
     match &e.kind {
-        ExprKind::Name(n) => matches!(n.as_str(), "$IN" | "$OUT" | "$ANIN" | "$POS_ACT" | "$AXIS_ACT") || signals.contains(n),
+        ExprKind::Name(n) => matches!(n.as_str(), "$IN" | "$OUT" | "$ANIN" | "$ANOUT" | "$POS_ACT" | "$AXIS_ACT") || signals.contains(n),
         ExprKind::Index(b, i) => u(b) || i.iter().any(u),
         ExprKind::Member(b, _) | ExprKind::Unary(_, b) | ExprKind::Paren(b) => u(b),
         ExprKind::Binary(_, l, r) => u(l) || u(r),

@@ -229,15 +229,18 @@ impl Parser<'_, '_> {
     pub(super) fn parse_signal(&mut self) {
         self.pos += 1;
         let Ok((name, span)) = self.expect_ident("the signal name") else { return self.skip_line() };
-        let io = |p: &mut Self| -> PResult<(bool, u32)> {
+        let mut analog = false;
+        let mut io = |p: &mut Self| -> PResult<(bool, u32)> {
             let (which, wsp) = p.expect_ident("$IN[n] or $OUT[n]")?;
-            if which != "$IN" && which != "$OUT" {
+            if !matches!(which.as_str(), "$IN" | "$OUT" | "$ANIN" | "$ANOUT") {
                 p.err("KRL054", wsp, format!("a SIGNAL names an input or output, not {which}"), Some("SIGNAL gripper_closed $IN[3]"));
                 return Err(());
             }
+            analog = which.starts_with("$AN");
+            let max = if analog { crate::sim::io::ANIN_COUNT as i64 } else { 4096 };
             p.expect_punct("[")?;
             let n = match p.peek() {
-                Some(Tok::Int(n)) if (1..=4096).contains(n) => *n as u32,
+                Some(Tok::Int(n)) if (1..=max).contains(n) => *n as u32,
                 _ => {
                     let (s, f) = (p.span(), p.describe());
                     p.err("KRL054", s, format!("expected an I/O number 1..4096, found {f}"), None);
@@ -246,7 +249,7 @@ impl Parser<'_, '_> {
             };
             p.pos += 1;
             p.expect_punct("]")?;
-            Ok((which == "$OUT", n))
+            Ok((which == "$OUT" || which == "$ANOUT", n))
         };
         let Ok((output, from)) = io(self) else { return self.skip_line() };
         let mut to = from;
@@ -262,8 +265,11 @@ impl Parser<'_, '_> {
             }
             to = n2;
         }
+        if analog && to != from {
+            self.err("KRL054", span, "an analog SIGNAL names one channel", Some("SIGNAL distance $ANIN[1]"));
+        }
         self.end_line("the SIGNAL declaration");
-        self.signals.push(Signal { name, output, from, to, span });
+        self.signals.push(Signal { name, output, from, to, span, analog });
     }
 
     /// `[GLOBAL] STRUC name TYPE a, b[10], TYPE2 c` or `[GLOBAL] ENUM name v1, v2`.
