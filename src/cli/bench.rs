@@ -10,6 +10,10 @@ use robocell::bench::{self, SoakReport};
 use super::DEFAULT_SCENARIO;
 
 pub fn bench(quick: bool, json: Option<&Path>) -> ExitCode {
+    if !Path::new(DEFAULT_SCENARIO).is_file() {
+        eprintln!("run robocell bench from the repository's root: it measures the scenarios in ./scenarios");
+        return ExitCode::from(2);
+    }
     let seconds = if quick { 600.0 } else { 3600.0 };
     println!("{:<24} {:>12} {:>10} {:>12}", "scenario", "simulated", "wall", "real time");
     let speeds = bench::scenario_speeds(Path::new("scenarios"));

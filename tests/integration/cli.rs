@@ -127,3 +127,10 @@ fn lint_of_a_dat_checks_it_with_its_src_or_alone_as_a_data_list() {
     let (code, out, err) = robocell(&["lint", dir.join("fine.dat").to_str().unwrap()]);
     assert_eq!(code, 0, "{out}\n{err}");
 }
+
+#[test]
+fn check_with_a_program_that_is_not_there_names_that_file() {
+    let (code, _, err) = robocell(&["check", "scenarios/pick_and_place.ron", "--program", "no/such.src"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no/such.src:1:1: error[SCN001]: cannot read the program"), "{err}");
+}

@@ -854,6 +854,7 @@ impl Scenario {
     /// As `load`, with another program than the scenario's (a `.src`; its `.dat` beside it).
     pub fn load_with_program(path: &Path, program: Option<&Path>) -> Result<Loaded, Vec<Diagnostic>> {
         let file = path.display().to_string();
+        let given_program = program;
         let text = std::fs::read_to_string(path)
             .map_err(|e| vec![diag(&file, "", 1, 1, format!("cannot read the scenario: {e}"), Some("check the path"))])?;
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -878,6 +879,11 @@ impl Scenario {
             }),
         };
         let src = program.as_ref().map(|p| (p.clone(), super::krl::source::read_text(p)));
+        // A program given besides the scenario (`check --program`): its own error, at its path.
+        if let (Some(given), Some((_, Err(e)))) = (given_program, &src) {
+            let hint = "the program to run instead of the scenario's: a .src file (its .dat beside it)";
+            return Err(vec![diag(&given.display().to_string(), "", 1, 1, format!("cannot read the program: {e}"), Some(hint))]);
+        }
         let dat = program.as_ref().and_then(|p| {
             let dat_path = p.with_extension("dat");
             super::krl::source::read_text(&dat_path).ok().map(|t| (dat_path, t))
