@@ -170,3 +170,50 @@ fn a_circ_that_meets_a_software_limit_stops_on_its_arc() {
     let at_limit = (0..6).any(|i| (last[i] - m.max_deg[i]).abs() < 1.0 || (last[i] - m.min_deg[i]).abs() < 1.0);
     assert!(at_limit, "an axis at its limit: {last:?}");
 }
+
+/// A SPLINE block through four points and an arc, and a PTP_SPLINE through three axis points.
+const SPLINE_BLOCK: &str = "DEF generated( )
+  PTP {X 500, Y -200, Z 500, A 0, B 90, C 0}
+  SPLINE WITH $VEL.CP = 0.5
+    SPL {X 500, Y -100, Z 550, A 0, B 90, C 0}
+    SPL {X 500, Y 0, Z 500, A 0, B 90, C 0}
+    SLIN {X 500, Y 100, Z 550, A 0, B 90, C 0}
+    SCIRC {X 500, Y 150, Z 600, A 0, B 90, C 0}, {X 500, Y 200, Z 550, A 0, B 90, C 0}
+  ENDSPLINE
+  PTP_SPLINE
+    SPTP {A1 20, A2 -80, A3 90, A4 0, A5 30, A6 0}
+    SPTP {A1 30, A2 -70, A3 80, A4 0, A5 30, A6 0}
+  ENDSPLINE
+END
+";
+
+#[test]
+fn a_spline_block_flows_through_its_points_without_stopping() {
+    let m = RobotModel::kr6_r900_sixx();
+    let mut cell = empty_cell(SPLINE_BLOCK, OperatingMode::AUT);
+    let (qs, lines, _) = record(&mut cell);
+    assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
+    assert_within_limits(&m, &qs, cell.dt(), "spline");
+    let p = |q: &[f64; 6]| tcp(&m, q).translation.vector;
+    // The block's samples: lines 4 to 7 (its segments).
+    let block: Vec<Vector3<f64>> = qs.iter().zip(&lines).filter(|(_, l)| matches!(l, Some(4..=7))).map(|(q, _)| p(q)).collect();
+    // It passes each inner point within $APO.CDIS (3 mm after BAS-less defaults) ...
+    for want in [Vector3::new(500.0, -100.0, 550.0), Vector3::new(500.0, 0.0, 500.0), Vector3::new(500.0, 100.0, 550.0)] {
+        let d = block.iter().map(|x| (x - want).norm()).fold(f64::INFINITY, f64::min);
+        assert!(d <= 3.0 + 0.5, "passed {want:?} {d:.2} mm away");
+    }
+    // ... never stands still inside the block (at 0.5 m/s a tick moves 2 mm) ...
+    let speeds: Vec<f64> = block.windows(2).map(|w| (w[1] - w[0]).norm() / cell.dt()).collect();
+    let inner = &speeds[speeds.len() / 10..speeds.len() * 9 / 10];
+    assert!(
+        inner.iter().all(|v| *v > 50.0),
+        "it stopped inside the block: {:.1} mm/s",
+        inner.iter().cloned().fold(f64::INFINITY, f64::min)
+    );
+    // ... and ends exactly on the arc's end point (an exact stop: the block has no C_SPL).
+    let want = Vector3::new(500.0, 200.0, 550.0);
+    let closest = qs.iter().map(|q| (p(q) - want).norm()).fold(f64::INFINITY, f64::min);
+    assert!(closest < 0.01, "{closest}");
+    // The PTP_SPLINE ends on its last axis point.
+    assert!(max_delta(qs.last().unwrap(), &[30.0, -70.0, 80.0, 0.0, 30.0, 0.0]) < 1e-6);
+}

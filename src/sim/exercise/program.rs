@@ -76,6 +76,10 @@ fn walk(body: &[Stmt], note: &mut impl FnMut(Construct, u32)) {
                 note(Construct::ForLoop, line);
                 walk(body, note);
             }
+            StmtKind::Spline { segments, .. } => {
+                note(Construct::Approximation, line);
+                walk(segments, note);
+            }
             StmtKind::Switch { cases, default, .. } => {
                 note(Construct::Switch, line);
                 for (_, b) in cases {

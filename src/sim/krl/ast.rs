@@ -183,6 +183,14 @@ pub enum StmtKind {
     },
     Exit,
     Halt,
+    /// `SPLINE ... ENDSPLINE` (SPL, SLIN, SCIRC segments) or `PTP_SPLINE ... ENDSPLINE` (SPTP):
+    /// the segments run one into the next without a stop; the block ends exactly unless
+    /// `ENDSPLINE C_SPL`.
+    Spline {
+        ptp: bool,
+        segments: Vec<Stmt>,
+        approx_end: bool,
+    },
     /// `ON_ERROR_PROCEED`: a runtime error of the next statement does not stop the program; it
     /// fills `$ERR` and the program goes on after that statement.
     OnErrorProceed,

@@ -205,9 +205,11 @@ pub fn walk(body: &[Stmt]) -> Vec<&Stmt> {
                     out.extend(walk(d));
                 }
             }
-            StmtKind::While { body, .. } | StmtKind::Repeat { body, .. } | StmtKind::Loop(body) | StmtKind::For { body, .. } => {
-                out.extend(walk(body))
-            }
+            StmtKind::While { body, .. }
+            | StmtKind::Repeat { body, .. }
+            | StmtKind::Loop(body)
+            | StmtKind::For { body, .. }
+            | StmtKind::Spline { segments: body, .. } => out.extend(walk(body)),
             _ => {}
         }
     }

@@ -163,6 +163,37 @@ impl<'a> Compiler<'a> {
             StmtKind::WaitSec(e) => {
                 self.emit(Op::WaitSec(e.clone()), sp);
             }
+            StmtKind::Spline { ptp, segments, approx_end } => {
+                // The segments flow into one another (approximated as C_PTP / C_DIS with the
+                // $APO in force); the last stops unless ENDSPLINE C_SPL.
+                let n = segments.iter().filter(|s| matches!(s.kind, StmtKind::Motion { .. })).count();
+                let mut k = 0;
+                for seg in segments {
+                    let StmtKind::Motion { kind, target, aux, ca, tool_relative, with, .. } = &seg.kind else {
+                        self.block(std::slice::from_ref(seg));
+                        continue;
+                    };
+                    k += 1;
+                    let flows = k < n || *approx_end;
+                    let approx = if !flows {
+                        Vec::new()
+                    } else if *ptp {
+                        vec![Approx::CPtp]
+                    } else {
+                        vec![Approx::CDis]
+                    };
+                    let op = Op::Motion {
+                        kind: *kind,
+                        target: target.clone(),
+                        aux: aux.clone(),
+                        ca: ca.clone(),
+                        tool_relative: *tool_relative,
+                        approx,
+                        with: with.clone(),
+                    };
+                    self.emit(op, seg.span);
+                }
+            }
             StmtKind::Motion { kind, target, aux, ca, tool_relative, approx, with } => {
                 let op = Op::Motion {
                     kind: *kind,

@@ -15,7 +15,7 @@ use self::expr::is_lvalue;
 pub const BUILTIN_FUNCS: &[&str] = &["ABS", "SQRT", "SIN", "COS", "TAN", "ACOS", "ATAN2", "INV_POS"];
 const SIMPLE_TYPES: &[&str] = &["INT", "REAL", "BOOL", "CHAR", "FRAME", "POS", "E6POS", "AXIS", "E6AXIS", "PDAT", "LDAT", "FDAT", "LOAD"];
 /// Statements a real controller knows that robocell does not run yet.
-const NOT_YET: &[&str] = &["SPLINE", "PTP_SPLINE", "ASYPTP"];
+const NOT_YET: &[&str] = &["ASYPTP"];
 
 struct Parser<'s, 'd> {
     toks: Vec<Token>,
@@ -28,6 +28,8 @@ struct Parser<'s, 'd> {
     externals: Vec<External>,
     /// Checked without `$config.dat`: an unknown type may be declared there (a warning).
     without_config: bool,
+    /// Inside a SPLINE block (where SPL segments belong).
+    in_spline: bool,
 }
 
 /// The STRUC/ENUM type names a token stream declares, so a type can be used before (or
@@ -203,6 +205,7 @@ pub fn parse_module_with(
             types: Vec::new(),
             externals: Vec::new(),
             without_config: outside.without_config,
+            in_spline: false,
         };
         p.parse_src(&mut module);
         signals.append(&mut p.signals);
@@ -220,6 +223,7 @@ pub fn parse_module_with(
             types: Vec::new(),
             externals: Vec::new(),
             without_config: outside.without_config,
+            in_spline: false,
         };
         p.parse_dat(&mut module);
         signals.append(&mut p.signals);

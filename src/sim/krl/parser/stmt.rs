@@ -363,12 +363,66 @@ impl Parser<'_, '_> {
                     return Err(());
                 }
             }
-            "PTP" | "LIN" | "CIRC" | "PTP_REL" | "LIN_REL" | "CIRC_REL" | "SPTP" | "SLIN" | "SCIRC" => {
+            "SPLINE" | "PTP_SPLINE" => {
                 self.pos += 1;
-                // Single spline blocks run as their PTP/LIN/CIRC equivalents.
+                let ptp = kw == "PTP_SPLINE";
+                // `SPLINE WITH $VEL.CP = 0.5`: in force for every segment.
+                let mut with = Vec::new();
+                if self.eat_kw("WITH") {
+                    loop {
+                        let t = self.parse_postfix()?;
+                        self.expect_punct("=")?;
+                        with.push((t, self.parse_expr()?));
+                        if !self.eat_punct(",") {
+                            break;
+                        }
+                    }
+                }
+                self.end_line(&kw);
+                let outer = std::mem::replace(&mut self.in_spline, true);
+                let (mut segments, end) = self.block_end(&kw, span, &["ENDSPLINE"]);
+                self.in_spline = outer;
+                let mut approx_end = false;
+                if end.is_some() {
+                    self.pos += 1;
+                    approx_end = self.eat_kw("C_SPL");
+                    self.end_line("ENDSPLINE");
+                }
+                for seg in &mut segments {
+                    match &mut seg.kind {
+                        StmtKind::Motion { kind, with: w, .. }
+                            if (ptp && *kind == MotionKind::Ptp) || (!ptp && matches!(kind, MotionKind::Lin | MotionKind::Circ)) =>
+                        {
+                            let mut all = with.clone();
+                            all.append(w);
+                            *w = all;
+                        }
+                        StmtKind::Trigger { .. } => {}
+                        _ => {
+                            let want = if ptp { "SPTP segments" } else { "SPL, SLIN and SCIRC segments" };
+                            self.err("KRL048", seg.span, format!("a {kw} block holds {want} (and TRIGGERs)"), None);
+                        }
+                    }
+                }
+                StmtKind::Spline { ptp, segments, approx_end }
+            }
+            "SPL" if !self.in_spline => {
+                self.err(
+                    "KRL048",
+                    span,
+                    "SPL is a segment of a SPLINE block",
+                    Some("SPLINE ... SPL point ... ENDSPLINE, or SLIN point alone"),
+                );
+                self.skip_line();
+                return Err(());
+            }
+            "PTP" | "LIN" | "CIRC" | "PTP_REL" | "LIN_REL" | "CIRC_REL" | "SPTP" | "SLIN" | "SCIRC" | "SPL" => {
+                self.pos += 1;
+                // Single spline blocks run as their PTP/LIN/CIRC equivalents; SPL is a
+                // segment of a SPLINE block.
                 let kind = match kw.as_str() {
                     "PTP" | "SPTP" => MotionKind::Ptp,
-                    "LIN" | "SLIN" => MotionKind::Lin,
+                    "LIN" | "SLIN" | "SPL" => MotionKind::Lin,
                     "CIRC" | "SCIRC" => MotionKind::Circ,
                     "PTP_REL" => MotionKind::PtpRel,
                     "LIN_REL" => MotionKind::LinRel,
@@ -459,15 +513,6 @@ impl Parser<'_, '_> {
                     Some("see the README for the statements robocell runs today"),
                 );
                 self.skip_line();
-                if k == "SPLINE" || k == "PTP_SPLINE" {
-                    // The block's points belong to it: skip them up to its ENDSPLINE.
-                    while !self.at_eof() && !self.is_kw("ENDSPLINE") && !self.is_kw("END") && !self.is_kw("ENDFCT") {
-                        self.skip_line();
-                    }
-                    if self.eat_kw("ENDSPLINE") {
-                        self.skip_line();
-                    }
-                }
                 return Err(());
             }
             "THEN" | "DO" | "TO" => {
