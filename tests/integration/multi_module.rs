@@ -99,3 +99,24 @@ fn a_scenario_names_a_folder_of_modules_and_the_main_one() {
     let d = Scenario::load(&dir.join("folder.ron")).unwrap_err();
     assert!(d[0].hint.as_deref().unwrap_or("").contains("`program` names a folder"), "{:?}", d[0]);
 }
+
+#[test]
+fn a_motion_stopped_in_the_main_run_names_its_own_module() {
+    // pick_part's CIRC over the robot's base runs into a software limit on its way. By then the
+    // advance run has gone on into place.src; the stop still names pick.src and the CIRC's line.
+    let dir = copy_multi("limit");
+    let pick = std::fs::read_to_string(dir.join("pick.src")).unwrap();
+    let circ = "  PTP {X 150, Y 1, Z 700, A 0, B 0, C 180, S 2}\n  CIRC {X 0, Y 60, Z 700, A 0, B 0, C 180}, {X -150, Y 1, Z 700, A 0, B 0, C 180}\n";
+    std::fs::write(dir.join("pick.src"), pick.replace("  grip(TRUE)\n  LIN XABOVE_PICK\n", &format!("  grip(TRUE)\n{circ}"))).unwrap();
+    let loaded = Scenario::load(&dir.join("cell.ron")).unwrap();
+    let (mut w, _) = World::new(loaded).unwrap();
+    w.step(&[Command::Start]);
+    while !w.run_over() {
+        w.step(&[]);
+    }
+    assert_eq!(w.state(), ProgramState::Faulted);
+    let last = w.messages().last().unwrap();
+    // pick.src: the CIRC is line 10 (after the PTP on line 9).
+    assert!(last.text.starts_with("pick.src line 10: Software limit switch"), "{}", last.text);
+    assert_eq!(last.line, Some(10));
+}

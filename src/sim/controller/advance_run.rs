@@ -119,8 +119,18 @@ impl Controller {
                             let model = &self.planner.model;
                             let triggers =
                                 cmd.triggers.iter().map(|t| (trigger_sample(model, &traj.samples, &tool, t, dt), t.clone())).collect();
-                            let mut next =
-                                Planned { traj, line, approx: approx_zone(&cmd), blended: false, end, tool, triggers, started: false };
+                            let file = self.interp.current_file().map(str::to_string);
+                            let mut next = Planned {
+                                traj,
+                                line,
+                                file,
+                                approx: approx_zone(&cmd),
+                                blended: false,
+                                end,
+                                tool,
+                                triggers,
+                                started: false,
+                            };
                             if let Some((prev, passed)) = self.ipo.back_mut() {
                                 blend(prev, passed, &mut next, model, dt);
                             }

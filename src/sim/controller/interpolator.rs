@@ -25,6 +25,8 @@ pub const RAMP_PER_S: f64 = 5.0;
 pub struct Planned {
     pub traj: Trajectory,
     pub line: u32,
+    /// The module file of the motion when it is not the program's own (for messages).
+    pub file: Option<String>,
     /// Approximation asked for at the end of this motion.
     pub approx: Option<ApproxZone>,
     /// The next motion was blended into this one's end.
@@ -42,7 +44,7 @@ pub struct Planned {
 #[derive(Debug, PartialEq)]
 pub enum PathEvent {
     Started { line: u32 },
-    Done { line: u32, stop_message: Option<String>, approx_not_possible: bool },
+    Done { line: u32, file: Option<String>, stop_message: Option<String>, approx_not_possible: bool },
 }
 
 pub struct Interpolator {
@@ -253,6 +255,7 @@ impl Interpolator {
             let flows_on = done.blended && done.traj.stop_message.is_none();
             out.push(PathEvent::Done {
                 line: done.line,
+                file: done.file.clone(),
                 approx_not_possible: done.approx.is_some() && !done.blended,
                 stop_message: done.traj.stop_message,
             });

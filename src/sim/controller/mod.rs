@@ -298,6 +298,14 @@ impl Controller {
         self.set_state(ProgramState::Faulted, ev);
     }
 
+    /// As `fault`, at a line of the module `file`.
+    fn fault_in(&mut self, ev: &mut Vec<Event>, text: String, line: u32, file: &str) {
+        self.ipo.clear();
+        let text = format!("{file} line {line}: {text}");
+        ev.push(Event::Message(Message { level: Level::Acknowledgement, text, line: Some(line), time_s: self.time_s }));
+        self.set_state(ProgramState::Faulted, ev);
+    }
+
     fn set_state(&mut self, s: ProgramState, ev: &mut Vec<Event>) {
         if self.op.state != s {
             self.op.state = s;
@@ -326,9 +334,11 @@ impl Controller {
         for e in path {
             match e {
                 PathEvent::Started { line } => ev.push(Event::MotionStarted { line }),
-                PathEvent::Done { line, stop_message, approx_not_possible } => {
+                PathEvent::Done { line, file, stop_message, approx_not_possible } => {
                     if let Some(m) = stop_message {
-                        self.fault(ev, m, Some(line));
+                        // The motion's own module, wherever the advance run is by now.
+                        let file = file.unwrap_or_else(|| self.module.clone());
+                        self.fault_in(ev, m, line, &file);
                         return;
                     }
                     if approx_not_possible && !self.approx_lines_noted.contains(&line) {
