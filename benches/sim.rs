@@ -87,13 +87,7 @@ fn interpreter(c: &mut Criterion) {
     let src = std::fs::read_to_string("benches/loops.src").expect("run benches from the repository root");
     let (module, diags) = robocell::sim::krl::parse_module("loops.src", &src, None);
     assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
-    let cfg = ConfigGlobals {
-        home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0],
-        tool: Frame::NULL,
-        tool_number: 1,
-        robroot: Frame::NULL,
-        bases: Vec::new(),
-    };
+    let cfg = ConfigGlobals::for_checks();
     let mut it = Interpreter::new(&module, &cfg).unwrap();
     let run = |it: &mut Interpreter| {
         it.reset();

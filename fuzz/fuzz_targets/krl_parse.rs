@@ -6,7 +6,6 @@
 use libfuzzer_sys::fuzz_target;
 use robocell::sim::krl::interp::{ConfigGlobals, Interpreter};
 use robocell::sim::krl::parse_module;
-use robocell::sim::math::Frame;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -22,13 +21,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = d.to_string();
     }
     if !diags.iter().any(|d| d.is_error()) {
-        let cfg = ConfigGlobals {
-            home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0],
-            tool: Frame::NULL,
-            tool_number: 1,
-            robroot: Frame::NULL,
-            bases: Vec::new(),
-        };
+        let cfg = ConfigGlobals::for_checks();
         let others: Vec<_> = other
             .map(|o| parse_module("other.src", o, None))
             .filter(|(_, d)| !d.iter().any(|d| d.is_error()))

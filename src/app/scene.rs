@@ -21,6 +21,15 @@ pub struct PartEntity(pub usize);
 #[derive(Component)]
 pub struct Beam(pub usize);
 
+/// Where a beam crosses conveyor `c`, `at_mm` along it and `height_mm` above the belt: its
+/// local Y runs across the belt.
+fn beam_frame(c: &crate::sim::scenario::ConveyorSpec, at_mm: f64, height_mm: f64) -> Transform {
+    let from = Vector3::new(c.from.x, c.from.y, c.from.z);
+    let d = Vector3::new(c.to.x - c.from.x, c.to.y - c.from.y, 0.0).normalize();
+    let p = from + d * at_mm + Vector3::new(0.0, 0.0, height_mm);
+    Transform::from_translation(convert::pos(&p)).with_rotation(Quat::from_rotation_y(d.y.atan2(d.x) as f32))
+}
+
 /// The safety gate's door.
 #[derive(Component)]
 pub struct Door;
@@ -258,13 +267,7 @@ fn build_cell(
     // Type sensors: a sensor head on one side, a reflector on the other, and the beam.
     for (i, t) in sc.type_sensors.iter().enumerate() {
         let Some(c) = sc.conveyors.iter().find(|c| c.name == t.conveyor) else { continue };
-        let from = Vector3::new(c.from.x, c.from.y, c.from.z);
-        let d = Vector3::new(c.to.x - c.from.x, c.to.y - c.from.y, 0.0).normalize();
-        let p = from + d * t.at_mm + Vector3::new(0.0, 0.0, t.height_mm);
-        let yaw = d.y.atan2(d.x);
-        let root = commands
-            .spawn((Transform::from_translation(convert::pos(&p)).with_rotation(Quat::from_rotation_y(yaw as f32)), Visibility::default()))
-            .id();
+        let root = commands.spawn((beam_frame(c, t.at_mm, t.height_mm), Visibility::default())).id();
         let beam = commands
             .spawn((
                 TypeBeam(i),
@@ -287,13 +290,7 @@ fn build_cell(
     }
     for (i, b) in sc.light_barriers.iter().enumerate() {
         let Some(c) = sc.conveyors.iter().find(|c| c.name == b.conveyor) else { continue };
-        let from = Vector3::new(c.from.x, c.from.y, c.from.z);
-        let d = Vector3::new(c.to.x - c.from.x, c.to.y - c.from.y, 0.0).normalize();
-        let p = from + d * b.at_mm + Vector3::new(0.0, 0.0, b.height_mm);
-        let yaw = d.y.atan2(d.x);
-        let root = commands
-            .spawn((Transform::from_translation(convert::pos(&p)).with_rotation(Quat::from_rotation_y(yaw as f32)), Visibility::default()))
-            .id();
+        let root = commands.spawn((beam_frame(c, b.at_mm, b.height_mm), Visibility::default())).id();
         let beam = commands
             .spawn((
                 Beam(i),

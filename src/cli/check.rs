@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use robocell::grading::outputs;
 use robocell::sim::exercise::{self, Grade, RunRecord};
 use robocell::sim::scenario::Scenario;
 use robocell::sim::world::{Level, World};
@@ -110,9 +111,8 @@ pub fn print_grade(g: &Grade) {
     let mut last_title = "";
     for r in &g.objectives {
         if r.title != last_title {
-            let (p, m): (f64, f64) =
-                g.objectives.iter().filter(|x| x.title == r.title).fold((0.0, 0.0), |a, x| (a.0 + x.points, a.1 + x.max_points));
-            println!("  {:>6} / {:<5} {}", fmt_points(p), fmt_points(m), r.title);
+            let (p, m) = g.totals(&r.title);
+            println!("  {:>6} / {:<5} {}", outputs::fmt(p), outputs::fmt(m), r.title);
             last_title = &r.title;
         }
         let mark = if r.passed { "ok  " } else { "FAIL" };
@@ -126,11 +126,5 @@ pub fn print_grade(g: &Grade) {
         None => println!("cycle time: none (the public run did not reach END)"),
     }
     let verdict = if g.full_marks() { "full marks" } else { "not full marks" };
-    println!("score: {} / {} ({verdict})", fmt_points(g.score), fmt_points(g.max_score));
-}
-
-/// 12, 12.5 or 12.33: no trailing zeros.
-pub fn fmt_points(p: f64) -> String {
-    let s = format!("{:.2}", p + 0.0);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    println!("score: {} / {} ({verdict})", outputs::fmt(g.score), outputs::fmt(g.max_score));
 }

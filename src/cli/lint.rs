@@ -8,7 +8,6 @@ use robocell::sim::krl::interp::ConfigGlobals;
 use robocell::sim::krl::project::lint_paths;
 use robocell::sim::krl::source::read_text;
 use robocell::sim::krl::{Diagnostic, Interpreter};
-use robocell::sim::math::Frame;
 
 use super::print_diags;
 
@@ -30,13 +29,7 @@ pub fn lint(paths: &[PathBuf]) -> ExitCode {
         let mut diags = f.diagnostics;
         if let Some(module) = f.module.filter(|_| !diags.iter().any(Diagnostic::is_error)) {
             // Compile too: labels and GOTOs, EXIT placement, data list values.
-            let cfg = ConfigGlobals {
-                home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0],
-                tool: Frame::NULL,
-                tool_number: 1,
-                robroot: Frame::NULL,
-                bases: Vec::new(),
-            };
+            let cfg = ConfigGlobals::for_checks();
             if let Err(e) = Interpreter::check(&module, &cfg) {
                 let src = read_text(&f.file).unwrap_or_default();
                 let dat_path = f.file.with_extension("dat");

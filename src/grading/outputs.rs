@@ -21,7 +21,7 @@ fn titles(c: &ClassResult) -> Vec<String> {
 
 /// A student's points for one objective over all runs.
 fn points_of(s: &StudentResult, title: &str) -> f64 {
-    s.grade.objectives.iter().filter(|o| o.title == title).map(|o| o.points).sum()
+    s.grade.totals(title).0
 }
 
 fn num(x: f64) -> Value {
@@ -88,9 +88,9 @@ pub fn table(c: &ClassResult) -> String {
     out
 }
 
-/// 12, 12.5 or 12.33.
+/// 12, 12.5 or 12.33 (never -0).
 pub fn fmt(p: f64) -> String {
-    let s = format!("{p:.2}");
+    let s = format!("{:.2}", p + 0.0);
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
@@ -287,8 +287,7 @@ pub fn feedback(s: &StudentResult, scenario: &str) -> String {
     let mut last = "";
     for o in &s.grade.objectives {
         if o.title != last {
-            let (p, m) =
-                s.grade.objectives.iter().filter(|x| x.title == o.title).fold((0.0, 0.0), |a, x| (a.0 + x.points, a.1 + x.max_points));
+            let (p, m) = s.grade.totals(&o.title);
             last = &o.title;
             if not_run {
                 out += &format!("- {}: {} of {} points\n", o.title, fmt(p), fmt(m));

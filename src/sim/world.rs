@@ -115,6 +115,8 @@ pub struct World {
     stepped: bool,
     /// A fault's E-STOP is released at this time.
     estop_release_at: Option<f64>,
+    /// The program objectives, judged on the text the first time they are asked for.
+    program_results: std::sync::OnceLock<Vec<super::exercise::ObjectiveResult>>,
 }
 
 impl World {
@@ -140,6 +142,7 @@ impl World {
             recorder: None,
             stepped: false,
             estop_release_at: None,
+            program_results: std::sync::OnceLock::new(),
         };
         Ok((world, diags))
     }
@@ -410,7 +413,9 @@ impl World {
     /// This run judged against the objectives (as the public run, without variants).
     pub fn grade_this_run(&self) -> super::exercise::Grade {
         let objectives = &self.loaded.scenario.objectives;
-        super::exercise::grade(objectives, super::exercise::program_results(&self.loaded), &[self.run_record("public", false)])
+        // The program's text does not change during a run: its objectives are judged once.
+        let program = self.program_results.get_or_init(|| super::exercise::program_results(&self.loaded)).clone();
+        super::exercise::grade(objectives, program, &[self.run_record("public", false)])
     }
 
     /// The run so far, for the objectives.

@@ -61,7 +61,7 @@ impl Controller {
         let (others, warnings) = other_modules(loaded, &cfg);
         let mut outside = super::krl::project::Outside::default();
         for (m, file) in &others {
-            if file.eq_ignore_ascii_case("$config.dat") {
+            if super::krl::project::is_config(std::path::Path::new(file)) {
                 super::krl::project::add_config(&mut outside, m);
             } else {
                 outside.add(m, file);
@@ -293,16 +293,14 @@ impl Controller {
 
     /// Stops the program and the robot at once with a red message.
     pub fn fault(&mut self, ev: &mut Vec<Event>, text: String, line: Option<u32>) {
-        self.ipo.clear();
-        self.msg(ev, Level::Acknowledgement, text, line);
-        self.set_state(ProgramState::Faulted, ev);
+        let file = self.interp.current_file().map(str::to_string);
+        self.fault_in(ev, text, line, file.as_deref());
     }
 
-    /// As `fault`, at a line of the module `file`.
-    fn fault_in(&mut self, ev: &mut Vec<Event>, text: String, line: u32, file: &str) {
+    /// As `fault`, at a line of the module `file` (None: the program's own).
+    fn fault_in(&mut self, ev: &mut Vec<Event>, text: String, line: Option<u32>, file: Option<&str>) {
         self.ipo.clear();
-        let text = format!("{file} line {line}: {text}");
-        ev.push(Event::Message(Message { level: Level::Acknowledgement, text, line: Some(line), time_s: self.time_s }));
+        self.msg_in(ev, Level::Acknowledgement, text, line, file);
         self.set_state(ProgramState::Faulted, ev);
     }
 
@@ -314,8 +312,13 @@ impl Controller {
     }
 
     fn msg(&self, ev: &mut Vec<Event>, level: Level, text: String, line: Option<u32>) {
+        self.msg_in(ev, level, text, line, self.interp.current_file());
+    }
+
+    /// A message about `line` of the module `file` (None: the program's own).
+    fn msg_in(&self, ev: &mut Vec<Event>, level: Level, text: String, line: Option<u32>, file: Option<&str>) {
         let text = match line {
-            Some(l) => format!("{} line {l}: {text}", self.interp.current_file().unwrap_or(&self.module)),
+            Some(l) => format!("{} line {l}: {text}", file.unwrap_or(&self.module)),
             None => text,
         };
         ev.push(Event::Message(Message { level, text, line, time_s: self.time_s }));
@@ -337,8 +340,7 @@ impl Controller {
                 PathEvent::Done { line, file, stop_message, approx_not_possible } => {
                     if let Some(m) = stop_message {
                         // The motion's own module, wherever the advance run is by now.
-                        let file = file.unwrap_or_else(|| self.module.clone());
-                        self.fault_in(ev, m, line, &file);
+                        self.fault_in(ev, m, Some(line), file.as_deref());
                         return;
                     }
                     if approx_not_possible && !self.approx_lines_noted.contains(&line) {
@@ -381,7 +383,7 @@ fn other_modules(loaded: &Loaded, cfg: &ConfigGlobals) -> (Vec<(super::krl::ast:
     use super::krl::parser::parse_module_with;
     use super::krl::project::Outside;
     let name = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let is = |p: &std::path::Path, e: &str| p.extension().is_some_and(|x| x.eq_ignore_ascii_case(e));
+    use super::krl::project::{ext_is as is, is_config};
     let mut out = Vec::new();
     let mut warn = |file: &std::path::Path, msg: String| {
         diags.push(Diagnostic {
@@ -394,7 +396,7 @@ fn other_modules(loaded: &Loaded, cfg: &ConfigGlobals) -> (Vec<(super::krl::ast:
             excerpt: String::new(),
         });
     };
-    for (p, text) in loaded.others.iter().filter(|(p, _)| name(p).eq_ignore_ascii_case("$config.dat")) {
+    for (p, text) in loaded.others.iter().filter(|(p, _)| is_config(p)) {
         let (mut m, d) = parse_module_with("", "", Some((&p.display().to_string(), text)), &Outside::default());
         if d.iter().any(Diagnostic::is_error) {
             warn(p, "$config.dat has errors: its globals are not loaded".into());

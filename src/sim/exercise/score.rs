@@ -63,6 +63,11 @@ impl Grade {
     pub fn full_marks(&self) -> bool {
         self.max_score - self.score < 1e-9
     }
+
+    /// An objective's points and its most points, over all its runs.
+    pub fn totals(&self, title: &str) -> (f64, f64) {
+        self.objectives.iter().filter(|o| o.title == title).fold((0.0, 0.0), |a, o| (a.0 + o.points, a.1 + o.max_points))
+    }
 }
 
 /// Grades the runs (the public one first) against the objectives. An objective's points are

@@ -105,7 +105,6 @@ pub fn add_config(out: &mut Outside, config: &Module) {
 pub fn find_config(path: &Path) -> Option<std::path::PathBuf> {
     let start = if path.is_dir() { path.to_path_buf() } else { path.parent().unwrap_or(Path::new(".")).to_path_buf() };
     let start = if start.as_os_str().is_empty() { Path::new(".").to_path_buf() } else { start };
-    let is_config = |p: &Path| p.file_name().is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("$config.dat"));
     let find_in = |dir: &Path| -> Option<std::path::PathBuf> {
         std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok().map(|e| e.path())).find(|p| p.is_file() && is_config(p))
     };
@@ -374,15 +373,18 @@ fn same_file(a: &Path, b: &Path) -> bool {
     a == b || a.canonicalize().ok().is_some_and(|x| b.canonicalize().ok().is_some_and(|y| x == y))
 }
 
-fn ext_is(p: &Path, e: &str) -> bool {
+/// Does `p` end in `.e`, in any case?
+pub fn ext_is(p: &Path, e: &str) -> bool {
     p.extension().is_some_and(|x| x.eq_ignore_ascii_case(e))
 }
 
-fn is_krl(p: &Path) -> bool {
+/// A KRL file: `.src`, `.sub` or `.dat`.
+pub fn is_krl(p: &Path) -> bool {
     ext_is(p, "src") || ext_is(p, "sub") || ext_is(p, "dat")
 }
 
-fn is_config(p: &Path) -> bool {
+/// The controller's `$config.dat`, in any case.
+pub fn is_config(p: &Path) -> bool {
     p.file_name().is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("$config.dat"))
 }
 

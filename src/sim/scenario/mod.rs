@@ -417,6 +417,14 @@ fn non_finite_literals(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// Wires input or output `n` to one more device: false when it lies outside 1..4096 or is
+/// wired already.
+fn claim(wired: &mut Vec<usize>, n: usize) -> bool {
+    let free = (1..=4096).contains(&n) && !wired.contains(&n);
+    wired.push(n);
+    free
+}
+
 /// The line of the first occurrence of `needle` in `src` (1-based), for semantic errors.
 fn line_of(src: &str, needle: &str) -> (usize, usize) {
     for (i, l) in src.lines().enumerate() {
@@ -436,8 +444,8 @@ pub fn other_modules(src: &Path) -> Vec<(PathBuf, String)> {
         std::fs::read_dir(dir).map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
     files.retain(|p| {
         p.is_file()
-            && p.extension().is_some_and(|e| ["src", "sub", "dat"].iter().any(|x| e.eq_ignore_ascii_case(x)))
-            && !p.file_name().is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("$config.dat"))
+            && super::krl::project::is_krl(p)
+            && !super::krl::project::is_config(p)
             && p.file_name() != src.file_name()
             && p.file_name() != own_dat.file_name()
     });
@@ -581,10 +589,9 @@ impl Scenario {
         }
         let mut inputs: Vec<usize> = Vec::new();
         for (what, n) in self.gripper.inputs() {
-            if !io_ok(n) || inputs.contains(&n) {
+            if !claim(&mut inputs, n) {
                 err("input", format!("{what} input {n} is outside 1..4096 or wired twice"), None);
             }
-            inputs.push(n);
         }
         for b in &self.light_barriers {
             if !conv(&b.conveyor) {
@@ -644,10 +651,9 @@ impl Scenario {
             }
             match sn.kind {
                 SensorKind::Presence { input } => {
-                    if !io_ok(input) || inputs.contains(&input) {
+                    if !claim(&mut inputs, input) {
                         err(&sn.name, format!("sensor {}: $IN[{input}] is outside 1..4096 or wired twice", sn.name), None);
                     }
-                    inputs.push(input);
                 }
                 SensorKind::Distance { analog } => {
                     if !(1..=crate::sim::io::ANIN_COUNT).contains(&analog) || analogs.contains(&analog) {
@@ -663,10 +669,9 @@ impl Scenario {
                 err(&b.name, format!("bin {} is too small", b.name), None);
             }
             if let Some(n) = b.full_input {
-                if !io_ok(n) || inputs.contains(&n) {
+                if !claim(&mut inputs, n) {
                     err("full_input", format!("bin {}: $IN[{n}] is outside 1..4096 or wired twice", b.name), None);
                 }
-                inputs.push(n);
                 if b.capacity.is_none() {
                     err("full_input", format!("bin {}: a full_input needs a capacity", b.name), None);
                 }
@@ -720,11 +725,10 @@ impl Scenario {
                 err("count", "a stack holds 1..50 parts".into(), None);
             }
         }
-        if let Some(n) = self.estop_input {
-            if !io_ok(n) || inputs.contains(&n) {
-                err("estop_input", format!("estop_input: $IN[{n}] is outside 1..4096 or wired twice"), None);
-            }
-            inputs.push(n);
+        if let Some(n) = self.estop_input
+            && !claim(&mut inputs, n)
+        {
+            err("estop_input", format!("estop_input: $IN[{n}] is outside 1..4096 or wired twice"), None);
         }
         for p in &self.pallets {
             for (needle, msg) in p.problems() {

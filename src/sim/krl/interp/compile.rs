@@ -169,7 +169,7 @@ impl<'a> Compiler<'a> {
                 let n = segments.iter().filter(|s| matches!(s.kind, StmtKind::Motion { .. })).count();
                 let mut k = 0;
                 for seg in segments {
-                    let StmtKind::Motion { kind, target, aux, ca, tool_relative, with, .. } = &seg.kind else {
+                    let StmtKind::Motion { .. } = &seg.kind else {
                         self.block(std::slice::from_ref(seg));
                         continue;
                     };
@@ -182,29 +182,11 @@ impl<'a> Compiler<'a> {
                     } else {
                         vec![Approx::CDis]
                     };
-                    let op = Op::Motion {
-                        kind: *kind,
-                        target: target.clone(),
-                        aux: aux.clone(),
-                        ca: ca.clone(),
-                        tool_relative: *tool_relative,
-                        approx,
-                        with: with.clone(),
-                    };
-                    self.emit(op, seg.span);
+                    self.emit(motion_op(&seg.kind, Some(approx)), seg.span);
                 }
             }
-            StmtKind::Motion { kind, target, aux, ca, tool_relative, approx, with } => {
-                let op = Op::Motion {
-                    kind: *kind,
-                    target: target.clone(),
-                    aux: aux.clone(),
-                    ca: ca.clone(),
-                    tool_relative: *tool_relative,
-                    approx: approx.clone(),
-                    with: with.clone(),
-                };
-                self.emit(op, sp);
+            StmtKind::Motion { .. } => {
+                self.emit(motion_op(&s.kind, None), sp);
             }
             StmtKind::Call { name, args } => {
                 self.emit(Op::Call(name.clone(), args.clone()), sp);
@@ -262,5 +244,22 @@ impl<'a> Compiler<'a> {
                 self.emit(Op::Resume, sp);
             }
         }
+    }
+}
+
+/// The operation of a motion statement; `approx` in place of the statement's own when given
+/// (a SPLINE block's segments).
+fn motion_op(stmt: &StmtKind, approx: Option<Vec<Approx>>) -> Op {
+    let StmtKind::Motion { kind, target, aux, ca, tool_relative, approx: own, with } = stmt else {
+        unreachable!("motion_op takes a motion statement")
+    };
+    Op::Motion {
+        kind: *kind,
+        target: target.clone(),
+        aux: aux.clone(),
+        ca: ca.clone(),
+        tool_relative: *tool_relative,
+        approx: approx.unwrap_or_else(|| own.clone()),
+        with: with.clone(),
     }
 }

@@ -297,9 +297,8 @@ impl Interpreter {
                 self.proceed_line = Some(sp.line);
                 self.advance();
             }
-            Op::Call(name, args) if name == "ERR_CLEAR" && !self.routines.iter().any(|r| r.name == *name) => {
+            Op::Call(name, _) if name == "ERR_CLEAR" && !self.routines.iter().any(|r| r.name == *name) => {
                 // ERR_CLEAR($ERR): no error recorded any more.
-                let _ = args;
                 if let Some(Value::Struct(s)) = self.globals.get_mut("$ERR") {
                     for (n, v) in s.fields.iter_mut() {
                         if n == "NUMBER" || n == "LINE" {

@@ -626,7 +626,7 @@ pub(super) fn binary(op: BinOp, l: Value, r: Value, sp: Span) -> Result<Value, R
 }
 
 /// A CHAR array (a string), as opposed to an array of numbers or structures.
-fn is_char_array(a: &ArrayVal) -> bool {
+pub(super) fn is_char_array(a: &ArrayVal) -> bool {
     a.elems.first().is_none_or(|e| matches!(e, Value::Char(_) | Value::Uninit(Scalar::Char)))
 }
 

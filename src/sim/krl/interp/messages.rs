@@ -57,9 +57,7 @@ impl Interpreter {
                 ExprKind::Omitted => Ok(Value::Int(0)),
                 // `par[]`: the whole array (a CHAR array stays a string).
                 ExprKind::Index(b, idx) if idx.is_empty() => match self.eval(b, env)? {
-                    Value::Array(arr) if !matches!(arr.elems.first(), Some(Value::Char(_)) | Some(Value::Uninit(Scalar::Char))) => {
-                        Ok(Value::Array(arr))
-                    }
+                    Value::Array(arr) if !super::expr::is_char_array(&arr) => Ok(Value::Array(arr)),
                     _ => self.eval(a, env),
                 },
                 _ => self.eval(a, env),

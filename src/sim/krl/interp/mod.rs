@@ -342,6 +342,26 @@ struct CompiledRoutine {
     code: Arc<[Instr]>,
 }
 
+impl CompiledRoutine {
+    /// A routine of module `module` (0: the program's), with its compile errors.
+    fn compile(r: &Routine, signals: &[String], module: usize, callable: bool) -> (Self, Vec<RuntimeError>) {
+        let mut c = Compiler::new(signals);
+        c.block(&r.body);
+        c.emit(Op::End, r.span);
+        c.resolve_gotos();
+        let compiled = CompiledRoutine {
+            name: r.name.clone(),
+            module,
+            callable,
+            returns: r.returns.clone(),
+            params: r.params.clone(),
+            decls: r.decls.clone(),
+            code: c.code.into(),
+        };
+        (compiled, c.errors)
+    }
+}
+
 struct CallFrame {
     routine: usize,
     pc: usize,
@@ -458,20 +478,9 @@ impl Interpreter {
         let mut routines = Vec::new();
         let signal_names: Vec<String> = module.signals.iter().map(|s| s.name.clone()).collect();
         for r in &module.routines {
-            let mut c = Compiler::new(&signal_names);
-            c.block(&r.body);
-            c.emit(Op::End, r.span);
-            c.resolve_gotos();
-            errors.append(&mut c.errors);
-            routines.push(CompiledRoutine {
-                name: r.name.clone(),
-                module: 0,
-                callable: true,
-                returns: r.returns.clone(),
-                params: r.params.clone(),
-                decls: r.decls.clone(),
-                code: c.code.into(),
-            });
+            let (compiled, mut errs) = CompiledRoutine::compile(r, &signal_names, 0, true);
+            errors.append(&mut errs);
+            routines.push(compiled);
         }
         let mut globals = HashMap::default();
         system_defaults(&mut globals);
@@ -543,19 +552,8 @@ impl Interpreter {
             }
             let names: Vec<String> = it.signals.keys().cloned().collect();
             for (ri, r) in m.routines.iter().enumerate() {
-                let mut c = Compiler::new(&names);
-                c.block(&r.body);
-                c.emit(Op::End, r.span);
-                c.resolve_gotos();
-                it.routines.push(CompiledRoutine {
-                    name: r.name.clone(),
-                    module: idx,
-                    callable: ri == 0 || r.global,
-                    returns: r.returns.clone(),
-                    params: r.params.clone(),
-                    decls: r.decls.clone(),
-                    code: c.code.into(),
-                });
+                // Checked before loading (a module with errors is left out): its errors are none.
+                it.routines.push(CompiledRoutine::compile(r, &names, idx, ri == 0 || r.global).0);
             }
             let mut private = Vec::new();
             for d in &m.data {
@@ -698,7 +696,7 @@ impl Interpreter {
                         self.continue_next = false;
                     }
                 }
-                Err(e) if proceed.is_some() => self.proceed_after_error(&e, proceed.unwrap_or(0)),
+                Err(_) if let Some(line) = proceed => self.proceed_after_error(line),
                 Err(e) => return Yield::Fault(e),
             }
         }
@@ -706,7 +704,7 @@ impl Interpreter {
 
     /// A statement after ON_ERROR_PROCEED failed: `$ERR` records it, and the program goes on
     /// with the first operation of a later line.
-    fn proceed_after_error(&mut self, e: &RuntimeError, line: u32) {
+    fn proceed_after_error(&mut self, line: u32) {
         self.globals.insert(
             "$ERR".into(),
             Value::Struct(Box::new(StructVal {
@@ -714,7 +712,6 @@ impl Interpreter {
                 fields: vec![("NUMBER".into(), Value::Int(1)), ("LINE".into(), Value::Int(line as i32))],
             })),
         );
-        let _ = e;
         if let Some(f) = self.stack.last_mut() {
             let code = &self.routines[f.routine].code;
             while f.pc < code.len() - 1 && code[f.pc].span.line == line {

@@ -117,4 +117,18 @@ pub struct ConfigGlobals {
     pub bases: Vec<Frame>,
 }
 
+impl ConfigGlobals {
+    /// A cell-less controller, for checking and benchmarking programs: HOME of the KR 6 models,
+    /// no tool, no bases.
+    pub fn for_checks() -> Self {
+        ConfigGlobals {
+            home_deg: [0.0, -90.0, 90.0, 0.0, 0.0, 0.0],
+            tool: Frame::NULL,
+            tool_number: 1,
+            robroot: Frame::NULL,
+            bases: Vec::new(),
+        }
+    }
+}
+
 pub(super) const READ_ONLY: &[&str] = &["$IN", "$POS_ACT", "$AXIS_ACT", "$NULLFRAME", "$WORLD", "$ROBROOT"];
