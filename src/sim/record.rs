@@ -55,12 +55,19 @@ pub struct Recording {
 /// What a world records while it runs.
 #[derive(Clone, Debug, Default)]
 pub struct Recorder {
+    /// The files as the recording began (the editor and the pendant may change them later).
+    files: Option<Box<crate::sim::scenario::Loaded>>,
     steps: u64,
     commands: Vec<TimedCommand>,
     events: Vec<(u64, u64)>,
 }
 
 impl Recorder {
+    /// A recorder of a world whose files are `loaded` now.
+    pub fn new(loaded: &crate::sim::scenario::Loaded) -> Self {
+        Recorder { files: Some(Box::new(loaded.clone())), ..Default::default() }
+    }
+
     /// Notes one step: its commands and a hash of its events.
     pub fn step(&mut self, commands: &[Command], events: &[Event]) {
         self.commands.extend(commands.iter().map(|c| TimedCommand { step: self.steps, command: c.clone() }));
@@ -72,7 +79,7 @@ impl Recorder {
 
     /// The recording of `world` so far.
     pub fn finish(&self, world: &World) -> Recording {
-        let l = world.loaded();
+        let l = self.files.as_deref().unwrap_or(world.loaded());
         let mut programs = vec![FileText { path: l.src_path.display().to_string(), text: l.src.clone() }];
         if let Some((p, t)) = &l.dat {
             programs.push(FileText { path: p.display().to_string(), text: t.clone() });

@@ -5,12 +5,18 @@
 //! Order inside a tick: commands -> sensors to inputs -> advance run -> main run (axes) ->
 //! outputs to actuators -> physics -> collisions -> the exercise's judgement -> events.
 
+mod files;
+
+use std::path::PathBuf;
+
 use nalgebra::Isometry3;
 use serde::{Deserialize, Serialize};
 
 use super::cell::Cell;
 use super::cell::physics::{PartView, RobotShape};
 use super::controller::Controller;
+pub use super::controller::jog::{JogFrame, JogIncrement};
+pub use super::krl::teach::{FormKind, MotionForm};
 pub use super::controller::{Level, Message, ProgramState, StepMode};
 use super::exercise::{Exercise, RunRecord, Tick};
 use super::io::Io;
@@ -41,10 +47,42 @@ pub enum Command {
     EmergencyStop(bool),
     /// The safety gate opened (true) or closed (false).
     SetDoor(bool),
-    /// Acknowledge the safety messages whose cause is gone.
+    /// Acknowledge every message whose cause is gone ("Confirm all").
     Acknowledge,
+    /// Acknowledge one of the messages waiting (index into `to_acknowledge`).
+    AcknowledgeOne(usize),
     /// A fault, injected live (an instructor) or from the scenario's schedule.
     InjectFault { kind: FaultKind, for_s: Option<f64> },
+    /// The enabling switch held in its centre position (true) or let go.
+    EnablingSwitch(bool),
+    /// The Start key let go: in T1 and T2 the program stops (STOP 2).
+    ReleaseStart,
+    /// A jog key pressed: `key` 0..=5 is A1..A6 or X, Y, Z, A, B, C in the jog frame.
+    Jog { key: u8, plus: bool },
+    /// The jog key let go.
+    JogRelease,
+    SetJogFrame(JogFrame),
+    SetJogIncrement(JogIncrement),
+    /// `$OV_JOG`, percent.
+    SetJogOverride(u8),
+    /// The pendant's tool (`TOOL_DATA[n]`) and base (`BASE_DATA[n]`, 0 the world).
+    SelectTool(u8),
+    SelectBase(u8),
+    SetBreakpoint { line: u32, on: bool },
+    /// Block selection: the program pointer to `line` of the main routine.
+    SelectBlock { line: u32 },
+    /// Touch-up of the point of the motion at `line` (CIRC: the auxiliary point with `aux`):
+    /// the pose now, in the selected tool and base, into the `.dat`, which is written.
+    TouchUp { line: u32, aux: bool },
+    /// A new motion from the inline form below `after_line`, at the pose now; both files are
+    /// written.
+    NewMotion { after_line: u32, form: MotionForm },
+    /// The editor changed a program file (not saved yet).
+    Edit { file: PathBuf, text: String },
+    /// A program file read again from disk (`text` as it is there).
+    Reload { file: PathBuf, text: String },
+    /// Save an edited file.
+    Save { file: PathBuf },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -95,6 +133,12 @@ pub enum Event {
     Fault {
         what: String,
     },
+    /// A program file is to be written (save, touch-up, new motion). The core does no I/O: the
+    /// window writes it, in the file's encoding and line ends (`krl::source::write_keeping`).
+    WriteFile {
+        path: PathBuf,
+        text: String,
+    },
 }
 
 pub struct World {
@@ -117,6 +161,10 @@ pub struct World {
     estop_release_at: Option<f64>,
     /// The program objectives, judged on the text the first time they are asked for.
     program_results: std::sync::OnceLock<Vec<super::exercise::ObjectiveResult>>,
+    /// The program files as last saved or read (path, text): an edited one differs.
+    saved: Vec<(PathBuf, String)>,
+    /// The program's diagnostics as last loaded: errors (the program does not run) and warnings.
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl World {
@@ -143,7 +191,11 @@ impl World {
             stepped: false,
             estop_release_at: None,
             program_results: std::sync::OnceLock::new(),
+            saved: Vec::new(),
+            diagnostics: diags.clone(),
         };
+        let mut world = world;
+        world.saved = world.files().into_iter().map(|(p, t)| (p.to_path_buf(), t.to_string())).collect();
         Ok((world, diags))
     }
 
@@ -256,7 +308,7 @@ impl World {
         if self.stepped || self.recorder.is_some() {
             return false;
         }
-        self.recorder = Some(Recorder::default());
+        self.recorder = Some(Recorder::new(&self.loaded));
         true
     }
 
@@ -286,6 +338,16 @@ impl World {
                     self.controller.command(c, &mut ev);
                 }
                 Command::InjectFault { kind, for_s } => self.inject(kind, *for_s, &mut ev),
+                Command::Start if self.diagnostics.iter().any(Diagnostic::is_error) => {
+                    let n = self.diagnostics.iter().filter(|d| d.is_error()).count();
+                    let text = format!("The program has {n} error(s): fix them in the editor before Start");
+                    ev.push(Event::Message(Message { level: Level::Status, text, line: None, time_s: self.time_s() }));
+                }
+                Command::TouchUp { line, aux } => self.touch_up(*line, *aux, &mut ev),
+                Command::NewMotion { after_line, form } => self.new_motion(*after_line, form, &mut ev),
+                Command::Edit { file, text } => self.edit(file, text, false, &mut ev),
+                Command::Reload { file, text } => self.edit(file, text, true, &mut ev),
+                Command::Save { file } => self.save(file, &mut ev),
                 c => self.controller.command(c, &mut ev),
             }
         }
@@ -378,8 +440,14 @@ impl World {
 
     /// Back to the initial state, keeping the operator's override.
     fn reset(&mut self, ev: &mut Vec<Event>) {
-        let Ok((mut fresh, _)) = World::new(self.loaded.clone()) else { return };
+        let Ok((mut fresh, _)) = World::new(self.loaded.clone()) else {
+            let text = "The program has errors: fix them before a reset".to_string();
+            ev.push(Event::Message(Message { level: Level::Status, text, line: None, time_s: self.time_s() }));
+            return;
+        };
         fresh.controller.set_override(self.controller.override_pct());
+        fresh.controller.keep_pendant(&self.controller);
+        fresh.saved = std::mem::take(&mut self.saved);
         // The E-STOP button and the gate stay as they are; so does what waits to be acknowledged.
         fresh.controller.keep_safety(&self.controller);
         fresh.cell.set_door(self.controller.door_open());
@@ -394,7 +462,8 @@ impl World {
     /// 2 s more, so a part just dropped lands and is counted), or until the time limit passes.
     /// What happens after the last part counts too.
     pub fn run_to_end(&mut self) -> RunRecord {
-        let mut cmds = vec![Command::Start];
+        // In T1 and T2 the student holds the enabling switch and Start.
+        let mut cmds = vec![Command::EnablingSwitch(true), Command::Start];
         let limit = self.loaded.scenario.time_limit_s;
         let mut settle_until: Option<f64> = None;
         while self.time_s() < limit {

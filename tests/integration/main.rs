@@ -14,6 +14,7 @@ mod motion_props;
 mod multi_module;
 mod opw_reference;
 mod override_stop;
+mod pendant;
 mod random_runs;
 mod recording;
 mod safety_faults;

@@ -48,7 +48,8 @@ fn random_q(rng: &mut StdRng, around: Option<[f64; 6]>) -> [f64; 6] {
 pub fn record(cell: &mut World) -> (Vec<[f64; 6]>, Vec<Option<u32>>, Vec<Event>) {
     let mut qs = vec![cell.axes_deg()];
     let mut lines = vec![None];
-    let mut events = cell.step(&[Command::Start]);
+    // In T1 and T2 the enabling switch and Start are held throughout.
+    let mut events = cell.step(&[Command::EnablingSwitch(true), Command::Start]);
     for _ in 0..60_000 {
         qs.push(cell.axes_deg());
         lines.push(cell.main_run_line());

@@ -152,8 +152,12 @@ fn a_random_operator_never_drives_an_axis_past_its_limits_and_replays_exactly() 
     for tick in 0..20_000 {
         let mut cmds = Vec::new();
         if rng.random_range(0..50) == 0 {
-            cmds.push(match rng.random_range(0..30) {
+            cmds.push(match rng.random_range(0..34) {
                 0..=11 => Command::Start,
+                // The enabling switch is mostly held; Start is let go now and then.
+                30..=31 => Command::EnablingSwitch(true),
+                32 => Command::EnablingSwitch(rng.random_range(0..8) > 0),
+                33 => Command::ReleaseStart,
                 12..=15 => Command::Stop,
                 16..=23 => Command::SetOverride(rng.random_range(0..=100)),
                 24 | 25 => Command::SetMode([OperatingMode::T1, OperatingMode::T2, OperatingMode::AUT][rng.random_range(0..3)]),

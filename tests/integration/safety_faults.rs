@@ -81,7 +81,7 @@ fn an_open_gate_stops_aut_but_not_t1() {
     l.scenario.mode = OperatingMode::T1;
     let (mut w, _) = World::new(l).unwrap();
     w.step(&[Command::SetDoor(true)]);
-    w.step(&[Command::Start]);
+    w.step(&[Command::EnablingSwitch(true), Command::Start]);
     let q = w.axes_deg();
     // The first part is at the end stop after about 4.5 s; then the robot goes for it.
     steps(&mut w, 2000);

@@ -113,6 +113,10 @@ impl Controller {
                     };
                     match self.planner.plan(&cmd, start, self.op.mode == OperatingMode::T1) {
                         Ok(traj) => {
+                            if std::mem::take(&mut self.bco_pending) {
+                                self.bco_line = Some(line);
+                                self.msg(ev, Level::Notification, "BCO run to this line's point".into(), Some(line));
+                            }
                             let end = traj.samples.last().copied().unwrap_or(start);
                             let tool = cmd.tool.to_iso();
                             let dt = self.planner.dt;
@@ -166,6 +170,10 @@ impl Controller {
                     let line = self.interp.current.line;
                     self.msg(ev, Level::Status, "HALT: program stopped, press Start to continue".into(), Some(line));
                     self.set_state(ProgramState::Halted, ev);
+                    return;
+                }
+                Yield::Breakpoint(line) => {
+                    self.at_breakpoint = Some(line);
                     return;
                 }
                 Yield::Finished => {

@@ -104,6 +104,12 @@ impl Interpolator {
         self.queue.back_mut().map(|m| (m, passed))
     }
 
+    /// Puts the robot at `q` outside any planned motion (jogging, the way back to the path).
+    pub fn set_q(&mut self, q: [f64; 6]) {
+        self.q_prev = self.q;
+        self.q = q;
+    }
+
     /// Drops every motion: the robot stands where it is (a fault).
     pub fn clear(&mut self) {
         self.queue.clear();

@@ -7,7 +7,9 @@
 mod advance_run;
 pub mod approximation;
 pub mod interpolator;
+pub mod jog;
 pub mod operator;
+mod pendant;
 pub mod planner;
 
 use nalgebra::Isometry3;
@@ -43,6 +45,20 @@ pub struct Controller {
     approx_lines_noted: Vec<u32>,
     /// The simulated time of the tick being run, seconds.
     time_s: f64,
+    /// The pendant's jog settings, and its selected tool and base (jog, touch-up, new motions).
+    pub jog_settings: jog::JogSettings,
+    pub tool_no: usize,
+    pub base_no: usize,
+    jog: Option<jog::Jog>,
+    /// Where the robot left its path when jogged away from a stopped program.
+    path_q: Option<[f64; 6]>,
+    back_to_path: Option<pendant::BackToPath>,
+    /// The advance run stands before this breakpoint line.
+    at_breakpoint: Option<u32>,
+    /// A block selection was made: the next motion planned is a BCO run.
+    bco_pending: bool,
+    /// The BCO run's line, until the robot reaches its point.
+    bco_line: Option<u32>,
 }
 
 impl Controller {
@@ -106,6 +122,15 @@ impl Controller {
             budget_warned: false,
             approx_lines_noted: Vec::new(),
             time_s: 0.0,
+            jog_settings: jog::JogSettings::default(),
+            tool_no: sc.tool.number,
+            base_no: 0,
+            jog: None,
+            path_q: None,
+            back_to_path: None,
+            at_breakpoint: None,
+            bco_pending: false,
+            bco_line: None,
         };
         Ok((controller, diags))
     }
@@ -161,13 +186,20 @@ impl Controller {
             }
             Command::Start => match self.op.state {
                 ProgramState::Ready | ProgramState::Stopped | ProgramState::Halted => {
+                    if self.jog.is_some() {
+                        self.msg(ev, Level::Status, "Release the jog key before Start".into(), None);
+                        return;
+                    }
                     if self.op.state == ProgramState::Ready {
                         self.msg(ev, Level::Notification, "Program started".into(), None);
                     }
+                    self.op.start_held = true;
                     self.op.step_armed = true;
+                    self.at_breakpoint = None;
+                    self.plan_back_to_path(ev);
                     self.set_state(ProgramState::Running, ev);
                 }
-                ProgramState::Running => {}
+                ProgramState::Running => self.op.start_held = true,
                 ProgramState::Finished | ProgramState::Faulted => {
                     self.msg(ev, Level::Status, "Reset the program before starting it again".into(), None);
                 }
@@ -179,9 +211,35 @@ impl Controller {
                 }
             }
             Command::Reset => {}
+            Command::ReleaseStart => self.release_start(ev),
+            Command::EnablingSwitch(held) => self.enabling_switch(*held, ev),
+            Command::Jog { key, plus } => self.start_jog(*key as usize, *plus, ev),
+            Command::JogRelease => self.release_jog(),
+            Command::SetJogFrame(f) => {
+                self.jog = None;
+                self.jog_settings.frame = *f;
+            }
+            Command::SetJogIncrement(i) => {
+                self.jog = None;
+                self.jog_settings.increment = *i;
+            }
+            Command::SetJogOverride(p) => {
+                self.jog_settings.override_pct = (*p).clamp(1, 100) as f64;
+                self.interp.set_global("$OV_JOG", Value::Int(self.jog_settings.override_pct as i32));
+            }
+            Command::SelectTool(n) if (1..=16).contains(n) => self.tool_no = *n as usize,
+            Command::SelectBase(n) if *n <= 32 => self.base_no = *n as usize,
+            Command::SelectTool(n) | Command::SelectBase(n) => {
+                self.msg(ev, Level::Status, format!("No such tool or base number: {n} (tools 1..16, bases 0..32)"), None)
+            }
+            Command::SetBreakpoint { line, on } => self.set_breakpoint(*line, *on),
+            Command::SelectBlock { line } => self.select_block(*line, ev),
+            // The program's files are the world's.
+            Command::TouchUp { .. } | Command::NewMotion { .. } | Command::Edit { .. } | Command::Reload { .. } | Command::Save { .. } => {}
             Command::EmergencyStop(pressed) => self.emergency_stop(*pressed, ev),
             Command::SetDoor(open) => self.set_door(*open, ev),
             Command::Acknowledge => self.acknowledge(ev),
+            Command::AcknowledgeOne(i) => self.acknowledge_one(*i, ev),
             // The cell's faults are the cell's; an E-STOP fault is the button.
             Command::InjectFault { .. } => {}
             Command::SetOverride(p) => self.set_override((*p).min(100) as f64),
@@ -241,13 +299,31 @@ impl Controller {
         if self.op.to_acknowledge.is_empty() {
             return;
         }
-        if self.op.estop || (self.op.door_open && self.op.mode == OperatingMode::AUT) {
+        let before = self.op.to_acknowledge.len();
+        let kept: Vec<String> = self.op.to_acknowledge.iter().filter(|t| self.cause_remains(t)).cloned().collect();
+        self.op.to_acknowledge = kept;
+        if self.op.to_acknowledge.len() == before {
             let why = self.op.start_blocked().unwrap_or_default();
             self.msg(ev, Level::Status, format!("Cannot acknowledge yet: {why}"), None);
+        } else {
+            self.msg(ev, Level::Notification, "Messages acknowledged".into(), None);
+        }
+    }
+
+    /// A safety stop's message stays while its cause does (the E-STOP pressed, the gate open in AUT).
+    fn cause_remains(&self, text: &str) -> bool {
+        (text.starts_with("EMERGENCY STOP") && self.op.estop)
+            || (text.starts_with("Safety gate") && self.op.door_open && self.op.mode == OperatingMode::AUT)
+    }
+
+    /// Acknowledges one message of [`Controller::to_acknowledge`] once its cause is gone.
+    pub fn acknowledge_one(&mut self, i: usize, ev: &mut Vec<Event>) {
+        let Some(text) = self.op.to_acknowledge.get(i).cloned() else { return };
+        if self.cause_remains(&text) {
+            self.msg(ev, Level::Status, format!("Cannot acknowledge yet: the cause is still there ({text})"), None);
             return;
         }
-        self.op.to_acknowledge.clear();
-        self.msg(ev, Level::Notification, "Messages acknowledged".into(), None);
+        self.op.to_acknowledge.remove(i);
     }
 
     /// Takes over the E-STOP, the gate and the messages to acknowledge (a Reset keeps them).
@@ -255,6 +331,35 @@ impl Controller {
         self.op.estop = old.op.estop;
         self.op.door_open = old.op.door_open;
         self.op.to_acknowledge = old.op.to_acknowledge.clone();
+    }
+
+    /// Takes over what the pendant has set (jog settings, tool, base, breakpoints): a Reset and
+    /// a reloaded program keep them.
+    pub fn keep_pendant(&mut self, old: &Controller) {
+        self.jog_settings = old.jog_settings;
+        self.tool_no = old.tool_no;
+        self.base_no = old.base_no;
+        self.op.enabling = old.op.enabling;
+        self.interp.breakpoints = old.interp.breakpoints.clone();
+        self.interp.set_global("$OV_JOG", Value::Int(self.jog_settings.override_pct as i32));
+    }
+
+    /// A reloaded program (after an edit): the robot stays where it stands, the operator's
+    /// settings stay, the program is reset.
+    pub fn take_over(&mut self, old: &Controller) {
+        self.keep_pendant(old);
+        self.keep_safety(old);
+        self.ipo = Interpolator::new(old.ipo.q());
+        self.set_override(old.op.override_pct);
+        self.op.mode = old.op.mode;
+        self.op.step_mode = old.op.step_mode;
+        self.op.door_open = old.op.door_open;
+        self.interp.set_global("$MODE_OP", Value::Enum(format!("{:?}", self.op.mode)));
+    }
+
+    /// Sets a data-list variable's value now and at the next reset (touch-up).
+    pub fn set_data(&mut self, name: &str, v: Value) {
+        self.interp.set_data(name, v);
     }
 
     /// Safety messages waiting to be acknowledged.
@@ -280,10 +385,22 @@ impl Controller {
     /// runs), then the main run, which brakes the robot to a standstill when it may not move.
     pub fn step(&mut self, io: &mut Io, time_s: f64, ev: &mut Vec<Event>) {
         self.time_s = time_s;
-        if self.op.state == ProgramState::Running {
+        if self.jog.is_some() {
+            self.jog_tick(ev);
+            return;
+        }
+        if self.op.state == ProgramState::Running && self.at_breakpoint.is_none() {
             self.advance_run(io, ev);
         }
         self.main_run(io, ev);
+        if let Some(line) = self.at_breakpoint
+            && self.op.state == ProgramState::Running
+            && self.ipo.is_empty()
+            && self.path_q.is_none()
+        {
+            self.msg(ev, Level::Status, "Breakpoint: the program stopped before this line".into(), Some(line));
+            self.set_state(ProgramState::Stopped, ev);
+        }
         let op = &self.op;
         if op.state == ProgramState::Running && op.step_mode == StepMode::Line && !op.step_armed && self.ipo.is_empty() {
             // ISTEP: the statement and its motion are done.
@@ -300,6 +417,11 @@ impl Controller {
     /// As `fault`, at a line of the module `file` (None: the program's own).
     fn fault_in(&mut self, ev: &mut Vec<Event>, text: String, line: Option<u32>, file: Option<&str>) {
         self.ipo.clear();
+        self.jog = None;
+        // A fault's message must be acknowledged before the next Start.
+        if !self.op.to_acknowledge.contains(&text) {
+            self.op.to_acknowledge.push(text.clone());
+        }
         self.msg_in(ev, Level::Acknowledgement, text, line, file);
         self.set_state(ProgramState::Faulted, ev);
     }
@@ -329,6 +451,9 @@ impl Controller {
             return;
         }
         let goal = if self.op.robot_may_move() { self.op.override_pct / 100.0 } else { 0.0 };
+        if self.back_to_path_tick(goal, ev) {
+            return;
+        }
         let was_empty = self.ipo.is_empty();
         let path = self.ipo.advance(goal, &self.planner.model, self.planner.dt, self.time_s);
         if !self.fire_due_triggers(io, ev) {
@@ -347,6 +472,10 @@ impl Controller {
                         // No look-ahead: the next motion was not known in time (advance-run stop, $ADVANCE = 0, program end).
                         self.approx_lines_noted.push(line);
                         self.msg(ev, Level::Notification, "Approximation not possible: exact stop".into(), Some(line));
+                    }
+                    if self.bco_line == Some(line) {
+                        self.bco_line = None;
+                        self.msg(ev, Level::Notification, "Programmed path reached (BCO)".into(), Some(line));
                     }
                     ev.push(Event::MotionDone { line });
                     if self.op.step_mode == StepMode::Motion && self.op.state == ProgramState::Running {

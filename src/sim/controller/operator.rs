@@ -64,8 +64,12 @@ pub struct Operator {
     pub estop: bool,
     /// The safety gate (fence door) is open.
     pub door_open: bool,
-    /// Red messages of safety stops that must be acknowledged before Start.
+    /// Red messages of safety stops and faults that must be acknowledged before Start.
     pub to_acknowledge: Vec<String>,
+    /// The enabling switch is held in its centre position.
+    pub enabling: bool,
+    /// The Start key is held (in T1 and T2 a program runs only while it is).
+    pub start_held: bool,
 }
 
 impl Operator {
@@ -79,12 +83,19 @@ impl Operator {
             estop: false,
             door_open: false,
             to_acknowledge: Vec::new(),
+            enabling: false,
+            start_held: false,
         }
     }
 
     /// The robot may move along its path: anything else brakes it to a standstill.
     pub fn robot_may_move(&self) -> bool {
-        self.state == ProgramState::Running && !self.estop && !(self.door_open && self.mode == OperatingMode::AUT)
+        self.state == ProgramState::Running && !self.estop && !(self.door_open && self.mode == OperatingMode::AUT) && self.hands_on()
+    }
+
+    /// In T1 and T2 the robot moves only while the enabling switch and Start are held.
+    pub fn hands_on(&self) -> bool {
+        self.mode == OperatingMode::AUT || (self.enabling && self.start_held)
     }
 
     /// Why Start is refused now, if it is.
@@ -95,6 +106,8 @@ impl Operator {
             Some("Safety gate open: close it and acknowledge before Start in AUT".into())
         } else if !self.to_acknowledge.is_empty() {
             Some(format!("Acknowledge the message first: {}", self.to_acknowledge[0]))
+        } else if self.mode != OperatingMode::AUT && !self.enabling {
+            Some(format!("{:?}: hold the enabling switch, then press and hold Start", self.mode))
         } else {
             None
         }

@@ -8,6 +8,7 @@ pub mod parser;
 pub mod project;
 pub mod source;
 pub mod system_types;
+pub mod teach;
 pub mod value;
 
 pub use diag::{Diagnostic, Severity, Span};

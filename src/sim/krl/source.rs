@@ -86,6 +86,22 @@ pub fn read_text(path: &Path) -> std::io::Result<String> {
     read(path).map(|s| s.text)
 }
 
+/// The bytes to write for `text` over a file that now holds `old` (None: a new file): the old
+/// file's encoding and line ends are kept. A new file is UTF-8, with the line ends of `text`.
+pub fn encode_like(old: Option<&[u8]>, text: &str) -> Vec<u8> {
+    let Some(old) = old else { return text.as_bytes().to_vec() };
+    let was = decode(old);
+    let lf = text.replace("\r\n", "\n");
+    let text = if was.crlf || (!was.text.contains('\n') && text.contains("\r\n")) { lf.replace('\n', "\r\n") } else { lf };
+    encode(&text, was.encoding)
+}
+
+/// Writes `text` to `path` keeping the file's encoding and line ends.
+pub fn write_keeping(path: &Path, text: &str) -> std::io::Result<()> {
+    let old = std::fs::read(path).ok();
+    std::fs::write(path, encode_like(old.as_deref(), text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +119,19 @@ mod tests {
         let d = decode(&all);
         assert_eq!(d.encoding, Encoding::Windows1252);
         assert_eq!(d.to_bytes(), all);
+    }
+
+    #[test]
+    fn written_back_in_the_encoding_and_line_ends_found() {
+        // A controller's file: code page 1252 and CR LF; the editor gives LF and an umlaut.
+        let old = b"; alt\r\nEND\r\n";
+        let with_umlaut = b"; K\xfchler\r\nEND\r\n";
+        assert_eq!(encode_like(Some(with_umlaut), "; K\u{fc}hl\nEND\n"), b"; K\xfchl\r\nEND\r\n".to_vec());
+        // ASCII with CR LF decodes as UTF-8: the line ends stay.
+        assert_eq!(encode_like(Some(old), "; neu\nEND\n"), b"; neu\r\nEND\r\n".to_vec());
+        let bom = [&[0xEF, 0xBB, 0xBF][..], b"A\n"].concat();
+        assert_eq!(encode_like(Some(&bom), "\u{e4}\n"), [&[0xEF, 0xBB, 0xBF][..], "\u{e4}\n".as_bytes()].concat());
+        assert_eq!(encode_like(None, "x\n"), b"x\n".to_vec());
     }
 
     #[test]

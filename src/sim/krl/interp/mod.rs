@@ -231,6 +231,8 @@ pub enum Yield {
     Resume,
     /// The main routine returned.
     Finished,
+    /// A breakpoint on this line of the program's own module: the statement has not run.
+    Breakpoint(u32),
     Fault(RuntimeError),
 }
 
@@ -409,6 +411,12 @@ pub struct Interpreter {
     /// Each module's file name, and the data it keeps to itself (stored as `n::NAME`).
     module_files: Vec<String>,
     private: Vec<Vec<String>>,
+    /// Lines of the program's own module the advance run stops before.
+    pub breakpoints: std::collections::BTreeSet<u32>,
+    /// The operation a breakpoint stopped at: it runs on the next resume.
+    break_passed: Option<(usize, usize)>,
+    /// The line of the operation run last.
+    last_line: u32,
 }
 
 fn io_index(v: &Value, what: &str, span: Span) -> Result<usize, RuntimeError> {
@@ -522,6 +530,9 @@ impl Interpreter {
             msg_handles: 0,
             live_msgs: Vec::new(),
             module_files: vec![String::new()],
+            breakpoints: Default::default(),
+            break_passed: None,
+            last_line: 0,
             private: vec![Vec::new()],
         };
         for d in &module.data {
@@ -651,6 +662,48 @@ impl Interpreter {
         self.globals.insert(name.to_ascii_uppercase(), v);
     }
 
+    /// Block selection: the main routine goes on at the first operation of `line` (with its
+    /// locals as they are); waits, triggers and handlers are dropped. False when no statement
+    /// of the main routine is on that line.
+    pub fn select_line(&mut self, line: u32) -> bool {
+        let Some(pc) = self.routines[0].code.iter().position(|i| i.span.line == line) else { return false };
+        self.stack.truncate(1);
+        if self.stack.is_empty() {
+            let locals = self.fresh_locals(0);
+            self.stack.push(CallFrame { routine: 0, pc, locals, out_binds: Vec::new() });
+        }
+        self.stack[0].pc = pc;
+        self.wait_until = None;
+        self.continue_next = false;
+        self.pending_triggers.clear();
+        self.trigger_calls.clear();
+        self.in_handler.clear();
+        self.braking = false;
+        self.last_line = 0;
+        self.break_passed = Some((0, pc));
+        self.current = self.routines[0].code[pc].span;
+        true
+    }
+
+    /// The call stack, outermost first: (routine, module file or None for the program's own, line).
+    pub fn call_stack(&self) -> Vec<(String, Option<String>, u32)> {
+        self.stack
+            .iter()
+            .map(|f| {
+                let r = &self.routines[f.routine];
+                let file = (r.module > 0).then(|| self.module_files[r.module].clone());
+                (r.name.clone(), file, r.code[f.pc.min(r.code.len() - 1)].span.line)
+            })
+            .collect()
+    }
+
+    /// Sets the value a data-list variable starts with and has now (touch-up).
+    pub fn set_data(&mut self, name: &str, v: Value) {
+        let key = name.to_ascii_uppercase();
+        self.initial_globals.insert(key.clone(), v.clone());
+        self.globals.insert(key, v);
+    }
+
     pub fn routine_names(&self) -> Vec<&str> {
         self.routines.iter().map(|r| r.name.as_str()).collect()
     }
@@ -667,6 +720,17 @@ impl Interpreter {
             let code = Arc::clone(&self.routines[frame.routine].code);
             let instr = &code[frame.pc];
             self.current = instr.span;
+            let at = (frame.routine, frame.pc);
+            let line = instr.span.line;
+            if self.routines[frame.routine].module == 0
+                && self.breakpoints.contains(&line)
+                && self.last_line != line
+                && self.break_passed != Some(at)
+                && self.in_handler.is_empty()
+            {
+                self.break_passed = Some(at);
+                return Yield::Breakpoint(line);
+            }
             if instr.adv_stop && !self.continue_next && env.motions_pending() > 0 {
                 return Yield::Blocked;
             }
@@ -675,6 +739,8 @@ impl Interpreter {
             }
             left -= 1;
             self.ops_executed += 1;
+            self.last_line = line;
+            self.break_passed = None;
             let was_continue = self.continue_next;
             // ON_ERROR_PROCEED covers the statement on the next line (all its operations).
             let proceed = match self.proceed_line {
