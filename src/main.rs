@@ -41,6 +41,9 @@ enum Cmd {
         /// Window size, WIDTHxHEIGHT in pixels (a projector: 1280x720).
         #[arg(long, default_value = "1400x860", value_parser = parse_size)]
         size: (u32, u32),
+        /// The pendant's tab to open: program, jog, watch or io.
+        #[arg(long, default_value = "program", value_parser = ["program", "jog", "watch", "io"])]
+        tab: String,
     },
     /// Run and grade a program on a scenario and its public variants: exit 0 full marks, 1 not
     /// full marks, 2 bad input.
@@ -126,8 +129,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => cli::run::run(Path::new(DEFAULT_SCENARIO), cli::run::RunOptions::default()),
-        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size }) => {
-            cli::run::run(&scenario, cli::run::RunOptions { start, speed, screenshot, at, record, size })
+        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab }) => {
+            cli::run::run(&scenario, cli::run::RunOptions { start, speed, screenshot, at, record, size, tab })
         }
         Some(Cmd::Check { scenario, program, verbose, record }) => {
             cli::check::check(&scenario, cli::check::CheckOptions { program: program.as_deref(), verbose, record: record.as_deref() })

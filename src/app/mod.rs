@@ -3,8 +3,11 @@
 
 mod camera;
 pub mod convert;
+mod editor;
+mod jogging;
 mod panel;
 pub mod scene;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -63,6 +66,12 @@ impl Sim {
         }
     }
 
+    /// A message of the window itself (saving, reading files) in the log.
+    pub fn note(&mut self, text: String) {
+        let time_s = self.world.time_s();
+        self.log.push(Message { level: crate::sim::world::Level::Notification, text, line: None, time_s });
+    }
+
     /// Advances the cell by `real_dt` seconds of wall time (at most 0.25 s worth per call).
     pub fn advance(&mut self, real_dt: f64) -> Vec<Event> {
         let dt = self.world.dt();
@@ -82,7 +91,17 @@ impl Sim {
             if let Event::Message(m) = e {
                 self.log.push(m.clone());
             }
-            if let Event::State(crate::sim::world::ProgramState::Ready) = e {
+            if let Event::WriteFile { path, text } = e {
+                // Written in the file's own encoding and line ends.
+                match crate::sim::krl::source::write_keeping(path, text) {
+                    Ok(()) => self.note(format!("Saved {}", path.display())),
+                    Err(e) => self.note(format!("{}: cannot write it: {e} (the text is kept in the editor)", path.display())),
+                }
+            }
+            if let Event::Message(m) = e
+                && m.text == "Program reset"
+            {
+                // A reset clears the messages of the run before.
                 self.log.retain(|m| m.text.ends_with("Program reset"));
             }
         }
@@ -105,7 +124,7 @@ fn step_sim(time: Res<Time>, mut sim: ResMut<Sim>) {
 
 impl Default for Script {
     fn default() -> Self {
-        Script { autostart: false, screenshot: None, speed: 1.0, record: None, size: (1400, 860) }
+        Script { autostart: false, screenshot: None, speed: 1.0, record: None, size: (1400, 860), tab: "program".into() }
     }
 }
 
@@ -122,6 +141,8 @@ pub struct Script {
     pub record: Option<PathBuf>,
     /// The window's size in pixels (e.g. a projector's 1280 x 720).
     pub size: (u32, u32),
+    /// The pendant's tab at the start: program, jog, watch or io.
+    pub tab: String,
 }
 
 fn run_script(
@@ -133,6 +154,8 @@ fn run_script(
 ) {
     if script.autostart && !state.started && sim.pending.is_empty() {
         state.started = true;
+        // A scripted run holds the enabling switch and Start (T1 and T2 need both).
+        sim.pending.push(Command::EnablingSwitch(true));
         sim.pending.push(Command::Start);
     }
     let Some((path, at)) = &script.screenshot else { return };

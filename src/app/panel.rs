@@ -1,5 +1,6 @@
-//! The pendant panel: program with the advance-run and main-run lines marked, Start/Stop/Reset,
-//! override, I/O, axis values and controller messages.
+//! The pendant panel: Start (held in T1 and T2), Stop, Reset, E-STOP, override, modes; tabs for
+//! the program (listing and editor), jogging, the watch panel and the cell's I/O; messages with
+//! their acknowledgement.
 
 use bevy::camera::Viewport;
 use bevy::prelude::*;
@@ -7,6 +8,9 @@ use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::Sim;
+use super::editor::{EditorUi, program_view};
+use super::jogging::{Held, jog_view, keys};
+use super::watch::{WatchUi, watch_view};
 use crate::sim::math::Frame;
 use crate::sim::scenario::FaultKind;
 use crate::sim::scenario::OperatingMode;
@@ -39,13 +43,43 @@ fn state_text(s: ProgramState) -> (&'static str, egui::Color32) {
     }
 }
 
+/// The pendant's own state between frames (what is held, the open tab, the editor, the watch).
+#[derive(Default)]
+pub struct PendantUi {
+    opened: bool,
+    tab: Tab,
+    held: Held,
+    editor: EditorUi,
+    watch: WatchUi,
+}
+
+#[derive(Default, Clone, Copy, PartialEq)]
+enum Tab {
+    #[default]
+    Program,
+    Jog,
+    Watch,
+    Cell,
+}
+
 fn panel(
     mut contexts: EguiContexts,
     mut sim: ResMut<Sim>,
+    mut pad: Local<PendantUi>,
+    script: Option<Res<super::Script>>,
     mut camera: Single<&mut Camera, With<Camera3d>>,
     window: Single<&Window, With<PrimaryWindow>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
+    if !pad.opened {
+        pad.opened = true;
+        pad.tab = match script.as_ref().map(|s| s.tab.as_str()) {
+            Some("jog") => Tab::Jog,
+            Some("watch") => Tab::Watch,
+            Some("io") => Tab::Cell,
+            _ => Tab::Program,
+        };
+    }
     let mut root = egui::Ui::new(
         ctx.clone(),
         "robocell-root".into(),
@@ -55,7 +89,7 @@ fn panel(
         .resizable(true)
         .default_size(470.0)
         .show(&mut root, |ui| {
-            pendant(ui, &mut sim);
+            pendant(ui, &mut sim, &mut pad);
         })
         .response
         .rect
@@ -91,7 +125,7 @@ fn tidy(x: f64) -> f64 {
     if x.abs() < 0.005 { 0.0 } else { x }
 }
 
-fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
+fn pendant(ui: &mut egui::Ui, sim: &mut Sim, pad: &mut PendantUi) {
     let sc = sim.world.loaded().scenario.clone();
     ui.add_space(4.0);
     ui.heading(&sc.name);
@@ -100,12 +134,21 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
 
     // Controls.
     let state = sim.world.state();
+    let mut start_down = false;
     ui.horizontal(|ui| {
-        let can_start = matches!(state, ProgramState::Ready | ProgramState::Stopped | ProgramState::Halted);
-        if ui.add_enabled(can_start, egui::Button::new(egui::RichText::new("▶ Start").size(16.0))).clicked() {
-            sim.pending.push(Command::Start);
-        }
-        if ui.add_enabled(state == ProgramState::Running, egui::Button::new(egui::RichText::new("■ Stop").size(16.0))).clicked() {
+        let can_start = matches!(state, ProgramState::Ready | ProgramState::Stopped | ProgramState::Halted | ProgramState::Running);
+        let hint = if sim.world.mode() == OperatingMode::AUT {
+            "Start the program (Enter)"
+        } else {
+            "Hold Start (or Enter) with the enabling switch (Space): in T1 and T2 the program runs only while both are held"
+        };
+        let start = ui.add_enabled(can_start, egui::Button::new(egui::RichText::new("▶ Start").size(16.0))).on_hover_text(hint);
+        start_down = start.is_pointer_button_down_on();
+        if ui
+            .add_enabled(state == ProgramState::Running, egui::Button::new(egui::RichText::new("■ Stop").size(16.0)))
+            .on_hover_text("STOP 2 on the path (Esc)")
+            .clicked()
+        {
             sim.pending.push(Command::Stop);
         }
         if ui.button(egui::RichText::new("⟲ Reset").size(16.0)).clicked() {
@@ -205,50 +248,60 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
     }
     ui.separator();
 
-    // Program listing.
-    let adv = sim.world.advance_line();
-    let main = sim.world.main_run_line();
-    let file = sim.world.loaded().src_path.file_name().and_then(|f| f.to_str()).unwrap_or("program").to_string();
-    ui.label(egui::RichText::new(format!("{file}   (▶ main run, » advance run)")).strong());
-    let src = sim.world.loaded().src.clone();
-    let follow = main.unwrap_or(adv);
-    // Leave room below for the I/O, the axes and a few messages on a small screen (1280 x 720).
-    let listing_h = (ui.available_height() - 270.0).clamp(120.0, 320.0);
-    egui::ScrollArea::both().id_salt("program").max_height(listing_h).auto_shrink([false, true]).show(ui, |ui| {
-        for (i, line) in src.lines().enumerate() {
-            let n = i as u32 + 1;
-            let marker = if main == Some(n) {
-                "▶"
-            } else if adv == n && state != ProgramState::Ready {
-                "»"
-            } else {
-                " "
-            };
-            let mut text = egui::RichText::new(format!("{marker}{n:>3}  {line}")).monospace();
-            if main == Some(n) {
-                text = text.background_color(egui::Color32::from_rgb(40, 90, 50));
-            } else if adv == n && state != ProgramState::Ready {
-                text = text.background_color(egui::Color32::from_rgb(80, 75, 30));
-            } else if line.trim_start().starts_with(';') {
-                text = text.color(egui::Color32::GRAY);
-            }
-            let r = ui.add(egui::Label::new(text).wrap_mode(egui::TextWrapMode::Extend));
-            if n == follow && state == ProgramState::Running {
-                // Only vertically: keep the line numbers in view.
-                let start = egui::Rect::from_min_size(r.rect.min, egui::vec2(1.0, r.rect.height()));
-                ui.scroll_to_rect(start, Some(egui::Align::Center));
+    // Tabs: the program, jogging, the watch panel, the cell's I/O.
+    ui.horizontal(|ui| {
+        for (t, name) in [(Tab::Program, "Program"), (Tab::Jog, "Jog"), (Tab::Watch, "Watch"), (Tab::Cell, "I/O and axes")] {
+            if ui.selectable_label(pad.tab == t, egui::RichText::new(name).strong()).clicked() {
+                pad.tab = t;
             }
         }
+    });
+    let body_h = (ui.available_height() - 170.0).max(150.0);
+    let mut jog_down = None;
+    egui::ScrollArea::vertical().id_salt("tab").max_height(body_h).auto_shrink([false, true]).show(ui, |ui| match pad.tab {
+        Tab::Program => program_view(ui, sim, &mut pad.editor, body_h - 10.0),
+        Tab::Jog => jog_down = jog_view(ui, sim, &mut pad.held),
+        Tab::Watch => watch_view(ui, sim, &mut pad.watch),
+        Tab::Cell => cell_view(ui, sim, &sc),
     });
     for w in &sim.warnings {
         ui.label(egui::RichText::new(w).small().color(level_color(Level::Status)));
     }
+    let ctx = ui.ctx().clone();
+    keys(&ctx, sim, &mut pad.held, start_down, jog_down);
     ui.separator();
 
+    ui.horizontal(|ui| {
+        ui.label(egui::RichText::new("Messages").strong());
+        let waiting = sim.world.controller().to_acknowledge().to_vec();
+        if !waiting.is_empty() && ui.button("Confirm all").on_hover_text("Acknowledge every message whose cause is gone").clicked() {
+            sim.pending.push(Command::Acknowledge);
+        }
+    });
+    for (i, t) in sim.world.controller().to_acknowledge().to_vec().iter().enumerate() {
+        ui.horizontal(|ui| {
+            if ui.small_button("OK").on_hover_text("Acknowledge this message").clicked() {
+                sim.pending.push(Command::AcknowledgeOne(i));
+            }
+            ui.label(egui::RichText::new(t).color(level_color(Level::Acknowledgement)));
+        });
+    }
+    egui::ScrollArea::vertical().id_salt("messages").show(ui, |ui| {
+        if sim.log.is_empty() {
+            ui.label(egui::RichText::new("none").small());
+        }
+        for m in sim.log.iter().rev().take(50) {
+            ui.label(egui::RichText::new(format!("{:>6.1} s  {}", m.time_s, m.text)).color(level_color(m.level)));
+        }
+    });
+}
+
+/// The cell's I/O, the axes and the instructor's fault menu.
+fn cell_view(ui: &mut egui::Ui, sim: &mut Sim, sc: &crate::sim::scenario::Scenario) {
     // For the instructor: faults injected live (recorded like any command).
     egui::CollapsingHeader::new("Instructor: inject a fault").default_open(false).show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
-            for (label, kind, for_s) in fault_menu(&sc) {
+            for (label, kind, for_s) in fault_menu(sc) {
                 if ui.button(label).clicked() {
                     sim.pending.push(Command::InjectFault { kind, for_s });
                 }
@@ -327,17 +380,6 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim) {
         let tcp = Frame::from_iso(&sim.world.tcp_world());
         ui.monospace(format!("TCP X {:.1} Y {:.1} Z {:.1}", tidy(tcp.x), tidy(tcp.y), tidy(tcp.z)));
         ui.monospace(format!("    A {:.1} B {:.1} C {:.1}", tidy(tcp.a), tidy(tcp.b), tidy(tcp.c)));
-    });
-    ui.separator();
-
-    ui.label(egui::RichText::new("Messages").strong());
-    egui::ScrollArea::vertical().id_salt("messages").show(ui, |ui| {
-        if sim.log.is_empty() {
-            ui.label(egui::RichText::new("none").small());
-        }
-        for m in sim.log.iter().rev().take(50) {
-            ui.label(egui::RichText::new(format!("{:>6.1} s  {}", m.time_s, m.text)).color(level_color(m.level)));
-        }
     });
 }
 

@@ -17,11 +17,13 @@ pub struct RunOptions {
     pub record: Option<PathBuf>,
     /// Window size in pixels.
     pub size: (u32, u32),
+    /// The pendant's tab to open.
+    pub tab: String,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { start: false, speed: 1.0, screenshot: None, at: 0.0, record: None, size: (1400, 860) }
+        RunOptions { start: false, speed: 1.0, screenshot: None, at: 0.0, record: None, size: (1400, 860), tab: "program".into() }
     }
 }
 
@@ -40,6 +42,7 @@ pub fn run(path: &Path, o: RunOptions) -> ExitCode {
         speed: o.speed,
         record: o.record,
         size: o.size,
+        tab: o.tab,
     };
     match robocell::app::run(loaded, script) {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,12 +16,12 @@ use super::cell::Cell;
 use super::cell::physics::{PartView, RobotShape};
 use super::controller::Controller;
 pub use super::controller::jog::{JogFrame, JogIncrement};
-pub use super::krl::teach::{FormKind, MotionForm};
 pub use super::controller::{Level, Message, ProgramState, StepMode};
 use super::exercise::{Exercise, RunRecord, Tick};
 use super::io::Io;
 use super::kinematics::{fk, link_frames};
 use super::krl::Diagnostic;
+pub use super::krl::teach::{FormKind, MotionForm};
 use super::krl::value::Value;
 use super::record::{Recorder, Recording};
 use super::robot::RobotModel;
@@ -52,13 +52,19 @@ pub enum Command {
     /// Acknowledge one of the messages waiting (index into `to_acknowledge`).
     AcknowledgeOne(usize),
     /// A fault, injected live (an instructor) or from the scenario's schedule.
-    InjectFault { kind: FaultKind, for_s: Option<f64> },
+    InjectFault {
+        kind: FaultKind,
+        for_s: Option<f64>,
+    },
     /// The enabling switch held in its centre position (true) or let go.
     EnablingSwitch(bool),
     /// The Start key let go: in T1 and T2 the program stops (STOP 2).
     ReleaseStart,
     /// A jog key pressed: `key` 0..=5 is A1..A6 or X, Y, Z, A, B, C in the jog frame.
-    Jog { key: u8, plus: bool },
+    Jog {
+        key: u8,
+        plus: bool,
+    },
     /// The jog key let go.
     JogRelease,
     SetJogFrame(JogFrame),
@@ -68,21 +74,40 @@ pub enum Command {
     /// The pendant's tool (`TOOL_DATA[n]`) and base (`BASE_DATA[n]`, 0 the world).
     SelectTool(u8),
     SelectBase(u8),
-    SetBreakpoint { line: u32, on: bool },
+    SetBreakpoint {
+        line: u32,
+        on: bool,
+    },
     /// Block selection: the program pointer to `line` of the main routine.
-    SelectBlock { line: u32 },
+    SelectBlock {
+        line: u32,
+    },
     /// Touch-up of the point of the motion at `line` (CIRC: the auxiliary point with `aux`):
     /// the pose now, in the selected tool and base, into the `.dat`, which is written.
-    TouchUp { line: u32, aux: bool },
+    TouchUp {
+        line: u32,
+        aux: bool,
+    },
     /// A new motion from the inline form below `after_line`, at the pose now; both files are
     /// written.
-    NewMotion { after_line: u32, form: MotionForm },
+    NewMotion {
+        after_line: u32,
+        form: MotionForm,
+    },
     /// The editor changed a program file (not saved yet).
-    Edit { file: PathBuf, text: String },
+    Edit {
+        file: PathBuf,
+        text: String,
+    },
     /// A program file read again from disk (`text` as it is there).
-    Reload { file: PathBuf, text: String },
+    Reload {
+        file: PathBuf,
+        text: String,
+    },
     /// Save an edited file.
-    Save { file: PathBuf },
+    Save {
+        file: PathBuf,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -107,3 +107,44 @@ fn renders_the_cell_offscreen() {
     assert!(r < 60 && g < 60 && b < 60, "the panel is drawn: {:?}", (r, g, b));
     let _ = std::fs::remove_file(&out);
 }
+
+/// The pendant's commands through the app: jog in T1 with the enabling switch, touch up, and
+/// the window writes the `.dat` to disk in the file's own encoding (code page 1252, CR LF).
+#[test]
+fn app_drives_the_pendant_and_writes_the_touched_up_dat() {
+    use robocell::sim::scenario::Scenario;
+    use robocell::sim::world::{JogFrame, JogIncrement};
+    let dir = std::env::temp_dir().join(format!("robocell-app-teach-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["teach.ron", "teach.src", "teach.dat"] {
+        std::fs::copy(super::root().join("scenarios").join(f), dir.join(f)).unwrap();
+    }
+    let (cell, _) = World::new(Scenario::load(&dir.join("teach.ron")).unwrap()).unwrap();
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(50)))
+        .insert_resource(Sim::new(cell, Vec::new()))
+        .add_plugins(SimPlugin);
+    let send = |app: &mut App, c: Command| app.world_mut().resource_mut::<Sim>().pending.push(c);
+    send(&mut app, Command::EnablingSwitch(true));
+    send(&mut app, Command::SetJogFrame(JogFrame::Axes));
+    send(&mut app, Command::SetJogIncrement(JogIncrement::Mm10));
+    send(&mut app, Command::Jog { key: 0, plus: true });
+    for _ in 0..40 {
+        app.update();
+    }
+    send(&mut app, Command::JogRelease);
+    app.update();
+    let a1 = app.world().resource::<Sim>().world.axes_deg()[0];
+    assert!((a1 - 3.0).abs() < 1e-9, "A1 jogged 3°: {a1}");
+    // Line 9 is the fold of PTP P1.
+    send(&mut app, Command::TouchUp { line: 9, aux: false });
+    app.update();
+    let bytes = std::fs::read(dir.join("teach.dat")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(bytes.windows(4).any(|b| b == b"f\xfcr "), "still code page 1252");
+    assert!(!bytes.windows(2).any(|b| b[1] == b'\n' && b[0] != b'\r'), "every line ends in CR LF");
+    let text = robocell::sim::krl::source::decode(&bytes).text;
+    let xp1 = text.lines().find(|l| l.starts_with("DECL E6POS XP1=")).unwrap();
+    assert!(!xp1.contains("X 600.0,Y 0.0,Z 700.0"), "XP1 was touched up: {xp1}");
+}

@@ -333,7 +333,10 @@ fn a_new_motion_lints_clean_runs_and_reaches_its_point() {
     let lines: Vec<&str> = src.lines().collect();
     let at = lines.iter().position(|l| l.starts_with(";FOLD LIN P2 Vel=0.5 m/s CPDAT1 Tool[1] Base[0]")).expect("the new fold");
     assert_eq!(lines[at - 1], ";ENDFOLD");
-    assert_eq!(&lines[at + 1..at + 7], &["$BWDSTART=FALSE", "LDAT_ACT=LCPDAT1", "FDAT_ACT=FP2", "BAS(#CP_PARAMS,0.5)", "LIN XP2", ";ENDFOLD"]);
+    assert_eq!(
+        &lines[at + 1..at + 7],
+        &["$BWDSTART=FALSE", "LDAT_ACT=LCPDAT1", "FDAT_ACT=FP2", "BAS(#CP_PARAMS,0.5)", "LIN XP2", ";ENDFOLD"]
+    );
     assert!(src.contains("\r\n") && !src.replace("\r\n", "").contains('\n'), "CR LF kept");
     let dat = w.loaded().dat.clone().unwrap().1;
     assert!(dat.contains("DECL FDAT FP2={TOOL_NO 1,BASE_NO 0,"));

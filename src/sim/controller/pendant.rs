@@ -237,7 +237,10 @@ impl Controller {
                 (Step::Name(m), Value::Struct(sv)) => sv.get(m).cloned().ok_or(format!("{} has no member {m}", sv.ty))?,
                 (Step::Index(ix), Value::Array(a)) => {
                     if ix.len() != a.dims.len() || ix.iter().zip(&a.dims).any(|(i, d)| *i < 1 || *i > *d) {
-                        return Err(format!("index out of range: the array is [{}]", a.dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",")));
+                        return Err(format!(
+                            "index out of range: the array is [{}]",
+                            a.dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",")
+                        ));
                     }
                     let mut flat = 0;
                     for (i, d) in ix.iter().zip(&a.dims) {
@@ -284,7 +287,8 @@ fn parse_watch(s: &str) -> Result<Vec<Step>, String> {
         } else if c == '[' {
             chars.next();
             let inner: String = chars.by_ref().take_while(|c| *c != ']').collect();
-            let ix = inner.split(',').map(|p| p.trim().parse::<usize>().map_err(|_| format!("'{}' is not an index (use numbers)", p.trim())));
+            let ix =
+                inner.split(',').map(|p| p.trim().parse::<usize>().map_err(|_| format!("'{}' is not an index (use numbers)", p.trim())));
             out.push(Step::Index(ix.collect::<Result<_, _>>()?));
         } else if c.is_whitespace() {
             chars.next();

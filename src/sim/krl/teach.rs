@@ -403,7 +403,10 @@ mod tests {
 
     #[test]
     fn reals_are_written_short_with_one_decimal_at_least() {
-        assert_eq!((real(525.0), real(-20.5), real(0.1234567), real(-1e-9)), ("525.0".into(), "-20.5".into(), "0.123457".into(), "0.0".into()));
+        assert_eq!(
+            (real(525.0), real(-20.5), real(0.1234567), real(-1e-9)),
+            ("525.0".into(), "-20.5".into(), "0.123457".into(), "0.0".into())
+        );
     }
 
     #[test]

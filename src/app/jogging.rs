@@ -1,0 +1,154 @@
+//! The jog keys, the enabling switch and the Start key as on the smartPAD: held down with the
+//! mouse or the keyboard, each press and release a command to the core.
+
+use bevy_egui::egui;
+
+use super::Sim;
+use crate::sim::controller::jog::{JogFrame, JogIncrement, key_name};
+use crate::sim::scenario::OperatingMode;
+use crate::sim::world::Command;
+
+/// Keys for the jog pairs (plus, minus) of A1..A6 or X..C.
+pub const JOG_KEYS: [(egui::Key, egui::Key); 6] = [
+    (egui::Key::Q, egui::Key::A),
+    (egui::Key::W, egui::Key::S),
+    (egui::Key::E, egui::Key::D),
+    (egui::Key::R, egui::Key::F),
+    (egui::Key::T, egui::Key::G),
+    (egui::Key::Y, egui::Key::H),
+];
+/// The enabling switch is held while this key is.
+pub const ENABLING_KEY: egui::Key = egui::Key::Space;
+/// Start (held in T1 and T2).
+pub const START_KEY: egui::Key = egui::Key::Enter;
+
+/// What is held down now, so a press and a release each send one command.
+#[derive(Default)]
+pub struct Held {
+    pub enabling_mouse: bool,
+    pub enabling_key: bool,
+    /// What the core was last told of the enabling switch.
+    pub enabling_sent: bool,
+    pub start: bool,
+    pub jog: Option<(u8, bool)>,
+}
+
+/// Keyboard: the enabling switch, Start and the jog keys (not while a text field has focus).
+pub fn keys(ctx: &egui::Context, sim: &mut Sim, held: &mut Held, start_button: bool, jog_button: Option<(u8, bool)>) {
+    let typing = ctx.egui_wants_keyboard_input();
+    let (enable_key, start_key, jog_key, stop) = ctx.input(|i| {
+        let jog = JOG_KEYS.iter().enumerate().find_map(|(k, (p, m))| {
+            if i.key_down(*p) {
+                Some((k as u8, true))
+            } else if i.key_down(*m) {
+                Some((k as u8, false))
+            } else {
+                None
+            }
+        });
+        (i.key_down(ENABLING_KEY), i.key_down(START_KEY), jog, i.key_pressed(egui::Key::Escape))
+    });
+    let (enable_key, start_key, jog_key) = if typing { (false, false, None) } else { (enable_key, start_key, jog_key) };
+    if stop && !typing {
+        sim.pending.push(Command::Stop);
+    }
+    held.enabling_key = enable_key;
+    let enabling = held.enabling_mouse || enable_key;
+    if enabling != held.enabling_sent {
+        held.enabling_sent = enabling;
+        sim.pending.push(Command::EnablingSwitch(enabling));
+    }
+    let start = start_button || start_key;
+    if start && !held.start {
+        sim.pending.push(Command::Start);
+    } else if !start && held.start {
+        sim.pending.push(Command::ReleaseStart);
+    }
+    held.start = start;
+    let jog = jog_button.or(jog_key);
+    if jog != held.jog {
+        if held.jog.is_some() {
+            sim.pending.push(Command::JogRelease);
+        }
+        if let Some((key, plus)) = jog {
+            sim.pending.push(Command::Jog { key, plus });
+        }
+        held.jog = jog;
+    }
+}
+
+/// The jog panel: frame, increment, jog override, tool and base, the enabling switch and the
+/// six key pairs. Returns the jog key held with the mouse.
+pub fn jog_view(ui: &mut egui::Ui, sim: &mut Sim, held: &mut Held) -> Option<(u8, bool)> {
+    let c = sim.world.controller();
+    let s = c.jog_settings;
+    let (tool, base) = (c.tool_no, c.base_no);
+    let t1 = sim.world.mode() == OperatingMode::T1;
+    if !t1 {
+        ui.label(egui::RichText::new("Jogging only in T1: set the mode to T1.").color(egui::Color32::from_rgb(240, 200, 40)));
+    }
+    ui.horizontal(|ui| {
+        ui.label("Frame");
+        for (f, hint) in [
+            (JogFrame::Axes, "One key pair per axis A1..A6"),
+            (JogFrame::World, "X, Y, Z along the world; A, B, C about its Z, Y, X through the TCP"),
+            (JogFrame::Base, "Along and about the selected BASE_DATA[n]"),
+            (JogFrame::Tool, "Along and about the selected tool's own axes"),
+        ] {
+            if ui.selectable_label(s.frame == f, format!("{f:?}")).on_hover_text(hint).clicked() {
+                sim.pending.push(Command::SetJogFrame(f));
+            }
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Increment");
+        egui::ComboBox::from_id_salt("increment").selected_text(s.increment.label()).show_ui(ui, |ui| {
+            for i in JogIncrement::ALL {
+                if ui.selectable_label(s.increment == i, i.label()).clicked() {
+                    sim.pending.push(Command::SetJogIncrement(i));
+                }
+            }
+        });
+        let mut ov = s.override_pct as u8;
+        ui.label("$OV_JOG");
+        if ui.add(egui::Slider::new(&mut ov, 1..=100).suffix(" %")).changed() {
+            sim.pending.push(Command::SetJogOverride(ov));
+        }
+    });
+    ui.horizontal(|ui| {
+        let mut t = tool as u8;
+        ui.label("Tool");
+        if ui.add(egui::DragValue::new(&mut t).range(1..=16)).on_hover_text("TOOL_DATA[n] for jogging and teaching").changed() {
+            sim.pending.push(Command::SelectTool(t));
+        }
+        let mut b = base as u8;
+        ui.label("Base");
+        if ui.add(egui::DragValue::new(&mut b).range(0..=32)).on_hover_text("BASE_DATA[n]; 0 is the world").changed() {
+            sim.pending.push(Command::SelectBase(b));
+        }
+    });
+    let on = held.enabling_mouse || held.enabling_key;
+    let fill = if on { egui::Color32::from_rgb(60, 150, 70) } else { egui::Color32::from_rgb(90, 90, 90) };
+    let r = ui
+        .add(egui::Button::new(egui::RichText::new(if on { "Enabling switch: held" } else { "Enabling switch" }).strong()).fill(fill))
+        .on_hover_text("Hold it (mouse, or the Space key): in T1 the robot moves only while it is held");
+    held.enabling_mouse = r.is_pointer_button_down_on();
+    let mut jog = None;
+    egui::Grid::new("jog-keys").num_columns(3).show(ui, |ui| {
+        for k in 0..6u8 {
+            let name = key_name(s.frame, k as usize);
+            let (pk, mk) = JOG_KEYS[k as usize];
+            let minus = ui.add(egui::Button::new(format!("  −  {name}  "))).on_hover_text(format!("Hold to jog {name} minus (key {mk:?})"));
+            if minus.is_pointer_button_down_on() {
+                jog = Some((k, false));
+            }
+            ui.label(egui::RichText::new(name).strong());
+            let plus = ui.add(egui::Button::new(format!("  +  {name}  "))).on_hover_text(format!("Hold to jog {name} plus (key {pk:?})"));
+            if plus.is_pointer_button_down_on() {
+                jog = Some((k, true));
+            }
+            ui.end_row();
+        }
+    });
+    jog
+}
