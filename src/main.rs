@@ -41,8 +41,8 @@ enum Cmd {
         /// Window size, WIDTHxHEIGHT in pixels (a projector: 1280x720).
         #[arg(long, default_value = "1400x860", value_parser = parse_size)]
         size: (u32, u32),
-        /// The pendant's tab to open: program, jog, watch or io.
-        #[arg(long, default_value = "program", value_parser = ["program", "jog", "watch", "io"])]
+        /// The pendant's tab to open: program, edit (the program in the editor), jog, watch or io.
+        #[arg(long, default_value = "program", value_parser = ["program", "edit", "jog", "watch", "io"])]
         tab: String,
     },
     /// Run and grade a program on a scenario and its public variants: exit 0 full marks, 1 not

@@ -318,14 +318,15 @@ pub fn program_view(ui: &mut egui::Ui, sim: &mut Sim, ed: &mut EditorUi, height:
         teach_tools(ui, sim, ed, may_edit);
     }
     let diags: Vec<Diagnostic> = sim.world.diagnostics().iter().filter(|d| same_file(&d.file, &file)).cloned().collect();
-    let list_h = (height - 24.0 * (1 + diags.len().min(4)) as f32).max(100.0);
+    // Room for the tool rows above and the diagnostics below.
+    let list_h = (height - 80.0 - 18.0 * diags.len().min(4) as f32).max(100.0);
     if ed.editing {
         editor(ui, sim, ed, &file, &diags, list_h);
     } else {
         listing(ui, sim, ed, &file, file == src_path, &diags, list_h);
     }
     // The diagnostics: click one to go to its line.
-    egui::ScrollArea::vertical().id_salt("diagnostics").max_height(72.0).show(ui, |ui| {
+    egui::ScrollArea::vertical().id_salt("diagnostics").max_height(72.0).auto_shrink([false, true]).show(ui, |ui| {
         for d in &diags {
             let text = format!("{}:{} {} {}", d.span.line, d.span.col, d.code, d.message);
             let r = ui.add(egui::Label::new(egui::RichText::new(text).small().color(diag_colour(d))).sense(egui::Sense::click()));
@@ -376,7 +377,7 @@ fn teach_tools(ui: &mut egui::Ui, sim: &mut Sim, ed: &mut EditorUi, may_edit: bo
         });
         ui.checkbox(&mut ed.form.cont, "CONT");
         let (range, suffix) = if ed.form.kind == FormKind::Ptp { (1.0..=100.0, " %") } else { (0.001..=2.0, " m/s") };
-        ui.add(egui::DragValue::new(&mut ed.form.vel).range(range).speed(0.05).suffix(suffix));
+        ui.add(egui::DragValue::new(&mut ed.form.vel).range(range).speed(0.05).max_decimals(3).suffix(suffix));
         if ui
             .add_enabled(sel.is_some() && may_edit, egui::Button::new("New motion"))
             .on_hover_text("Insert the inline form below the selected line, at the robot's pose now")
@@ -527,7 +528,8 @@ fn editor(ui: &mut egui::Ui, sim: &mut Sim, ed: &mut EditorUi, file: &std::path:
     }
     let bad: Vec<(u32, Color32)> = diags.iter().map(|d| (d.span.line, diag_colour(d))).collect();
     let font = FontId::monospace(13.0);
-    let mut layouter = |ui: &egui::Ui, text: &dyn egui::TextBuffer, wrap: f32| -> Arc<egui::Galley> {
+    // Lines are not wrapped, so they stay beside their numbers.
+    let mut layouter = |ui: &egui::Ui, text: &dyn egui::TextBuffer, _wrap: f32| -> Arc<egui::Galley> {
         let mut job = LayoutJob::default();
         for (i, line) in text.as_str().split('\n').enumerate() {
             if i > 0 {
@@ -536,7 +538,7 @@ fn editor(ui: &mut egui::Ui, sim: &mut Sim, ed: &mut EditorUi, file: &std::path:
             let err = bad.iter().find(|(l, _)| *l == i as u32 + 1).map(|(_, c)| *c);
             append_line(&mut job, line, err, &font);
         }
-        job.wrap.max_width = wrap;
+        job.wrap.max_width = f32::INFINITY;
         ui.fonts_mut(|f| f.layout_job(job))
     };
     let lines = ed.buffer.split('\n').count();

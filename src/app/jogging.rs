@@ -133,6 +133,18 @@ pub fn jog_view(ui: &mut egui::Ui, sim: &mut Sim, held: &mut Held) -> Option<(u8
         .add(egui::Button::new(egui::RichText::new(if on { "Enabling switch: held" } else { "Enabling switch" }).strong()).fill(fill))
         .on_hover_text("Hold it (mouse, or the Space key): in T1 the robot moves only while it is held");
     held.enabling_mouse = r.is_pointer_button_down_on();
+    // Beside each key pair: the axis angle, or the TCP in the selected base.
+    let q = sim.world.axes_deg();
+    let pose = sim.world.controller().taught_pose().frame;
+    let value = |k: usize| match (s.frame, k) {
+        (JogFrame::Axes, _) => format!("{:8.2}°", q[k]),
+        (_, 0) => format!("{:8.1} mm", pose.x),
+        (_, 1) => format!("{:8.1} mm", pose.y),
+        (_, 2) => format!("{:8.1} mm", pose.z),
+        (_, 3) => format!("{:8.2}°", pose.a),
+        (_, 4) => format!("{:8.2}°", pose.b),
+        _ => format!("{:8.2}°", pose.c),
+    };
     let mut jog = None;
     egui::Grid::new("jog-keys").num_columns(3).show(ui, |ui| {
         for k in 0..6u8 {
@@ -142,7 +154,7 @@ pub fn jog_view(ui: &mut egui::Ui, sim: &mut Sim, held: &mut Held) -> Option<(u8
             if minus.is_pointer_button_down_on() {
                 jog = Some((k, false));
             }
-            ui.label(egui::RichText::new(name).strong());
+            ui.label(egui::RichText::new(format!("{name} {}", value(k as usize))).monospace().strong());
             let plus = ui.add(egui::Button::new(format!("  +  {name}  "))).on_hover_text(format!("Hold to jog {name} plus (key {pk:?})"));
             if plus.is_pointer_button_down_on() {
                 jog = Some((k, true));

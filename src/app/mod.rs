@@ -182,7 +182,8 @@ struct ScriptState {
 /// Builds the full windowed app for a loaded scenario.
 pub fn build(loaded: Loaded, script: Script) -> Result<App, Vec<crate::sim::krl::Diagnostic>> {
     let title = format!("robocell - {}", loaded.scenario.name);
-    let (mut world, warnings) = World::new(loaded)?;
+    // A program with errors opens too: the editor shows them, Start waits for the fix.
+    let (mut world, warnings) = World::open(loaded);
     if script.record.is_some() {
         world.start_recording();
     }

@@ -79,6 +79,7 @@ fn panel(
             Some("io") => Tab::Cell,
             _ => Tab::Program,
         };
+        pad.editor.editing = script.as_ref().is_some_and(|s| s.tab == "edit");
     }
     let mut root = egui::Ui::new(
         ctx.clone(),
@@ -264,8 +265,11 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim, pad: &mut PendantUi) {
         Tab::Watch => watch_view(ui, sim, &mut pad.watch),
         Tab::Cell => cell_view(ui, sim, &sc),
     });
-    for w in &sim.warnings {
-        ui.label(egui::RichText::new(w).small().color(level_color(Level::Status)));
+    if pad.tab != Tab::Program {
+        // The program tab lists them with its diagnostics.
+        for w in &sim.warnings {
+            ui.label(egui::RichText::new(w).small().color(level_color(Level::Status)));
+        }
     }
     let ctx = ui.ctx().clone();
     keys(&ctx, sim, &mut pad.held, start_down, jog_down);

@@ -37,7 +37,7 @@ pub fn run(path: &Path, o: RunOptions) -> ExitCode {
         }
     };
     let script = robocell::app::Script {
-        autostart: o.start || o.screenshot.is_some(),
+        autostart: o.start,
         screenshot: o.screenshot.map(|p| (p, o.at)),
         speed: o.speed,
         record: o.record,

@@ -62,7 +62,19 @@ fn renders_the_cell_offscreen() {
     let out = std::env::temp_dir().join(format!("robocell-render-{}.png", std::process::id()));
     let _ = std::fs::remove_file(&out);
     let mut child = std::process::Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1400x860x24", env!("CARGO_BIN_EXE_robocell"), "run", "--speed", "4", "--at", "3", "--screenshot"])
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1400x860x24",
+            env!("CARGO_BIN_EXE_robocell"),
+            "run",
+            "--start",
+            "--speed",
+            "4",
+            "--at",
+            "3",
+            "--screenshot",
+        ])
         .arg(&out)
         .current_dir(super::root())
         .env("RUST_LOG", "error")

@@ -523,3 +523,22 @@ fn a_fault_must_be_acknowledged_before_the_next_start() {
     // It starts (and meets the same limit again).
     assert!(said(&ev, "Program started"), "{ev:?}");
 }
+
+#[test]
+fn a_program_with_errors_opens_for_the_editor_and_runs_once_fixed() {
+    let mut l = Scenario::load(&root().join("scenarios/teach.ron")).unwrap();
+    let good = l.src.clone();
+    l.src = good.replace("WAIT SEC 0.2", "WAIT SEC 0.2 +");
+    assert!(World::new(l.clone()).is_err());
+    let (mut w, diags) = World::open(l);
+    let wait = good.lines().position(|x| x == "WAIT SEC 0.2").unwrap() as u32 + 1;
+    assert!(diags.iter().any(|d| d.is_error() && d.span.line == wait), "{diags:?}");
+    assert!(w.loaded().src.contains("WAIT SEC 0.2 +"), "the student's text is kept");
+    let ev = w.step(&[Command::EnablingSwitch(true), Command::Start]);
+    assert!(said(&ev, "fix them in the editor"));
+    let path = w.loaded().src_path.clone();
+    w.step(&[Command::Edit { file: path, text: good }]);
+    assert!(w.diagnostics().iter().all(|d| !d.is_error()));
+    run_to_end(&mut w);
+    assert_eq!(w.state(), ProgramState::Finished);
+}

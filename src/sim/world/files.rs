@@ -11,6 +11,26 @@ use crate::sim::krl::teach::{self, MotionForm};
 use crate::sim::krl::value::{StructVal, Value};
 
 impl World {
+    /// Builds the world for the window: a program with errors still opens, with its text and
+    /// diagnostics for the editor, and Start refused until they are fixed.
+    pub fn open(loaded: crate::sim::scenario::Loaded) -> (World, Vec<Diagnostic>) {
+        match World::new(loaded.clone()) {
+            Ok(w) => w,
+            Err(diags) => {
+                let mut stub = loaded.clone();
+                let name = loaded.src_path.file_stem().and_then(|s| s.to_str()).unwrap_or("program").to_string();
+                stub.src = format!("DEF {name}( )\nEND\n");
+                stub.dat = None;
+                stub.others.clear();
+                let (mut w, _) = World::new(stub).expect("an empty program loads");
+                w.loaded = loaded;
+                w.saved = w.files().into_iter().map(|(p, t)| (p.to_path_buf(), t.to_string())).collect();
+                w.diagnostics = diags.clone();
+                (w, diags)
+            }
+        }
+    }
+
     /// The program's files: its `.src`, its `.dat`, and the other modules loaded with it.
     pub fn files(&self) -> Vec<(&Path, &str)> {
         let l = &self.loaded;
