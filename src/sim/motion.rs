@@ -160,12 +160,87 @@ pub enum CartPath {
         from: Vector3<f64>,
         angle_rad: f64,
     },
+    /// A smooth curve through points (a SPLINE block's run of SPL segments): a cubic piece
+    /// between each two points, with tangents from the neighbours (as in Catmull-Rom, sized as
+    /// for a circular arc, so points on a circle give that circle), tabulated by arc length (mm,
+    /// point) so that `s` runs at an even speed.
+    Spline {
+        table: Vec<(f64, Vector3<f64>)>,
+        /// `s` at each given point (the first 0, the last 1).
+        knots: Vec<f64>,
+    },
 }
 
 impl CartPath {
+    /// The smooth curve through `points` (the start first). It passes through each point; the
+    /// direction at a point is parallel to the line from its neighbour before to its neighbour
+    /// after, so the path has no corner there. None for fewer than two distinct points.
+    pub fn spline(points: &[Vector3<f64>]) -> Option<CartPath> {
+        let pts: Vec<Vector3<f64>> = points.iter().fold(Vec::new(), |mut v, p| {
+            if v.last().is_none_or(|l: &Vector3<f64>| (l - p).norm() > 1e-6) {
+                v.push(*p);
+            }
+            v
+        });
+        if pts.len() < 2 {
+            return None;
+        }
+        let n = pts.len();
+        let d: Vec<f64> = (0..n - 1).map(|i| (pts[i + 1] - pts[i]).norm()).collect();
+        // Unit tangents: inside, along the line from the neighbour before to the one after; at
+        // the ends, the inner tangent mirrored about the chord (a circle's own tangent when the
+        // points lie on one).
+        let chord = |i: usize| (pts[i + 1] - pts[i]) / d[i];
+        let inner = |i: usize| (pts[i + 1] - pts[i - 1]).normalize();
+        let tangent = |i: usize| -> Vector3<f64> {
+            if n == 2 {
+                chord(0)
+            } else if i == 0 {
+                let (c, t) = (chord(0), inner(1));
+                2.0 * t.dot(&c) * c - t
+            } else if i == n - 1 {
+                let (c, t) = (chord(n - 2), inner(n - 2));
+                2.0 * t.dot(&c) * c - t
+            } else {
+                inner(i)
+            }
+        };
+        let mut table = vec![(0.0, pts[0])];
+        let mut at_point = vec![0.0];
+        for i in 0..n - 1 {
+            // Tangent lengths as for a circular arc: the chord / cos^2 of half the angle between
+            // the tangent and the chord (the chord itself on a straight run).
+            let length = |t: Vector3<f64>| {
+                let half = t.angle(&chord(i)) / 2.0;
+                t * (d[i] / half.cos().powi(2)).min(2.0 * d[i])
+            };
+            let (a, b, ma, mb) = (pts[i], pts[i + 1], length(tangent(i)), length(tangent(i + 1)));
+            let steps = ((d[i] / 0.2).ceil() as usize).clamp(8, 20_000);
+            for k in 1..=steps {
+                let u = k as f64 / steps as f64;
+                let (u2, u3) = (u * u, u * u * u);
+                let p = a * (2.0 * u3 - 3.0 * u2 + 1.0) + ma * (u3 - 2.0 * u2 + u) + b * (-2.0 * u3 + 3.0 * u2) + mb * (u3 - u2);
+                let (len, last) = *table.last().expect("starts with the first point");
+                table.push((len + (p - last).norm(), p));
+            }
+            at_point.push(table.last().expect("not empty").0);
+        }
+        let total = table.last().expect("not empty").0;
+        let knots = at_point.iter().map(|l| l / total).collect();
+        Some(CartPath::Spline { table, knots })
+    }
+
     pub fn point(&self, s: f64) -> Vector3<f64> {
         match self {
             CartPath::Line { from, to } => from + (to - from) * s,
+            CartPath::Spline { table, .. } => {
+                let total = table.last().map_or(0.0, |t| t.0);
+                let want = s.clamp(0.0, 1.0) * total;
+                let k = table.partition_point(|t| t.0 < want).clamp(1, table.len() - 1);
+                let ((l0, p0), (l1, p1)) = (table[k - 1], table[k]);
+                let f = if l1 > l0 { (want - l0) / (l1 - l0) } else { 0.0 };
+                p0 + (p1 - p0) * f
+            }
             CartPath::Arc { center, normal, from, angle_rad } => {
                 let r = Rotation3::from_axis_angle(&Unit::new_normalize(*normal), angle_rad * s);
                 center + r * (from - center)
@@ -176,6 +251,7 @@ impl CartPath {
         match self {
             CartPath::Line { from, to } => (to - from).norm(),
             CartPath::Arc { center, from, angle_rad, .. } => (from - center).norm() * angle_rad.abs(),
+            CartPath::Spline { table, .. } => table.last().map_or(0.0, |t| t.0),
         }
     }
 
@@ -249,20 +325,27 @@ struct Guided<'a> {
     tool: Isometry3<f64>,
     tool_inv: Isometry3<f64>,
     path: &'a CartPath,
-    r0: UnitQuaternion<f64>,
-    r1: UnitQuaternion<f64>,
+    /// The orientation at `s`: (s, orientation) from (0, start) to (1, end), slerped between.
+    keys: Vec<(f64, UnitQuaternion<f64>)>,
     ori: OriType,
     wrist0: [f64; 3],
     wrist1: [f64; 3],
 }
 
 impl Guided<'_> {
+    fn rot(&self, s: f64) -> UnitQuaternion<f64> {
+        let k = self.keys.partition_point(|(ks, _)| *ks < s).clamp(1, self.keys.len() - 1);
+        let ((s0, r0), (s1, r1)) = (self.keys[k - 1], self.keys[k]);
+        let f = if s1 > s0 { ((s - s0) / (s1 - s0)).clamp(0.0, 1.0) } else { 1.0 };
+        r0.slerp(&r1, f)
+    }
+
     /// Axes for parameter `s`, continuing from `prev`. Err with a message where the path cannot go on.
     fn axes(&self, s: f64, prev: &[f64; 6]) -> Result<[f64; 6], String> {
         let pos = self.path.point(s);
         let q = match self.ori {
             OriType::Var | OriType::Constant => {
-                let rot = if self.ori == OriType::Var { self.r0.slerp(&self.r1, s) } else { self.r0 };
+                let rot = if self.ori == OriType::Var { self.rot(s) } else { self.keys[0].1 };
                 let flange = Isometry3::from_parts(pos.into(), rot) * self.tool_inv;
                 ik_near(self.model, &flange, prev).ok_or("Workspace error: the path leaves the robot's reach")?
             }
@@ -299,12 +382,38 @@ pub fn plan_cartesian(
     p: &CpParams,
     dt: f64,
 ) -> Trajectory {
+    plan_cartesian_through(model, start_q, tool, path, &[(1.0, *end_rot)], p, dt)
+}
+
+/// As [`plan_cartesian`], the orientation reaching each of `keys` (s, orientation) in turn (a
+/// spline's points; the last at s = 1).
+pub fn plan_cartesian_through(
+    model: &RobotModel,
+    start_q: &[f64; 6],
+    tool: &Isometry3<f64>,
+    path: &CartPath,
+    keys: &[(f64, UnitQuaternion<f64>)],
+    p: &CpParams,
+    dt: f64,
+) -> Trajectory {
     let start_tcp = fk(model, start_q) * tool;
     let r0 = start_tcp.rotation;
-    let r1 = if p.ori == OriType::Constant { r0 } else { *end_rot };
+    let mut keys: Vec<(f64, UnitQuaternion<f64>)> =
+        std::iter::once((0.0, r0)).chain(keys.iter().map(|(s, r)| (*s, if p.ori == OriType::Constant { r0 } else { *r }))).collect();
+    keys.dedup_by(|b, a| (b.0 - a.0).abs() < 1e-12 && a.0 > 0.0);
+    let r1 = keys.last().expect("at least the start").1;
     let len = path.length_mm();
-    let ang = r0.angle_to(&r1).to_degrees();
-    let (swivel, twist) = swing_twist_deg(&r0, &r1);
+    // Orientation: the total turn, and the fastest turn per unit of s over the pieces.
+    let (mut ang, mut swivel, mut twist, mut ang_rate) = (0.0, 0.0f64, 0.0f64, 0.0f64);
+    for w in keys.windows(2) {
+        let ds = (w[1].0 - w[0].0).max(1e-9);
+        let a = w[0].1.angle_to(&w[1].1).to_degrees();
+        let (sw, tw) = swing_twist_deg(&w[0].1, &w[1].1);
+        ang += a;
+        ang_rate = ang_rate.max(a / ds);
+        swivel = swivel.max(sw / ds);
+        twist = twist.max(tw / ds);
+    }
     let ov = (p.override_pct / 100.0).clamp(0.0, 1.0);
     let mut v_mm = (p.vel_m_s * 1000.0).clamp(0.1, model.max_cp_speed_m_s * 1000.0) * ov;
     if let Some(cap) = p.tcp_cap_mm_s {
@@ -329,7 +438,7 @@ pub fn plan_cartesian(
         if twist > 1e-6 {
             v_norm = v_norm.min(v_ori2 / twist);
         }
-        a_norm = a_norm.min(a_ori / ang);
+        a_norm = a_norm.min(a_ori / ang_rate.max(1e-9));
     }
     // The end configuration for #JOINT: the solution nearest to the start.
     let (mut wrist0, mut wrist1) = ([0.0; 3], [0.0; 3]);
@@ -342,7 +451,7 @@ pub fn plan_cartesian(
             wrist1 = wrist0;
         }
     }
-    let g = Guided { model, tool: *tool, tool_inv: tool.inverse(), path, r0, r1, ori: p.ori, wrist0, wrist1 };
+    let g = Guided { model, tool: *tool, tool_inv: tool.inverse(), path, keys, ori: p.ori, wrist0, wrist1 };
     if !v_norm.is_finite() || ov <= 0.0 {
         return Trajectory { samples: vec![*start_q], stop_message: None };
     }

@@ -217,3 +217,51 @@ fn a_spline_block_flows_through_its_points_without_stopping() {
     // The PTP_SPLINE ends on its last axis point.
     assert!(max_delta(qs.last().unwrap(), &[30.0, -70.0, 80.0, 0.0, 30.0, 0.0]) < 1e-6);
 }
+
+/// Four SPL points a quarter circle apart (radius 100 mm about (600, 0, 500)), from the point
+/// before the first.
+const SPL_CIRCLE: &str = "DEF generated( )
+  PTP {X 600, Y -100, Z 500, A 0, B 90, C 0}
+  SPLINE WITH $VEL.CP = 0.3
+    SPL {X 700, Y 0, Z 500, A 0, B 90, C 0}
+    SPL {X 600, Y 100, Z 500, A 0, B 90, C 0}
+    SPL {X 500, Y 0, Z 500, A 0, B 90, C 0}
+    SPL {X 600, Y -100, Z 500, A 0, B 90, C 0}
+  ENDSPLINE
+END
+";
+
+/// Distance from `p` to the segment `a`-`b`.
+fn to_segment(p: &Vector3<f64>, a: &Vector3<f64>, b: &Vector3<f64>) -> f64 {
+    let ab = b - a;
+    let t = if ab.norm_squared() > 0.0 { ((p - a).dot(&ab) / ab.norm_squared()).clamp(0.0, 1.0) } else { 0.0 };
+    (a + ab * t - p).norm()
+}
+
+#[test]
+fn spl_points_are_passed_exactly_on_a_path_without_corners_or_stops() {
+    let m = RobotModel::kr6_r900_sixx();
+    let mut cell = empty_cell(SPL_CIRCLE, OperatingMode::AUT);
+    let (qs, lines, _) = record(&mut cell);
+    assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
+    assert_within_limits(&m, &qs, cell.dt(), "spl");
+    let p = |q: &[f64; 6]| tcp(&m, q).translation.vector;
+    let path: Vec<Vector3<f64>> = qs.iter().zip(&lines).filter(|(_, l)| matches!(l, Some(4..=7))).map(|(q, _)| p(q)).collect();
+    // Through every point: approximation would cut the corners by up to $APO.CDIS.
+    let points = [(700.0, 0.0), (600.0, 100.0), (500.0, 0.0), (600.0, -100.0)].map(|(x, y)| Vector3::new(x, y, 500.0));
+    for want in &points {
+        let d = path.windows(2).map(|w| to_segment(want, &w[0], &w[1])).fold(f64::INFINITY, f64::min);
+        assert!(d < 0.05, "passed {want:?} {d:.3} mm away");
+    }
+    // No corner: the direction turns a little per tick (a quarter circle of 100 mm at 1.2 mm a
+    // tick turns 0.7°), no stop until the end, and the path stays near the circle.
+    let steps: Vec<Vector3<f64>> = path.windows(2).map(|w| w[1] - w[0]).filter(|d| d.norm() > 0.05).collect();
+    let turn = steps.windows(2).map(|w| w[0].angle(&w[1]).to_degrees()).fold(0.0, f64::max);
+    assert!(turn < 3.0, "turns {turn:.1}° in one tick");
+    let speeds: Vec<f64> = path.windows(2).map(|w| (w[1] - w[0]).norm() / cell.dt()).collect();
+    let inner = &speeds[speeds.len() / 10..speeds.len() * 9 / 10];
+    assert!(inner.iter().all(|v| *v > 150.0), "slowed to {:.1} mm/s", inner.iter().cloned().fold(f64::INFINITY, f64::min));
+    let off = path.iter().map(|x| ((x - Vector3::new(600.0, 0.0, 500.0)).norm() - 100.0).abs()).fold(0.0, f64::max);
+    assert!(off < 0.5, "{off:.2} mm off the circle");
+    assert!((p(qs.last().unwrap()) - points[3]).norm() < 0.01, "ends exactly on the last point");
+}

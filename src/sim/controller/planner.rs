@@ -9,7 +9,9 @@ use crate::sim::krl::MotionCmd;
 use crate::sim::krl::ast::MotionKind;
 use crate::sim::krl::value::{StructVal, Value};
 use crate::sim::math::Frame;
-use crate::sim::motion::{CartPath, CpParams, OriType, PtpParams, Trajectory, plan_cartesian, plan_lin, plan_ptp_capped};
+use crate::sim::motion::{
+    CartPath, CpParams, OriType, PtpParams, Trajectory, plan_cartesian, plan_cartesian_through, plan_lin, plan_ptp_capped,
+};
 use crate::sim::robot::RobotModel;
 
 /// The TCP speed limit in T1, mm/s.
@@ -116,7 +118,31 @@ impl Planner {
                 if ik_near(&self.model, &flange, &start).is_none() {
                     return Err(format!("Target not reachable: {}", describe_target(&target_base)));
                 }
-                Ok(plan_lin(&self.model, &start, &tool, &tcp_rb, &lin, dt))
+                if cmd.via.is_empty() {
+                    return Ok(plan_lin(&self.model, &start, &tool, &tcp_rb, &lin, dt));
+                }
+                // A run of SPL segments: one smooth path through every point, each point's
+                // orientation reached there.
+                let mut poses = vec![fk(&self.model, &start) * tool];
+                for (v, line) in &cmd.via {
+                    let Value::Struct(p) = v else {
+                        return Err(format!("SPL point of line {line} must be a position, not {}", v.type_name()));
+                    };
+                    let p_rb = base_in_rb * resolve(p);
+                    if ik_near(&self.model, &(p_rb * tool.inverse()), &start).is_none() {
+                        return Err(format!("Target not reachable: SPL point of line {line} {}", describe_target(&resolve(p))));
+                    }
+                    poses.push(p_rb);
+                }
+                poses.push(tcp_rb);
+                poses.dedup_by(|b, a| (b.translation.vector - a.translation.vector).norm() <= 1e-6);
+                let points: Vec<_> = poses.iter().map(|p| p.translation.vector).collect();
+                let Some(path) = CartPath::spline(&points) else {
+                    return Ok(plan_lin(&self.model, &start, &tool, &tcp_rb, &lin, dt));
+                };
+                let CartPath::Spline { knots, .. } = &path else { unreachable!("a spline") };
+                let keys: Vec<_> = knots.iter().zip(&poses).skip(1).map(|(s, p)| (*s, p.rotation)).collect();
+                Ok(plan_cartesian_through(&self.model, &start, &tool, &path, &keys, &lin, dt))
             }
         }
     }

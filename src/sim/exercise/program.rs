@@ -41,6 +41,7 @@ fn walk(body: &[Stmt], note: &mut impl FnMut(Construct, u32)) {
                         M::Ptp | M::PtpRel => Construct::Ptp,
                         M::Lin | M::LinRel => Construct::Lin,
                         M::Circ | M::CircRel => Construct::Circ,
+                        M::Spl => Construct::Spline,
                     },
                     line,
                 );

@@ -137,6 +137,8 @@ pub enum Construct {
     /// LOOP ... ENDLOOP.
     EndlessLoop,
     Switch,
+    /// An SPL segment (a SPLINE block's smooth path).
+    Spline,
     /// WAIT FOR a condition.
     WaitFor,
     WaitSec,
@@ -164,6 +166,7 @@ impl Construct {
             Construct::RepeatLoop => "a REPEAT loop",
             Construct::EndlessLoop => "a LOOP",
             Construct::Switch => "a SWITCH",
+            Construct::Spline => "a SPLINE block with SPL points",
             Construct::WaitFor => "a WAIT FOR",
             Construct::WaitSec => "a WAIT SEC",
             Construct::Goto => "GOTO",

@@ -106,6 +106,8 @@ pub enum MotionKind {
     PtpRel,
     LinRel,
     CircRel,
+    /// An SPL segment of a SPLINE block: the path runs smoothly through its point.
+    Spl,
 }
 
 impl MotionKind {

@@ -37,7 +37,9 @@ impl<'a> Compiler<'a> {
             Op::JumpIfNot(c, _) => u(c),
             Op::ForInit(_, e) => u(e),
             Op::Call(_, a) => a.iter().any(u),
-            Op::Motion { target, aux, with, .. } => u(target) || aux.as_ref().is_some_and(u) || with.iter().any(|(_, v)| u(v)),
+            Op::Motion { target, aux, with, via, .. } => {
+                u(target) || aux.as_ref().is_some_and(u) || with.iter().any(|(_, v)| u(v)) || via.iter().any(|(e, _)| u(e))
+            }
             Op::Pulse { .. } | Op::InterruptDecl { .. } => true,
             _ => false,
         };
@@ -164,11 +166,21 @@ impl<'a> Compiler<'a> {
                 self.emit(Op::WaitSec(e.clone()), sp);
             }
             StmtKind::Spline { ptp, segments, approx_end } => {
-                // The segments flow into one another (approximated as C_PTP / C_DIS with the
-                // $APO in force); the last stops unless ENDSPLINE C_SPL.
-                let n = segments.iter().filter(|s| matches!(s.kind, StmtKind::Motion { .. })).count();
-                let mut k = 0;
+                // A run of SPL segments is one motion along a smooth curve through their points;
+                // the others (and the runs) flow into one another (approximated as C_PTP / C_DIS
+                // with the $APO in force); the last stops unless ENDSPLINE C_SPL.
+                let is_spl = |s: &Stmt| matches!(s.kind, StmtKind::Motion { kind: MotionKind::Spl, .. });
+                let mut groups: Vec<Vec<&Stmt>> = Vec::new();
                 for seg in segments {
+                    match groups.last_mut() {
+                        Some(g) if is_spl(seg) && g.last().is_some_and(|l| is_spl(l)) => g.push(seg),
+                        _ => groups.push(vec![seg]),
+                    }
+                }
+                let n = groups.iter().filter(|g| matches!(g[0].kind, StmtKind::Motion { .. })).count();
+                let mut k = 0;
+                for group in groups {
+                    let seg = *group.last().expect("groups are not empty");
                     let StmtKind::Motion { .. } = &seg.kind else {
                         self.block(std::slice::from_ref(seg));
                         continue;
@@ -182,7 +194,15 @@ impl<'a> Compiler<'a> {
                     } else {
                         vec![Approx::CDis]
                     };
-                    self.emit(motion_op(&seg.kind, Some(approx)), seg.span);
+                    let mut op = motion_op(&seg.kind, Some(approx));
+                    if let Op::Motion { via, .. } = &mut op {
+                        for s in &group[..group.len() - 1] {
+                            if let StmtKind::Motion { target, .. } = &s.kind {
+                                via.push((target.clone(), s.span.line));
+                            }
+                        }
+                    }
+                    self.emit(op, seg.span);
                 }
             }
             StmtKind::Motion { .. } => {
@@ -261,5 +281,6 @@ fn motion_op(stmt: &StmtKind, approx: Option<Vec<Approx>>) -> Op {
         tool_relative: *tool_relative,
         approx: approx.unwrap_or_else(|| own.clone()),
         with: with.clone(),
+        via: Vec::new(),
     }
 }

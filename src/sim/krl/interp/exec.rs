@@ -253,7 +253,7 @@ impl Interpreter {
                 self.pulses.push((n, before, env.time_s() + t.max(0.0), sp.line));
                 self.advance();
             }
-            Op::Motion { kind, target, aux, ca, tool_relative, approx, with } => {
+            Op::Motion { kind, target, aux, ca, tool_relative, approx, with, via } => {
                 if self.in_handler.last().is_some_and(|h| !h.braked) {
                     return Err(rt(sp, "a motion in an interrupt routine needs BRAKE first: the robot is still on its way"));
                 }
@@ -286,6 +286,10 @@ impl Interpreter {
                 let mut cmd = cmd?;
                 cmd.triggers = std::mem::take(&mut self.pending_triggers);
                 cmd.aux = aux.as_ref().map(|a| self.eval(a, env)).transpose()?;
+                for (e, line) in via {
+                    let v = self.eval(e, env)?;
+                    cmd.via.push((v, *line));
+                }
                 cmd.ca_deg = match ca {
                     Some(c) => Some(self.eval(c, env)?.as_f64().ok_or_else(|| rt(c.span, "CA needs an angle in degrees"))?),
                     None => None,
@@ -356,6 +360,7 @@ impl Interpreter {
         };
         Ok(MotionCmd {
             triggers: Vec::new(),
+            via: Vec::new(),
             kind,
             target,
             aux: None,

@@ -159,6 +159,8 @@ pub struct MotionCmd {
     pub ori_type: String,
     /// TRIGGERs written before this motion: they switch on its path.
     pub triggers: Vec<TriggerCmd>,
+    /// SPL segments: the points the spline passes through before `target`, and their lines.
+    pub via: Vec<(Value, u32)>,
 }
 
 /// Where on its motion a trigger switches.
@@ -267,6 +269,8 @@ enum Op {
         tool_relative: bool,
         approx: Vec<Approx>,
         with: Vec<(Expr, Expr)>,
+        /// A SPLINE block's run of SPL segments: the points before `target`, with their lines.
+        via: Vec<(Expr, u32)>,
     },
     Call(String, Vec<Expr>),
     Pulse {

@@ -391,7 +391,8 @@ impl Parser<'_, '_> {
                 for seg in &mut segments {
                     match &mut seg.kind {
                         StmtKind::Motion { kind, with: w, .. }
-                            if (ptp && *kind == MotionKind::Ptp) || (!ptp && matches!(kind, MotionKind::Lin | MotionKind::Circ)) =>
+                            if (ptp && *kind == MotionKind::Ptp)
+                                || (!ptp && matches!(kind, MotionKind::Lin | MotionKind::Circ | MotionKind::Spl)) =>
                         {
                             let mut all = with.clone();
                             all.append(w);
@@ -422,7 +423,8 @@ impl Parser<'_, '_> {
                 // segment of a SPLINE block.
                 let kind = match kw.as_str() {
                     "PTP" | "SPTP" => MotionKind::Ptp,
-                    "LIN" | "SLIN" | "SPL" => MotionKind::Lin,
+                    "LIN" | "SLIN" => MotionKind::Lin,
+                    "SPL" => MotionKind::Spl,
                     "CIRC" | "SCIRC" => MotionKind::Circ,
                     "PTP_REL" => MotionKind::PtpRel,
                     "LIN_REL" => MotionKind::LinRel,
