@@ -163,6 +163,19 @@ fn continuous_jog_runs_at_the_jog_speed_and_stops_when_released() {
     }
     assert_eq!(w.axes_deg(), q);
     assert!(!w.controller().jogging());
+    // Cartesian: $VEL_MA.CP 3 m/s x $RED_VEL_CPC 7.33 % x 100 % = 219.9 mm/s along World X.
+    w.step(&[Command::EnablingSwitch(true), Command::SetJogOverride(100)]);
+    set(&mut w, JogFrame::Axes, JogIncrement::Mm100);
+    jog_until_done(&mut w, 4, true, 5000); // away from the wrist singularity (A5 = 0)
+    set(&mut w, JogFrame::World, JogIncrement::Continuous);
+    w.step(&[Command::Jog { key: 0, plus: true }]);
+    for _ in 0..100 {
+        w.step(&[]);
+    }
+    let x = tcp(&w).translation.vector;
+    w.step(&[]);
+    let v = (tcp(&w).translation.vector - x) / dt;
+    assert!((v - Vector3::new(219.9, 0.0, 0.0)).norm() < 1e-6, "{v:?}");
 }
 
 #[test]
@@ -218,8 +231,11 @@ fn a_cartesian_jog_slows_and_stops_at_the_wrist_singularity_without_a_jump() {
     let mut ev = w.step(&[Command::Jog { key: 4, plus: false }]);
     let mut prev = w.axes_deg();
     let mut ticks = 0;
+    let mut turn_rate = Vec::new();
     while w.controller().jogging() && ticks < 20_000 {
+        let r0 = tcp(&w).rotation;
         ev.extend(w.step(&[]));
+        turn_rate.push(r0.angle_to(&tcp(&w).rotation).to_degrees() / dt);
         let q = w.axes_deg();
         for i in 0..6 {
             let v = (q[i] - prev[i]).abs() / dt;
@@ -231,6 +247,11 @@ fn a_cartesian_jog_slows_and_stops_at_the_wrist_singularity_without_a_jump() {
     let msg = ev.iter().find_map(|e| if let Event::Message(m) = e { Some(m.text.clone()) } else { None }).unwrap_or_default();
     assert!(msg.contains("singularity") && msg.contains("A5"), "{msg}");
     assert!(w.axes_deg()[4].abs() < 5.0, "stops near A5 = 0: {:?}", w.axes_deg());
+    // It slowed down first: at the end it turns at well under half its speed.
+    let top = turn_rate.iter().cloned().fold(0.0, f64::max);
+    let moving: Vec<f64> = turn_rate.iter().cloned().filter(|r| *r > 1e-6).collect();
+    assert!(top > 20.0, "jogged at {top:.1} °/s");
+    assert!(moving.last().is_some_and(|r| *r < top / 2.0), "slows down before it stops: {:?}", &moving[moving.len().saturating_sub(5)..]);
 }
 
 #[test]
@@ -541,4 +562,39 @@ fn a_program_with_errors_opens_for_the_editor_and_runs_once_fixed() {
     assert!(w.diagnostics().iter().all(|d| !d.is_error()));
     run_to_end(&mut w);
     assert_eq!(w.state(), ProgramState::Finished);
+}
+
+#[test]
+fn touch_up_in_a_base_writes_base_coordinates_and_the_base_number() {
+    let mut w = teach_cell();
+    jog_somewhere(&mut w);
+    let taught = tcp(&w);
+    // BASE_DATA[1] is the table's corner at (350, -150, 200), not turned.
+    w.step(&[Command::SelectBase(1)]);
+    let fold = line_of(&w, "PTP XP1") - 5;
+    w.step(&[Command::TouchUp { line: fold, aux: false }]);
+    let dat = w.loaded().dat.clone().unwrap().1;
+    let fp1 = dat.lines().find(|l| l.starts_with("DECL FDAT FP1=")).unwrap();
+    assert!(fp1.contains("TOOL_NO 1,BASE_NO 1,"), "{fp1}");
+    let xp1 = w.controller().watch("XP1").unwrap();
+    let robocell::sim::krl::value::Value::Struct(p) = xp1 else { panic!() };
+    let t = taught.translation.vector;
+    for (m, want) in [("X", t.x - 350.0), ("Y", t.y + 150.0), ("Z", t.z - 200.0)] {
+        assert!((p.num(m).unwrap() - want).abs() < 1e-3, "{m}: {} vs {want}", p.num(m).unwrap());
+    }
+    // Run: FDAT_ACT = FP1 selects the base, and the robot reaches the taught pose.
+    w.step(&[Command::Reset]);
+    let mut ev = w.step(&[Command::Start]);
+    let mut at_p1 = None;
+    for _ in 0..20_000 {
+        if at_p1.is_none() && ev.iter().any(|e| matches!(e, Event::MotionDone { line } if *line == fold + 5)) {
+            at_p1 = Some(tcp(&w));
+        }
+        if matches!(w.state(), ProgramState::Finished | ProgramState::Faulted) {
+            break;
+        }
+        ev = w.step(&[]);
+    }
+    let err = (at_p1.expect("PTP XP1 done").translation.vector - t).norm();
+    assert!(err < 0.01, "{err} mm");
 }
