@@ -145,5 +145,42 @@ fn grading(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, kinematics, ik_side_by_side, motion, krl, interpreter, cell, grading);
+/// The pendant: one edit as the editor sends it (the program parsed, checked and loaded again,
+/// for the live diagnostics), one touch-up, one tick of a Cartesian jog.
+fn pendant(c: &mut Criterion) {
+    use robocell::sim::world::{Command, JogFrame, JogIncrement};
+    let loaded = Scenario::load(Path::new("scenarios/pick_and_place.ron")).expect("run benches from the repository root");
+    let (mut world, _) = World::new(loaded.clone()).unwrap();
+    let file = loaded.src_path.clone();
+    let (a, b) = (loaded.src.clone(), loaded.src.replacen("WAIT SEC 0.2", "WAIT SEC 0.2 +", 1));
+    let mut group = c.benchmark_group("pendant");
+    let mut flip = false;
+    group.bench_function(format!("edit_reload_{}_lines", a.lines().count()), |bch| {
+        bch.iter(|| {
+            flip = !flip;
+            world.step(&[Command::Edit { file: file.clone(), text: if flip { b.clone() } else { a.clone() } }])
+        })
+    });
+    let teach = Scenario::load(Path::new("scenarios/teach.ron")).unwrap();
+    let (mut world, _) = World::new(teach).unwrap();
+    group.bench_function("touch_up", |bch| bch.iter(|| world.step(&[Command::TouchUp { line: 9, aux: false }])));
+    world.step(&[Command::EnablingSwitch(true), Command::SetJogFrame(JogFrame::Axes), Command::SetJogIncrement(JogIncrement::Mm100)]);
+    world.step(&[Command::Jog { key: 4, plus: true }]);
+    for _ in 0..2000 {
+        world.step(&[]);
+    }
+    world.step(&[Command::JogRelease, Command::SetJogFrame(JogFrame::World), Command::SetJogIncrement(JogIncrement::Continuous)]);
+    world.step(&[Command::Jog { key: 1, plus: true }]);
+    // Back and forth along World Y, so the jog never runs into a limit.
+    let mut n = 0u32;
+    group.bench_function("jog_tick_world", |bch| {
+        bch.iter(|| {
+            n += 1;
+            if n % 500 == 0 { world.step(&[Command::Jog { key: 1, plus: n % 1000 != 0 }]) } else { world.step(&[]) }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, kinematics, ik_side_by_side, motion, krl, interpreter, cell, grading, pendant);
 criterion_main!(benches);

@@ -193,6 +193,9 @@ pub enum StmtKind {
         segments: Vec<Stmt>,
         approx_end: bool,
     },
+    /// A statement for equipment this cell does not have (`ASYPTP` and the other asynchronous
+    /// external-axis statements): loaded with a warning; the program stops if it gets there.
+    NotInCell(String),
     /// `ON_ERROR_PROCEED`: a runtime error of the next statement does not stop the program; it
     /// fills `$ERR` and the program goes on after that statement.
     OnErrorProceed,

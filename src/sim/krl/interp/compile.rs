@@ -150,6 +150,9 @@ impl<'a> Compiler<'a> {
             StmtKind::Halt => {
                 self.emit(Op::Halt, sp);
             }
+            StmtKind::NotInCell(what) => {
+                self.emit(Op::NotInCell(what.clone()), sp);
+            }
             StmtKind::OnErrorProceed => {
                 self.emit(Op::OnErrorProceed, sp);
             }

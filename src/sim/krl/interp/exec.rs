@@ -92,6 +92,9 @@ impl Interpreter {
                 self.continue_next = true;
                 self.advance();
             }
+            Op::NotInCell(what) => {
+                return Err(rt(sp, format!("{what}: this cell has no asynchronous external axes")));
+            }
             Op::Halt => {
                 self.advance();
                 return Ok(Some(Yield::Halt));

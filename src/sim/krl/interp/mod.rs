@@ -259,6 +259,8 @@ enum Op {
     WaitSec(Expr),
     Continue,
     Halt,
+    /// A statement for equipment the cell lacks: the program stops here.
+    NotInCell(String),
     OnErrorProceed,
     Return(Option<Expr>),
     Motion {

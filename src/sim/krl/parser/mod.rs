@@ -15,7 +15,7 @@ use self::expr::is_lvalue;
 pub const BUILTIN_FUNCS: &[&str] = &["ABS", "SQRT", "SIN", "COS", "TAN", "ACOS", "ATAN2", "INV_POS"];
 const SIMPLE_TYPES: &[&str] = &["INT", "REAL", "BOOL", "CHAR", "FRAME", "POS", "E6POS", "AXIS", "E6AXIS", "PDAT", "LDAT", "FDAT", "LOAD"];
 /// Statements a real controller knows that robocell does not run yet.
-const NOT_YET: &[&str] = &["ASYPTP"];
+const NOT_YET: &[&str] = &["ASYPTP", "ASYCONT", "ASYSTOP", "ASYCANCEL"];
 
 struct Parser<'s, 'd> {
     toks: Vec<Token>,

@@ -508,14 +508,21 @@ impl Parser<'_, '_> {
                 StmtKind::Motion { kind, target, aux, ca, tool_relative, approx, with }
             }
             k if NOT_YET.contains(&k) => {
-                self.err(
+                // Asynchronous external axes: the statement is checked, the cell has none.
+                let k = k.to_string();
+                self.pos += 1;
+                if !self.at_eol() {
+                    self.parse_expr()?;
+                }
+                self.end_line(&k);
+                self.d.push(
+                    super::super::Severity::Warning,
                     "KRL047",
                     span,
-                    format!("{k} is KRL, but robocell does not run it yet"),
-                    Some("see the README for the statements robocell runs today"),
+                    format!("{k} moves asynchronous external axes, and this cell has none: the program stops if it gets here"),
+                    Some("a cell with external axes is not simulated yet"),
                 );
-                self.skip_line();
-                return Err(());
+                StmtKind::NotInCell(k)
             }
             "THEN" | "DO" | "TO" => {
                 self.err("KRL048", span, format!("{kw} cannot start a statement"), None);
