@@ -377,7 +377,9 @@ fn teach_tools(ui: &mut egui::Ui, sim: &mut Sim, ed: &mut EditorUi, may_edit: bo
         });
         ui.checkbox(&mut ed.form.cont, "CONT");
         let (range, suffix) = if ed.form.kind == FormKind::Ptp { (1.0..=100.0, " %") } else { (0.001..=2.0, " m/s") };
-        ui.add(egui::DragValue::new(&mut ed.form.vel).range(range).speed(0.05).max_decimals(3).suffix(suffix));
+        let decimals = if ed.form.kind == FormKind::Ptp { 0 } else { 2 };
+        ui.add(egui::DragValue::new(&mut ed.form.vel).range(range).speed(0.05).fixed_decimals(decimals).suffix(suffix))
+            .on_hover_text("The form's velocity");
         if ui
             .add_enabled(sel.is_some() && may_edit, egui::Button::new("New motion"))
             .on_hover_text("Insert the inline form below the selected line, at the robot's pose now")

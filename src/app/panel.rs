@@ -89,6 +89,8 @@ fn panel(
     let width = egui::Panel::right("pendant")
         .resizable(true)
         .default_size(470.0)
+        // The cell keeps at least half of the window, whatever the panel shows.
+        .size_range(320.0..=(window.width() * 0.5).max(330.0))
         .show(&mut root, |ui| {
             pendant(ui, &mut sim, &mut pad);
         })

@@ -19,10 +19,18 @@ impl Default for WatchUi {
     }
 }
 
+/// A value's text, cut to fit a header line.
+fn short(text: String) -> String {
+    match text.char_indices().nth(56) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text,
+    }
+}
+
 fn show_value(ui: &mut egui::Ui, name: &str, v: &Value, id: &str) {
     match v {
         Value::Struct(s) => {
-            egui::CollapsingHeader::new(format!("{name} = {v}")).id_salt(id).show(ui, |ui| {
+            egui::CollapsingHeader::new(short(format!("{name} = {v}"))).id_salt(id).show(ui, |ui| {
                 for (n, f) in &s.fields {
                     show_value(ui, n, f, &format!("{id}.{n}"));
                 }
@@ -41,7 +49,7 @@ fn show_value(ui: &mut egui::Ui, name: &str, v: &Value, id: &str) {
                 });
         }
         _ => {
-            ui.monospace(format!("{name} = {v}"));
+            ui.add(egui::Label::new(egui::RichText::new(format!("{name} = {v}")).monospace()).wrap());
         }
     }
 }
