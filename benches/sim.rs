@@ -176,7 +176,7 @@ fn pendant(c: &mut Criterion) {
     group.bench_function("jog_tick_world", |bch| {
         bch.iter(|| {
             n += 1;
-            if n % 500 == 0 { world.step(&[Command::Jog { key: 1, plus: n % 1000 != 0 }]) } else { world.step(&[]) }
+            if n.is_multiple_of(500) { world.step(&[Command::Jog { key: 1, plus: !n.is_multiple_of(1000) }]) } else { world.step(&[]) }
         })
     });
     group.finish();
