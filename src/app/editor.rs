@@ -12,7 +12,7 @@ use egui::{Color32, FontId, Stroke, TextFormat};
 
 use super::Sim;
 use crate::sim::krl::Diagnostic;
-use crate::sim::krl::teach;
+use crate::sim::krl::teach::{self, fold_end};
 use crate::sim::world::{Command, FormKind, MotionForm, ProgramState};
 
 /// What the program view keeps between frames.
@@ -221,23 +221,6 @@ fn fold_title(line: &str) -> Option<String> {
     let t = line.trim_start();
     let rest = t.get(..5).filter(|h| h.eq_ignore_ascii_case(";FOLD")).map(|_| &t[5..])?;
     Some(rest.split(";%").next().unwrap_or("").trim().to_string())
-}
-
-/// The line where the fold opened at index `i` closes (index).
-fn fold_end(lines: &[&str], i: usize) -> usize {
-    let mut depth = 0;
-    for (k, l) in lines.iter().enumerate().skip(i) {
-        let t = l.trim_start().to_ascii_uppercase();
-        if t.starts_with(";FOLD") {
-            depth += 1;
-        } else if t.starts_with(";ENDFOLD") {
-            depth -= 1;
-            if depth == 0 {
-                return k;
-            }
-        }
-    }
-    lines.len().saturating_sub(1)
 }
 
 /// The program view: file choice, tools, listing or editor, diagnostics.

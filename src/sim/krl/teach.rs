@@ -256,6 +256,23 @@ fn vel_text(v: f64) -> String {
     s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
 
+/// The index of the line that closes the fold opened at index `i` (folds nest), or the last line.
+pub fn fold_end(lines: &[&str], i: usize) -> usize {
+    let mut depth = 0;
+    for (k, l) in lines.iter().enumerate().skip(i) {
+        let t = l.trim_start().to_ascii_uppercase();
+        if t.starts_with(";FOLD") {
+            depth += 1;
+        } else if t.starts_with(";ENDFOLD") {
+            depth -= 1;
+            if depth == 0 {
+                return k;
+            }
+        }
+    }
+    lines.len().saturating_sub(1)
+}
+
 /// Inserts the inline form `form` below 1-based `after` (below the whole fold when `after`
 /// opens one), with its points at `pose`, into `src` and its data list `dat`.
 pub fn new_motion(src: &str, dat: &str, after: u32, form: &MotionForm, pose: &Pose) -> Result<NewMotion, String> {
@@ -270,19 +287,7 @@ pub fn new_motion(src: &str, dat: &str, after: u32, form: &MotionForm, pose: &Po
         return Err(format!("line {after} is outside a routine: select a line between DEF and END"));
     }
     if lines[at].trim_start().to_ascii_uppercase().starts_with(";FOLD") {
-        let mut depth = 0;
-        for (k, l) in lines.iter().enumerate().skip(at) {
-            let t = l.trim_start().to_ascii_uppercase();
-            if t.starts_with(";FOLD") {
-                depth += 1;
-            } else if t.starts_with(";ENDFOLD") {
-                depth -= 1;
-                if depth == 0 {
-                    at = k;
-                    break;
-                }
-            }
-        }
+        at = fold_end(&lines, at);
     }
     let both = format!("{src}\n{dat}");
     let n = highest(&both, "XP").max(highest(&both, "P")).max(last_basis(dat, "POINT1", "P")) + 1;
