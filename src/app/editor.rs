@@ -337,17 +337,28 @@ fn teach_tools(ui: &mut egui::Ui, sim: &mut Sim, ed: &mut EditorUi, may_edit: bo
     let sel = ed.selected;
     ui.horizontal_wrapped(|ui| {
         let running = sim.world.state() == ProgramState::Running;
-        if ui
-            .add_enabled(sel.is_some() && !running, egui::Button::new("Touch up"))
-            .on_hover_text("Write the robot's pose now (selected tool and base) into the point of the selected motion")
-            .clicked()
-            && let Some(line) = sel
-        {
-            let pose = sim.world.controller().taught_pose();
-            let dat = sim.world.loaded().dat.as_ref().map(|d| d.1.clone()).unwrap_or_default();
-            match teach::touch_up(&sim.world.loaded().src, &dat, line, false, &pose) {
-                Ok(t) => ed.touch_up = Some((line, false, t)),
-                Err(e) => sim.note(format!("Touch-up: {e}")),
+        // A CIRC has two points: its auxiliary point gets its own button.
+        let circ = sel.is_some_and(|l| {
+            let src = &sim.world.loaded().src;
+            let line = src.lines().nth(l as usize - 1).unwrap_or("").trim_start().to_ascii_uppercase();
+            line.starts_with("CIRC") || line.starts_with(";FOLD CIRC") || line.starts_with("SCIRC")
+        });
+        for (aux, label, hint) in [
+            (false, "Touch up", "Write the robot's pose now (selected tool and base) into the point of the selected motion"),
+            (true, "Touch up aux", "Write the robot's pose now into the auxiliary point of the selected CIRC"),
+        ] {
+            if aux && !circ {
+                continue;
+            }
+            if ui.add_enabled(sel.is_some() && !running, egui::Button::new(label)).on_hover_text(hint).clicked()
+                && let Some(line) = sel
+            {
+                let pose = sim.world.controller().taught_pose();
+                let dat = sim.world.loaded().dat.as_ref().map(|d| d.1.clone()).unwrap_or_default();
+                match teach::touch_up(&sim.world.loaded().src, &dat, line, aux, &pose) {
+                    Ok(t) => ed.touch_up = Some((line, aux, t)),
+                    Err(e) => sim.note(format!("Touch-up: {e}")),
+                }
             }
         }
         ui.separator();

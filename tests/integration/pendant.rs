@@ -598,3 +598,49 @@ fn touch_up_in_a_base_writes_base_coordinates_and_the_base_number() {
     let err = (at_p1.expect("PTP XP1 done").translation.vector - t).norm();
     assert!(err < 0.01, "{err} mm");
 }
+
+#[test]
+fn a_new_circ_taught_with_touch_up_runs_through_its_auxiliary_point() {
+    let mut w = teach_cell();
+    let fold = line_of(&w, "PTP XP1") - 5;
+    w.step(&[Command::NewMotion { after_line: fold, form: MotionForm::new(FormKind::Circ) }]);
+    let circ = w.loaded().src.lines().position(|l| l.starts_with(";FOLD CIRC P2 P3 ")).expect("the CIRC fold") as u32 + 1;
+    assert!(w.loaded().src.contains("CIRC XP2, XP3\r\n"), "{}", w.loaded().src);
+    assert!(w.diagnostics().iter().all(|d| !d.is_error()), "{:?}", w.diagnostics());
+    // P1, the auxiliary point and the end point, each touched up where the robot stands: the
+    // start, 100 mm towards the robot, then 100 mm to the side (a quarter circle's points).
+    w.step(&[Command::SetJogOverride(100)]);
+    set(&mut w, JogFrame::Axes, JogIncrement::Mm100);
+    jog_until_done(&mut w, 4, true, 5000);
+    set(&mut w, JogFrame::World, JogIncrement::Mm100);
+    jog_until_done(&mut w, 2, false, 5000);
+    w.step(&[Command::TouchUp { line: fold, aux: false }]);
+    jog_until_done(&mut w, 0, false, 5000);
+    let aux = tcp(&w).translation.vector;
+    let ev = w.step(&[Command::TouchUp { line: circ, aux: true }]);
+    assert!(said(&ev, "Touch-up XP2"), "{ev:?}");
+    jog_until_done(&mut w, 1, true, 5000);
+    let end = tcp(&w).translation.vector;
+    let ev = w.step(&[Command::TouchUp { line: circ, aux: false }]);
+    assert!(said(&ev, "Touch-up XP3"), "{ev:?}");
+    w.step(&[Command::Reset]);
+    let mut ev = w.step(&[Command::Start]);
+    let mut path = Vec::new();
+    let mut at_end = None;
+    for _ in 0..20_000 {
+        if w.main_run_line() == Some(circ + 5) {
+            path.push(tcp(&w).translation.vector);
+        }
+        if at_end.is_none() && ev.iter().any(|e| matches!(e, Event::MotionDone { line } if *line == circ + 5)) {
+            at_end = Some(tcp(&w).translation.vector);
+        }
+        if matches!(w.state(), ProgramState::Finished | ProgramState::Faulted) {
+            break;
+        }
+        ev = w.step(&[]);
+    }
+    assert_eq!(w.state(), ProgramState::Finished, "{:?}", w.messages());
+    assert!((at_end.expect("the CIRC ran") - end).norm() < 0.01);
+    let nearest = path.iter().map(|p| (p - aux).norm()).fold(f64::INFINITY, f64::min);
+    assert!(nearest < 2.0, "the arc passes {nearest:.2} mm from the auxiliary point");
+}
