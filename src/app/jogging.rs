@@ -164,3 +164,46 @@ pub fn jog_view(ui: &mut egui::Ui, sim: &mut Sim, held: &mut Held) -> Option<(u8
     });
     jog
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::scenario::Scenario;
+    use crate::sim::world::World;
+
+    fn key(k: egui::Key, pressed: bool) -> egui::Event {
+        egui::Event::Key { key: k, physical_key: None, pressed, repeat: false, modifiers: Default::default() }
+    }
+
+    /// One frame of the keyboard handling with these key events; the commands it sent.
+    fn frame(ctx: &egui::Context, sim: &mut Sim, held: &mut Held, events: Vec<egui::Event>) -> Vec<Command> {
+        let input = egui::RawInput { events, ..Default::default() };
+        ctx.run_ui(input, |ui| keys(ui.ctx(), sim, held, false, None)).drop_without_applying_deltas();
+        std::mem::take(&mut sim.pending)
+    }
+
+    #[test]
+    fn the_keyboard_holds_the_enabling_switch_start_and_the_jog_keys() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (world, _) = World::new(Scenario::load(&root.join("scenarios/teach.ron")).unwrap()).unwrap();
+        let mut sim = Sim::new(world, Vec::new());
+        let mut held = Held::default();
+        let ctx = egui::Context::default();
+        assert_eq!(frame(&ctx, &mut sim, &mut held, vec![]), vec![]);
+        // Space is the enabling switch: pressed, held (nothing new), let go.
+        assert_eq!(frame(&ctx, &mut sim, &mut held, vec![key(ENABLING_KEY, true)]), vec![Command::EnablingSwitch(true)]);
+        assert_eq!(frame(&ctx, &mut sim, &mut held, vec![]), vec![]);
+        // Q and A are A1 plus and minus (or X in a Cartesian frame); a release sends JogRelease.
+        assert_eq!(frame(&ctx, &mut sim, &mut held, vec![key(egui::Key::Q, true)]), vec![Command::Jog { key: 0, plus: true }]);
+        assert_eq!(
+            frame(&ctx, &mut sim, &mut held, vec![key(egui::Key::Q, false), key(egui::Key::H, true)]),
+            vec![Command::JogRelease, Command::Jog { key: 5, plus: false }]
+        );
+        assert_eq!(frame(&ctx, &mut sim, &mut held, vec![key(egui::Key::H, false)]), vec![Command::JogRelease]);
+        // Enter is Start, held; Esc is Stop.
+        assert_eq!(frame(&ctx, &mut sim, &mut held, vec![key(START_KEY, true)]), vec![Command::Start]);
+        assert_eq!(frame(&ctx, &mut sim, &mut held, vec![key(START_KEY, false)]), vec![Command::ReleaseStart]);
+        assert_eq!(frame(&ctx, &mut sim, &mut held, vec![key(egui::Key::Escape, true)]), vec![Command::Stop]);
+        assert_eq!(frame(&ctx, &mut sim, &mut held, vec![key(ENABLING_KEY, false)]), vec![Command::EnablingSwitch(false)]);
+    }
+}

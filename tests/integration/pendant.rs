@@ -644,3 +644,36 @@ fn a_new_circ_taught_with_touch_up_runs_through_its_auxiliary_point() {
     let nearest = path.iter().map(|p| (p - aux).norm()).fold(f64::INFINITY, f64::min);
     assert!(nearest < 2.0, "the arc passes {nearest:.2} mm from the auxiliary point");
 }
+
+/// Jogs the TCP in World to `target` (mm) with the increments, as a student would: the
+/// coarse steps first, then the finer ones.
+fn jog_to(w: &mut World, target: Vector3<f64>) {
+    for (inc, size) in [(JogIncrement::Mm100, 100.0), (JogIncrement::Mm10, 10.0), (JogIncrement::Mm1, 1.0), (JogIncrement::Mm01, 0.1)] {
+        set(w, JogFrame::World, inc);
+        for key in 0..3u8 {
+            let d = target[key as usize] - tcp(w).translation.vector[key as usize];
+            for _ in 0..(d.abs() / size).floor() as usize {
+                jog_until_done(w, key, d > 0.0, 5000);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_teach_lesson_is_passed_with_the_pendant_alone() {
+    let mut w = teach_cell();
+    w.step(&[Command::SetJogOverride(100)]);
+    set(&mut w, JogFrame::Axes, JogIncrement::Mm100);
+    jog_until_done(&mut w, 4, true, 5000);
+    // The lesson: P1 50 mm above the table's centre (500, 0, 250).
+    jog_to(&mut w, Vector3::new(500.0, 0.0, 250.0));
+    let off = (tcp(&w).translation.vector - Vector3::new(500.0, 0.0, 250.0)).norm();
+    assert!(off < 0.2, "jogged to within {off:.3} mm");
+    let fold = line_of(&w, "PTP XP1") - 5;
+    w.step(&[Command::TouchUp { line: fold, aux: false }]);
+    w.step(&[Command::Reset]);
+    let record = w.run_to_end();
+    assert_eq!(record.state, ProgramState::Finished, "{:?}", w.messages());
+    let grade = w.grade_this_run();
+    assert!(grade.full_marks(), "{:?}", grade.objectives.iter().map(|o| &o.explanation).collect::<Vec<_>>());
+}
