@@ -721,6 +721,8 @@ impl Interpreter {
             return Yield::Fault(e);
         }
         let mut left = budget;
+        // Breakpoints cost nothing while there are none.
+        let watch = !self.breakpoints.is_empty();
         loop {
             let Some(frame) = self.stack.last() else { return Yield::Finished };
             let code = Arc::clone(&self.routines[frame.routine].code);
@@ -728,7 +730,8 @@ impl Interpreter {
             self.current = instr.span;
             let at = (frame.routine, frame.pc);
             let line = instr.span.line;
-            if self.routines[frame.routine].module == 0
+            if watch
+                && self.routines[frame.routine].module == 0
                 && self.breakpoints.contains(&line)
                 && self.last_line != line
                 && self.break_passed != Some(at)
@@ -745,8 +748,10 @@ impl Interpreter {
             }
             left -= 1;
             self.ops_executed += 1;
-            self.last_line = line;
-            self.break_passed = None;
+            if watch {
+                self.last_line = line;
+                self.break_passed = None;
+            }
             let was_continue = self.continue_next;
             // ON_ERROR_PROCEED covers the statement on the next line (all its operations).
             let proceed = match self.proceed_line {
