@@ -424,9 +424,16 @@ fn listing(ui: &mut egui::Ui, sim: &mut Sim, ed: &mut EditorUi, file: &std::path
     let text = sim.world.file_text(file).unwrap_or("").replace('\r', "");
     let lines: Vec<&str> = text.split('\n').collect();
     let state = sim.world.state();
-    let (adv, main) = if is_src { (Some(sim.world.advance_line()), sim.world.main_run_line()) } else { (None, None) };
-    let adv = adv.filter(|_| state != ProgramState::Ready);
-    let breakpoints = sim.world.controller().breakpoints();
+    // The pointers and breakpoints of this file: the program's own module is None.
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    let module = if is_src { None } else { name.clone() };
+    let here = |p: (Option<String>, u32)| (p.0 == module).then_some(p.1);
+    let c = sim.world.controller();
+    let adv = here(c.advance_pointer()).filter(|_| state != ProgramState::Ready);
+    let main = c.main_run_pointer().and_then(here);
+    let breakpoints: Vec<u32> = c.breakpoints().into_iter().filter_map(here).collect();
+    let is_module =
+        is_src || name.as_deref().is_some_and(|n| n.to_ascii_lowercase().ends_with(".src") || n.to_ascii_lowercase().ends_with(".sub"));
     let follow = main.or(adv);
     let font = FontId::monospace(13.0);
     egui::ScrollArea::both().id_salt("listing").max_height(height).auto_shrink([false, true]).show(ui, |ui| {
@@ -447,8 +454,8 @@ fn listing(ui: &mut egui::Ui, sim: &mut Sim, ed: &mut EditorUi, file: &std::path
                     Color32::GRAY
                 });
                 let g = ui.add(egui::Label::new(gutter).sense(egui::Sense::click()));
-                if is_src && g.on_hover_text("Click: breakpoint on this line").clicked() {
-                    sim.pending.push(Command::SetBreakpoint { line: n, on: !bp });
+                if is_module && g.on_hover_text("Click: breakpoint on this line").clicked() {
+                    sim.pending.push(Command::SetBreakpoint { file: module.clone(), line: n, on: !bp });
                 }
                 let marker = if inside(main) {
                     "▶"

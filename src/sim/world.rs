@@ -74,7 +74,10 @@ pub enum Command {
     /// The pendant's tool (`TOOL_DATA[n]`) and base (`BASE_DATA[n]`, 0 the world).
     SelectTool(u8),
     SelectBase(u8),
+    /// A breakpoint on `line` of module `file` (its file name, e.g. `pick.src`; None: the
+    /// program's own module).
     SetBreakpoint {
+        file: Option<String>,
         line: u32,
         on: bool,
     },

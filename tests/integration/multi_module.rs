@@ -120,3 +120,29 @@ fn a_motion_stopped_in_the_main_run_names_its_own_module() {
     assert!(last.text.starts_with("pick.src line 10: Software limit switch"), "{}", last.text);
     assert_eq!(last.line, Some(10));
 }
+
+#[test]
+fn a_breakpoint_in_another_module_stops_there_and_the_pointers_name_that_module() {
+    use robocell::sim::world::Command;
+    let loaded = Scenario::load(&root().join("tests/multi/cell.ron")).unwrap();
+    let (mut w, _) = World::new(loaded).unwrap();
+    // pick.src line 8: `grip(TRUE)` inside pick_part, after LIN XPICK.
+    let ev = w.step(&[Command::SetBreakpoint { file: Some("pick.src".into()), line: 8, on: true }]);
+    assert!(ev.is_empty(), "{ev:?}");
+    let ev = w.step(&[Command::SetBreakpoint { file: Some("nope.src".into()), line: 3, on: true }]);
+    assert!(format!("{ev:?}").contains("No module nope.src"), "{ev:?}");
+    w.step(&[Command::Start]);
+    for _ in 0..50_000 {
+        if w.state() != ProgramState::Running {
+            break;
+        }
+        w.step(&[]);
+    }
+    assert_eq!(w.state(), ProgramState::Stopped, "{:?}", w.messages());
+    assert_eq!(w.controller().advance_pointer(), (Some("pick.src".to_string()), 8));
+    assert_eq!(w.controller().breakpoints(), vec![(Some("pick.src".to_string()), 8)]);
+    let stack: Vec<String> = w.controller().call_stack().into_iter().map(|f| f.0).collect();
+    assert_eq!(stack.last().map(String::as_str), Some("PICK_PART"), "{stack:?}");
+    // The gripper is not closed yet: the breakpoint stopped before grip(TRUE).
+    assert!(!w.io.outputs[2]);
+}

@@ -387,7 +387,7 @@ fn a_new_motion_lints_clean_runs_and_reaches_its_point() {
 fn a_breakpoint_stops_before_its_line_and_start_goes_on() {
     let mut w = teach_cell();
     let wait = line_of(&w, "WAIT SEC 0.2");
-    w.step(&[Command::SetBreakpoint { line: wait, on: true }]);
+    w.step(&[Command::SetBreakpoint { file: None, line: wait, on: true }]);
     let mut ev = w.step(&[Command::Start]);
     for _ in 0..20_000 {
         if w.state() != ProgramState::Running {
@@ -517,7 +517,7 @@ fn pendant_sessions_replay_exactly() {
     let fold = line_of(&w, "PTP XP1") - 5;
     w.step(&[Command::TouchUp { line: fold, aux: false }]);
     w.step(&[Command::NewMotion { after_line: fold, form: MotionForm::new(FormKind::Ptp) }]);
-    w.step(&[Command::SetBreakpoint { line: line_of(&w, "WAIT SEC 0.2"), on: true }]);
+    w.step(&[Command::SetBreakpoint { file: None, line: line_of(&w, "WAIT SEC 0.2"), on: true }]);
     run_to_end(&mut w);
     run_to_end(&mut w);
     let rec = w.recording().unwrap();

@@ -86,6 +86,10 @@ impl Interpolator {
     pub fn front_line(&self) -> Option<u32> {
         self.queue.front().map(|m| m.line)
     }
+    /// The front motion's module file (None: the program's own) and line.
+    pub fn front_pointer(&self) -> Option<(Option<String>, u32)> {
+        self.queue.front().map(|m| (m.file.clone(), m.line))
+    }
     pub fn has_delayed_triggers(&self) -> bool {
         !self.delayed_triggers.is_empty()
     }

@@ -167,6 +167,14 @@ impl Controller {
     pub fn advance_line(&self) -> u32 {
         self.interp.current.line
     }
+    /// The advance-run pointer: the module file (None: the program's own) and the line.
+    pub fn advance_pointer(&self) -> (Option<String>, u32) {
+        (self.interp.current_file().map(str::to_string), self.interp.current.line)
+    }
+    /// The main-run pointer, while the robot is on a motion: its module file and line.
+    pub fn main_run_pointer(&self) -> Option<(Option<String>, u32)> {
+        self.ipo.front_pointer()
+    }
     /// The line of the motion the robot is executing, if moving.
     pub fn main_run_line(&self) -> Option<u32> {
         self.ipo.front_line()
@@ -232,7 +240,7 @@ impl Controller {
             Command::SelectTool(n) | Command::SelectBase(n) => {
                 self.msg(ev, Level::Status, format!("No such tool or base number: {n} (tools 1..16, bases 0..32)"), None)
             }
-            Command::SetBreakpoint { line, on } => self.set_breakpoint(*line, *on),
+            Command::SetBreakpoint { file, line, on } => self.set_breakpoint(file.as_deref(), *line, *on, ev),
             Command::SelectBlock { line } => self.select_block(*line, ev),
             // The program's files are the world's.
             Command::TouchUp { .. } | Command::NewMotion { .. } | Command::Edit { .. } | Command::Reload { .. } | Command::Save { .. } => {}
@@ -340,7 +348,7 @@ impl Controller {
         self.tool_no = old.tool_no;
         self.base_no = old.base_no;
         self.op.enabling = old.op.enabling;
-        self.interp.breakpoints = old.interp.breakpoints.clone();
+        self.interp.keep_breakpoints(&old.interp);
         self.interp.set_global("$OV_JOG", Value::Int(self.jog_settings.override_pct as i32));
     }
 

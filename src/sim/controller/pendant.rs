@@ -170,17 +170,17 @@ impl Controller {
         true
     }
 
-    /// Sets or clears a breakpoint on a line of the program's own module.
-    pub fn set_breakpoint(&mut self, line: u32, on: bool) {
-        if on {
-            self.interp.breakpoints.insert(line);
-        } else {
-            self.interp.breakpoints.remove(&line);
+    /// Sets or clears a breakpoint on `line` of module file `file` (None: the program's own).
+    pub fn set_breakpoint(&mut self, file: Option<&str>, line: u32, on: bool, ev: &mut Vec<Event>) {
+        if !self.interp.set_breakpoint(file, line, on) {
+            let f = file.unwrap_or_default();
+            self.msg(ev, Level::Status, format!("No module {f} is loaded with this program: no breakpoint set"), None);
         }
     }
 
-    pub fn breakpoints(&self) -> Vec<u32> {
-        self.interp.breakpoints.iter().copied().collect()
+    /// The breakpoints: (module file, None for the program's own; line).
+    pub fn breakpoints(&self) -> Vec<(Option<String>, u32)> {
+        self.interp.breakpoints()
     }
 
     /// The line the program stands before at a breakpoint.

@@ -417,8 +417,9 @@ pub struct Interpreter {
     /// Each module's file name, and the data it keeps to itself (stored as `n::NAME`).
     module_files: Vec<String>,
     private: Vec<Vec<String>>,
-    /// Lines of the program's own module the advance run stops before.
-    pub breakpoints: std::collections::BTreeSet<u32>,
+    /// (module, line) the advance run stops before; module 0 is the program's own, the others
+    /// index `module_files`.
+    breakpoints: std::collections::BTreeSet<(usize, u32)>,
     /// The operation a breakpoint stopped at: it runs on the next resume.
     break_passed: Option<(usize, usize)>,
     /// The line of the operation run last.
@@ -668,6 +669,39 @@ impl Interpreter {
         self.globals.insert(name.to_ascii_uppercase(), v);
     }
 
+    /// The module index of a file name (None: the program's own module); None when no module
+    /// of this program has that name.
+    fn module_index(&self, file: Option<&str>) -> Option<usize> {
+        match file {
+            None => Some(0),
+            Some(f) => self.module_files.iter().skip(1).position(|m| m == f).map(|i| i + 1),
+        }
+    }
+
+    /// Sets or clears a breakpoint on `line` of `file` (None: the program's own module). False
+    /// when the program has no module of that name.
+    pub fn set_breakpoint(&mut self, file: Option<&str>, line: u32, on: bool) -> bool {
+        let Some(m) = self.module_index(file) else { return false };
+        if on {
+            self.breakpoints.insert((m, line));
+        } else {
+            self.breakpoints.remove(&(m, line));
+        }
+        true
+    }
+
+    /// The breakpoints: (file, None for the program's own; line).
+    pub fn breakpoints(&self) -> Vec<(Option<String>, u32)> {
+        self.breakpoints.iter().map(|(m, l)| ((*m > 0).then(|| self.module_files[*m].clone()), *l)).collect()
+    }
+
+    /// Takes over another program's breakpoints (a reloaded program) where its modules match.
+    pub fn keep_breakpoints(&mut self, old: &Interpreter) {
+        for (file, line) in old.breakpoints() {
+            self.set_breakpoint(file.as_deref(), line, true);
+        }
+    }
+
     /// Block selection: the main routine goes on at the first operation of `line` (with its
     /// locals as they are); waits, triggers and handlers are dropped. False when no statement
     /// of the main routine is on that line.
@@ -731,8 +765,7 @@ impl Interpreter {
             let at = (frame.routine, frame.pc);
             let line = instr.span.line;
             if watch
-                && self.routines[frame.routine].module == 0
-                && self.breakpoints.contains(&line)
+                && self.breakpoints.contains(&(self.routines[frame.routine].module, line))
                 && self.last_line != line
                 && self.break_passed != Some(at)
                 && self.in_handler.is_empty()
