@@ -390,10 +390,19 @@ impl Parser<'_, '_> {
                 }
                 for seg in &mut segments {
                     match &mut seg.kind {
-                        StmtKind::Motion { kind, with: w, .. }
+                        StmtKind::Motion { kind, with: w, approx, .. }
                             if (ptp && *kind == MotionKind::Ptp)
                                 || (!ptp && matches!(kind, MotionKind::Lin | MotionKind::Circ | MotionKind::Spl)) =>
                         {
+                            if !approx.is_empty() {
+                                // The segments flow into one another; only the block's end is approximated.
+                                self.err(
+                                    "KRL048",
+                                    seg.span,
+                                    "a segment of a spline block is not approximated on its own",
+                                    Some("the block flows through its points; ENDSPLINE C_SPL approximates the block's end"),
+                                );
+                            }
                             let mut all = with.clone();
                             all.append(w);
                             *w = all;
