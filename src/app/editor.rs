@@ -401,6 +401,14 @@ fn teach_tools(ui: &mut egui::Ui, sim: &mut Sim, ed: &mut EditorUi, may_edit: bo
                 t.point,
                 t.fdat.as_ref().map_or(String::new(), |f| format!(" and {f}"))
             ));
+            if let Some((tool, base)) = t.frames_changed {
+                let pose = sim.world.controller().taught_pose();
+                let text = format!(
+                    "The point was taught with Tool[{tool}] Base[{base}]; the pendant has Tool[{}] Base[{}]: it will be written in those.",
+                    pose.tool_no, pose.base_no
+                );
+                ui.label(egui::RichText::new(text).color(Color32::from_rgb(240, 200, 40)));
+            }
             ui.monospace(format!("old {}", t.old));
             ui.monospace(format!("new {}", t.new));
             ui.horizontal(|ui| {

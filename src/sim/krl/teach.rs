@@ -26,7 +26,18 @@ pub struct TouchUp {
     pub new: String,
     /// The point's FDAT (F + the name without its X), when the `.dat` declares one.
     pub fdat: Option<String>,
+    /// The tool and base numbers the FDAT had, when they differ from the pendant's: the point
+    /// is then written in the pendant's (the pendant asks first).
+    pub frames_changed: Option<(i64, i64)>,
     pub dat: String,
+}
+
+/// A member of an aggregate's text as a number (`TOOL_NO 1` -> 1).
+fn member_int(agg: &str, name: &str) -> Option<i64> {
+    split_top(agg.trim().trim_start_matches('{').trim_end_matches('}')).iter().find_map(|p| {
+        let mut w = p.split_whitespace();
+        (w.next()?.eq_ignore_ascii_case(name)).then(|| w.next()?.parse().ok()).flatten()
+    })
 }
 
 /// The inline form of a new motion.
@@ -209,15 +220,21 @@ pub fn touch_up(src: &str, dat: &str, line: u32, aux: bool, pose: &Pose) -> Resu
     // The FDAT of a point XP1 is FP1.
     let fname = format!("F{}", point.strip_prefix(['X', 'x']).unwrap_or(&point));
     let mut fdat = None;
+    let mut frames_changed = None;
     if let Some((fl, fty, frange)) = find_decl(&out, &fname)
         && fty == "FDAT"
     {
         let old_f = out.split('\n').nth(fl).map(|s| s[frange.clone()].to_string()).unwrap_or_default();
+        if let (Some(t), Some(b)) = (member_int(&old_f, "TOOL_NO"), member_int(&old_f, "BASE_NO"))
+            && (t, b) != (pose.tool_no as i64, pose.base_no as i64)
+        {
+            frames_changed = Some((t, b));
+        }
         let v = set_members(&old_f, &[("TOOL_NO", pose.tool_no.to_string()), ("BASE_NO", pose.base_no.to_string())]);
         out = replace_value(&out, fl, frange, &v);
         fdat = Some(fname);
     }
-    Ok(TouchUp { point: point.to_ascii_uppercase(), ty, old, new, fdat, dat: out })
+    Ok(TouchUp { point: point.to_ascii_uppercase(), ty, old, new, fdat, frames_changed, dat: out })
 }
 
 /// The highest number `n` among the names `prefix` + n in `text` (whole words), 0 when none.
@@ -420,6 +437,8 @@ mod tests {
         let dat = "DEFDAT t\r\n; K\u{fc}hler\r\nDECL E6POS XP1={X 1.0,Y 2.0,Z 3.0,A 0.0,B 0.0,C 0.0,S 6,T 2,E1 0.0,E2 0.0,E3 0.0,E4 0.0,E5 0.0,E6 0.0} ; old\r\nDECL FDAT FP1={TOOL_NO 3,BASE_NO 2,IPO_FRAME #BASE,POINT2[] \" \",TQ_STATE FALSE}\r\nENDDAT\r\n";
         let t = touch_up(src, dat, 2, false, &pose()).unwrap();
         assert_eq!(t.point, "XP1");
+        // FP1 had tool 3 and base 2; the pendant has tool 1 and base 0.
+        assert_eq!(t.frames_changed, Some((3, 2)));
         assert!(t.old.starts_with("{X 1.0,Y 2.0"));
         let expected = "DEFDAT t\r\n; K\u{fc}hler\r\nDECL E6POS XP1={X 500.0,Y -20.5,Z 600.25,A 0.0,B 90.0,C 0.0,S 2,T 10,E1 0.0,E2 0.0,E3 0.0,E4 0.0,E5 0.0,E6 0.0} ; old\r\nDECL FDAT FP1={TOOL_NO 1,BASE_NO 0,IPO_FRAME #BASE,POINT2[] \" \",TQ_STATE FALSE}\r\nENDDAT\r\n";
         assert_eq!(t.dat, expected);
