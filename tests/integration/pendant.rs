@@ -677,3 +677,15 @@ fn the_teach_lesson_is_passed_with_the_pendant_alone() {
     let grade = w.grade_this_run();
     assert!(grade.full_marks(), "{:?}", grade.objectives.iter().map(|o| &o.explanation).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_broken_program_opens_whatever_its_file_is_called() {
+    for name in ["my-prog.src", "1st try.src", "teach.src"] {
+        let mut l = Scenario::load(&root().join("scenarios/teach.ron")).unwrap();
+        l.src_path = l.src_path.with_file_name(name);
+        l.src = "DEF x( )\n  WAIT SEC\nEND\n".into();
+        let (w, diags) = World::open(l);
+        assert!(diags.iter().any(|d| d.is_error() && d.span.line == 2), "{name}: {diags:?}");
+        assert_eq!(w.loaded().src, "DEF x( )\n  WAIT SEC\nEND\n");
+    }
+}

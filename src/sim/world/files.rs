@@ -18,8 +18,8 @@ impl World {
             Ok(w) => w,
             Err(diags) => {
                 let mut stub = loaded.clone();
-                let name = loaded.src_path.file_stem().and_then(|s| s.to_str()).unwrap_or("program").to_string();
-                stub.src = format!("DEF {name}( )\nEND\n");
+                // An empty program stands in (its name need not be the file's: any file name opens).
+                stub.src = "DEF program( )\nEND\n".into();
                 stub.dat = None;
                 stub.others.clear();
                 let (mut w, _) = World::new(stub).expect("an empty program loads");
