@@ -338,11 +338,7 @@ fn teach_tools(ui: &mut egui::Ui, sim: &mut Sim, ed: &mut EditorUi, may_edit: bo
     ui.horizontal_wrapped(|ui| {
         let running = sim.world.state() == ProgramState::Running;
         // A CIRC has two points: its auxiliary point gets its own button.
-        let circ = sel.is_some_and(|l| {
-            let src = &sim.world.loaded().src;
-            let line = src.lines().nth(l as usize - 1).unwrap_or("").trim_start().to_ascii_uppercase();
-            line.starts_with("CIRC") || line.starts_with(";FOLD CIRC") || line.starts_with("SCIRC")
-        });
+        let circ = sel.and_then(|l| teach::motion_keyword(&sim.world.loaded().src, l)).is_some_and(|k| k.ends_with("CIRC"));
         for (aux, label, hint) in [
             (false, "Touch up", "Write the robot's pose now (selected tool and base) into the point of the selected motion"),
             (true, "Touch up aux", "Write the robot's pose now into the auxiliary point of the selected CIRC"),

@@ -172,17 +172,12 @@ pub enum CartPath {
 }
 
 impl CartPath {
-    /// The smooth curve through `points` (the start first). It passes through each point; the
+    /// The smooth curve through `pts` (the start first). It passes through each point; the
     /// direction at a point is parallel to the line from its neighbour before to its neighbour
-    /// after, so the path has no corner there. None for fewer than two distinct points.
-    pub fn spline(points: &[Vector3<f64>]) -> Option<CartPath> {
-        let pts: Vec<Vector3<f64>> = points.iter().fold(Vec::new(), |mut v, p| {
-            if v.last().is_none_or(|l: &Vector3<f64>| (l - p).norm() > 1e-6) {
-                v.push(*p);
-            }
-            v
-        });
-        if pts.len() < 2 {
+    /// after, so the path has no corner there. None for fewer than two points or two equal
+    /// points in a row.
+    pub fn spline(pts: &[Vector3<f64>]) -> Option<CartPath> {
+        if pts.len() < 2 || pts.windows(2).any(|w| (w[1] - w[0]).norm() <= 1e-6) {
             return None;
         }
         let n = pts.len();

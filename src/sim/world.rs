@@ -205,7 +205,7 @@ impl World {
         let robroot = controller.robroot();
         let tcp = robroot * fk(controller.model(), &q) * tool;
         let cell = Cell::new(sc, controller.model(), &robroot, &q, tcp);
-        let world = World {
+        let mut world = World {
             exercise: Exercise::new(sc.objectives.clone(), sc.gripper.outputs().into_iter().map(|o| o.1).collect()),
             dt: sc.tick_ms as f64 / 1000.0,
             loaded,
@@ -222,8 +222,7 @@ impl World {
             saved: Vec::new(),
             diagnostics: diags.clone(),
         };
-        let mut world = world;
-        world.saved = world.files().into_iter().map(|(p, t)| (p.to_path_buf(), t.to_string())).collect();
+        world.mark_saved();
         Ok((world, diags))
     }
 

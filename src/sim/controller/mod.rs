@@ -361,7 +361,6 @@ impl Controller {
         self.set_override(old.op.override_pct);
         self.op.mode = old.op.mode;
         self.op.step_mode = old.op.step_mode;
-        self.op.door_open = old.op.door_open;
         self.interp.set_global("$MODE_OP", Value::Enum(format!("{:?}", self.op.mode)));
     }
 

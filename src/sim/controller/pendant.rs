@@ -104,17 +104,17 @@ impl Controller {
 
     /// The selected tool and base, and the robot's base, in the world.
     pub fn jog_frames(&self) -> JogFrames {
-        let base = if self.base_no == 0 { Isometry3::identity() } else { self.data_frame("BASE_DATA", self.base_no) };
-        JogFrames { robroot: self.planner.robroot, base, tool: self.data_frame("TOOL_DATA", self.tool_no) }
+        JogFrames {
+            robroot: self.planner.robroot,
+            base: self.data_frame("BASE_DATA", self.base_no, 32),
+            tool: self.data_frame("TOOL_DATA", self.tool_no, 16),
+        }
     }
 
-    /// `TOOL_DATA[n]` or `BASE_DATA[n]` as the program has them now.
-    fn data_frame(&self, array: &str, n: usize) -> Isometry3<f64> {
-        match self.interp.variable(array) {
-            Some(Value::Array(a)) => match a.elems.get(n.wrapping_sub(1)) {
-                Some(Value::Struct(s)) => s.to_frame().map(|f| f.to_iso()).unwrap_or_else(Isometry3::identity),
-                _ => Isometry3::identity(),
-            },
+    /// `TOOL_DATA[n]` or `BASE_DATA[n]` as the program has them now (0: the null frame).
+    fn data_frame(&self, table: &str, n: usize, max: i64) -> Isometry3<f64> {
+        match self.interp.frame_entry(table, n as i64, max) {
+            Some(Value::Struct(s)) => s.to_frame().map_or_else(Isometry3::identity, |f| f.to_iso()),
             _ => Isometry3::identity(),
         }
     }

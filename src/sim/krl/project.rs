@@ -154,7 +154,13 @@ pub fn undeclared(module: &Module, known: &[String]) -> Vec<(Span, String)> {
         };
         // Every use, then the first of each name in reading order.
         let mut uses: Vec<(Span, String)> = Vec::new();
-        visit_exprs(&r.body, &mut |e: &Expr| names_in(e, &mut |n, sp| uses.push((sp, n.to_string()))));
+        visit_exprs(&r.body, &mut |e: &Expr| {
+            each_subexpr(e, &mut |x| {
+                if let ExprKind::Name(n) = &x.kind {
+                    uses.push((x.span, n.clone()));
+                }
+            })
+        });
         for s in walk(&r.body) {
             if let StmtKind::For { var, var_span, .. } = &s.kind {
                 uses.push((*var_span, var.clone()));
@@ -170,20 +176,21 @@ pub fn undeclared(module: &Module, known: &[String]) -> Vec<(Span, String)> {
     out
 }
 
-fn names_in(e: &Expr, f: &mut impl FnMut(&str, Span)) {
+/// Calls `f` on `e` and on every expression inside it, outer ones first.
+pub fn each_subexpr(e: &Expr, f: &mut impl FnMut(&Expr)) {
+    f(e);
     match &e.kind {
-        ExprKind::Name(n) => f(n, e.span),
         ExprKind::Index(b, i) => {
-            names_in(b, f);
-            i.iter().for_each(|x| names_in(x, f));
+            each_subexpr(b, f);
+            i.iter().for_each(|x| each_subexpr(x, f));
         }
-        ExprKind::Member(b, _) | ExprKind::Unary(_, b) | ExprKind::Paren(b) => names_in(b, f),
+        ExprKind::Member(b, _) | ExprKind::Unary(_, b) | ExprKind::Paren(b) => each_subexpr(b, f),
         ExprKind::Binary(_, l, r) => {
-            names_in(l, f);
-            names_in(r, f);
+            each_subexpr(l, f);
+            each_subexpr(r, f);
         }
-        ExprKind::Call(_, a) => a.iter().for_each(|x| names_in(x, f)),
-        ExprKind::Aggregate { fields, .. } => fields.iter().for_each(|(_, v)| names_in(v, f)),
+        ExprKind::Call(_, a) => a.iter().for_each(|x| each_subexpr(x, f)),
+        ExprKind::Aggregate { fields, .. } => fields.iter().for_each(|(_, v)| each_subexpr(v, f)),
         _ => {}
     }
 }
@@ -217,28 +224,15 @@ pub fn walk(body: &[Stmt]) -> Vec<&Stmt> {
 
 /// Function calls inside expressions: (name, number of arguments, position).
 pub fn expr_calls(module: &Module) -> Vec<(String, usize, Span)> {
-    fn calls(e: &Expr, out: &mut Vec<(String, usize, Span)>) {
-        match &e.kind {
-            ExprKind::Call(n, a) => {
-                out.push((n.clone(), a.len(), e.span));
-                a.iter().for_each(|x| calls(x, out));
-            }
-            ExprKind::Index(b, i) => {
-                calls(b, out);
-                i.iter().for_each(|x| calls(x, out));
-            }
-            ExprKind::Member(b, _) | ExprKind::Unary(_, b) | ExprKind::Paren(b) => calls(b, out),
-            ExprKind::Binary(_, l, r) => {
-                calls(l, out);
-                calls(r, out);
-            }
-            ExprKind::Aggregate { fields, .. } => fields.iter().for_each(|(_, v)| calls(v, out)),
-            _ => {}
-        }
-    }
     let mut out = Vec::new();
     for r in &module.routines {
-        visit_exprs(&r.body, &mut |e| calls(e, &mut out));
+        visit_exprs(&r.body, &mut |e| {
+            each_subexpr(e, &mut |x| {
+                if let ExprKind::Call(n, a) = &x.kind {
+                    out.push((n.clone(), a.len(), x.span));
+                }
+            })
+        });
     }
     out
 }
@@ -509,30 +503,18 @@ pub fn lint_paths(paths: &[std::path::PathBuf]) -> (Vec<FileLint>, Option<std::p
 
 /// The analog inputs a module reads with a constant index (`$ANIN[3]`), with where.
 pub fn analog_inputs_read(module: &Module) -> Vec<(usize, Span)> {
-    fn find(e: &Expr, out: &mut Vec<(usize, Span)>) {
-        match &e.kind {
-            ExprKind::Index(b, idx) => {
-                if matches!(&b.kind, ExprKind::Name(n) if n == "$ANIN")
-                    && let [Expr { kind: ExprKind::Int(k), .. }] = idx.as_slice()
-                {
-                    out.push((*k as usize, e.span));
-                }
-                find(b, out);
-                idx.iter().for_each(|x| find(x, out));
-            }
-            ExprKind::Member(b, _) | ExprKind::Unary(_, b) | ExprKind::Paren(b) => find(b, out),
-            ExprKind::Binary(_, l, r) => {
-                find(l, out);
-                find(r, out);
-            }
-            ExprKind::Call(_, a) => a.iter().for_each(|x| find(x, out)),
-            ExprKind::Aggregate { fields, .. } => fields.iter().for_each(|(_, v)| find(v, out)),
-            _ => {}
-        }
-    }
     let mut out = Vec::new();
     for r in &module.routines {
-        visit_exprs(&r.body, &mut |e| find(e, &mut out));
+        visit_exprs(&r.body, &mut |e| {
+            each_subexpr(e, &mut |x| {
+                if let ExprKind::Index(b, idx) = &x.kind
+                    && matches!(&b.kind, ExprKind::Name(n) if n == "$ANIN")
+                    && let [Expr { kind: ExprKind::Int(k), .. }] = idx.as_slice()
+                {
+                    out.push((*k as usize, x.span));
+                }
+            })
+        });
     }
     out
 }

@@ -91,9 +91,15 @@ pub fn read_text(path: &Path) -> std::io::Result<String> {
 pub fn encode_like(old: Option<&[u8]>, text: &str) -> Vec<u8> {
     let Some(old) = old else { return text.as_bytes().to_vec() };
     let was = decode(old);
-    let lf = text.replace("\r\n", "\n");
-    let text = if was.crlf || (!was.text.contains('\n') && text.contains("\r\n")) { lf.replace('\n', "\r\n") } else { lf };
+    // A file without line ends yet takes those of `text`.
+    let text = with_line_ends(text, was.crlf || (!was.text.contains('\n') && text.contains("\r\n")));
     encode(&text, was.encoding)
+}
+
+/// `text` with every line ending in CR LF (`crlf`) or in LF.
+pub fn with_line_ends(text: &str, crlf: bool) -> String {
+    let lf = text.replace("\r\n", "\n");
+    if crlf { lf.replace('\n', "\r\n") } else { lf }
 }
 
 /// Writes `text` to `path` keeping the file's encoding and line ends.

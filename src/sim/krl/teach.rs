@@ -193,6 +193,12 @@ fn motion_at(src: &str, line: u32) -> Result<(usize, String, Vec<String>), Strin
     Err(format!("line {line} holds no motion: select a PTP, LIN or CIRC line (or its fold)"))
 }
 
+/// The keyword of the motion at 1-based `line` or inside the fold that starts there (`PTP`,
+/// `LIN`, `CIRC`, ...), None when there is none.
+pub fn motion_keyword(src: &str, line: u32) -> Option<String> {
+    motion_at(src, line).ok().map(|(_, kw, _)| kw)
+}
+
 fn is_name(s: &str) -> bool {
     let mut c = s.chars();
     c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_' || f == '$') && c.all(|c| c.is_ascii_alphanumeric() || c == '_')

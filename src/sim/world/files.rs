@@ -24,7 +24,7 @@ impl World {
                 stub.others.clear();
                 let (mut w, _) = World::new(stub).expect("an empty program loads");
                 w.loaded = loaded;
-                w.saved = w.files().into_iter().map(|(p, t)| (p.to_path_buf(), t.to_string())).collect();
+                w.mark_saved();
                 w.diagnostics = diags.clone();
                 (w, diags)
             }
@@ -43,6 +43,11 @@ impl World {
     /// A program file's text now (edited or not).
     pub fn file_text(&self, path: &Path) -> Option<&str> {
         self.files().into_iter().find(|(p, _)| *p == path).map(|(_, t)| t)
+    }
+
+    /// Every file's text now counts as what is on disk.
+    pub(super) fn mark_saved(&mut self) {
+        self.saved = self.files().into_iter().map(|(p, t)| (p.to_path_buf(), t.to_string())).collect();
     }
 
     /// The file was edited and not saved.
@@ -92,8 +97,7 @@ impl World {
             return self.note(ev, Level::Status, format!("{} is not a file of this program", file.display()));
         };
         // The file keeps its line ends.
-        let lf = text.replace("\r\n", "\n");
-        let new = if old.contains("\r\n") { lf.replace('\n', "\r\n") } else { lf };
+        let new = crate::sim::krl::source::with_line_ends(text, old.contains("\r\n"));
         if *old == new && !from_disk {
             return;
         }

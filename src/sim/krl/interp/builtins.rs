@@ -7,7 +7,7 @@ use crate::sim::krl::source::{byte_1252, char_1252};
 impl Interpreter {
     /// `TOOL_DATA[n]` or `BASE_DATA[n]` (`table`, entries 1..=`max`); 0 is the null frame.
     /// None when `n` is out of range.
-    fn frame_entry(&self, table: &str, n: i64, max: i64) -> Option<Value> {
+    pub fn frame_entry(&self, table: &str, n: i64, max: i64) -> Option<Value> {
         if n == 0 {
             return Some(Value::frame(&Frame::NULL));
         }
