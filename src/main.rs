@@ -103,6 +103,42 @@ enum Cmd {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Serve the cell on the plant network (OPC UA, MQTT, Modbus TCP) until Ctrl+C. Without a
+    /// server flag all three run on their default addresses.
+    Serve {
+        #[arg(default_value = DEFAULT_SCENARIO)]
+        scenario: PathBuf,
+        /// OPC UA server at this endpoint (default opc.tcp://127.0.0.1:4840).
+        #[arg(long, num_args = 0..=1, default_missing_value = cli::serve::DEFAULT_OPCUA, value_name = "URL")]
+        opcua: Option<String>,
+        /// MQTT: without a URL an embedded broker on 127.0.0.1:1883; with mqtt://host:port that broker.
+        #[arg(long, num_args = 0..=1, value_name = "URL")]
+        mqtt: Option<Option<String>>,
+        /// Modbus TCP server at this address (default 127.0.0.1:5020).
+        #[arg(long, num_args = 0..=1, default_missing_value = cli::serve::DEFAULT_MODBUS, value_name = "ADDR")]
+        modbus: Option<String>,
+        /// An OPC UA user NAME:PASSWORD for the secured endpoints (repeat for more).
+        #[arg(long, value_name = "NAME:PASSWORD")]
+        opcua_user: Vec<String>,
+        /// A file of OPC UA users, a NAME:PASSWORD a line.
+        #[arg(long, value_name = "FILE")]
+        opcua_users: Option<PathBuf>,
+        /// Where the OPC UA server's certificate is kept (made on first use).
+        #[arg(long, value_name = "DIR")]
+        pki: Option<PathBuf>,
+        /// Simulated seconds per real second.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Record the session (every client's command) to this file, written when it stops.
+        #[arg(long)]
+        record: Option<PathBuf>,
+        /// Stop after this many simulated seconds.
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<f64>,
+        /// Press Start when serving begins.
+        #[arg(long)]
+        start: bool,
+    },
     /// Show a recording; with --check run it again: exit 0 identical, 1 diverged, 2 bad file.
     Replay {
         file: PathBuf,
@@ -143,5 +179,11 @@ fn main() -> ExitCode {
         Some(Cmd::Bench { quick, json }) => cli::bench::bench(quick, json.as_deref()),
         Some(Cmd::Lint { paths }) => cli::lint::lint(&paths),
         Some(Cmd::Replay { file, check }) => cli::replay::replay(&file, check),
+        Some(Cmd::Serve { scenario, opcua, mqtt, modbus, opcua_user, opcua_users, pki, speed, record, duration, start }) => {
+            cli::serve::serve(
+                &scenario,
+                cli::serve::ServeArgs { opcua, mqtt, modbus, opcua_user, opcua_users, pki, speed, record, duration, start },
+            )
+        }
     }
 }

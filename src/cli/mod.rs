@@ -6,6 +6,7 @@ pub mod grade;
 pub mod lint;
 pub mod replay;
 pub mod run;
+pub mod serve;
 
 use robocell::sim::krl::Diagnostic;
 

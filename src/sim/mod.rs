@@ -8,6 +8,7 @@ pub mod kinematics;
 pub mod krl;
 pub mod math;
 pub mod motion;
+pub mod orders;
 pub mod record;
 pub mod robot;
 pub mod scenario;

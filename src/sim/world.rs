@@ -23,6 +23,7 @@ use super::kinematics::{fk, link_frames};
 use super::krl::Diagnostic;
 pub use super::krl::teach::{FormKind, MotionForm};
 use super::krl::value::Value;
+use super::orders::{OrderBook, OrderRecord};
 use super::record::{Recorder, Recording};
 use super::robot::RobotModel;
 use super::scenario::{FaultKind, Loaded, OperatingMode};
@@ -111,6 +112,34 @@ pub enum Command {
     Save {
         file: PathBuf,
     },
+    /// `$IN[n]` set from outside (a PLC, an MES): only the inputs the scenario's `plant` names.
+    SetInput {
+        n: usize,
+        value: bool,
+    },
+    /// `$ANIN[n]` set from outside (-1.0 ..= 1.0): only the scenario's plant analog inputs.
+    SetAnalogInput {
+        n: usize,
+        value: f64,
+    },
+    /// Select another module of the program's folder as the program (by its name, `cell` or
+    /// `cell.src`); refused while the program is active.
+    SelectProgram {
+        name: String,
+    },
+    /// A production order from the MES: part type -> count. It waits until the orders before
+    /// it are filled, then goes on the program's inputs.
+    PlaceOrder {
+        parts: std::collections::BTreeMap<String, u32>,
+    },
+}
+
+/// Where an order is: arrived, on the program's inputs, reported filled by the program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderStage {
+    Received,
+    Placed,
+    Done,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -167,6 +196,11 @@ pub enum Event {
         path: PathBuf,
         text: String,
     },
+    /// A production order moved on (see [`super::orders`]).
+    Order {
+        id: u32,
+        stage: OrderStage,
+    },
 }
 
 pub struct World {
@@ -193,6 +227,8 @@ pub struct World {
     saved: Vec<(PathBuf, String)>,
     /// The program's diagnostics as last loaded: errors (the program does not run) and warnings.
     diagnostics: Vec<Diagnostic>,
+    /// Production orders from the MES and their handshake on the inputs.
+    orders: OrderBook,
 }
 
 impl World {
@@ -205,6 +241,7 @@ impl World {
         let robroot = controller.robroot();
         let tcp = robroot * fk(controller.model(), &q) * tool;
         let cell = Cell::new(sc, controller.model(), &robroot, &q, tcp);
+        let orders = OrderBook::new(sc.plant.orders.clone());
         let mut world = World {
             exercise: Exercise::new(sc.objectives.clone(), sc.gripper.outputs().into_iter().map(|o| o.1).collect()),
             dt: sc.tick_ms as f64 / 1000.0,
@@ -221,6 +258,7 @@ impl World {
             program_results: std::sync::OnceLock::new(),
             saved: Vec::new(),
             diagnostics: diags.clone(),
+            orders,
         };
         world.mark_saved();
         Ok((world, diags))
@@ -315,6 +353,26 @@ impl World {
     pub fn variable(&self, name: &str) -> Option<&Value> {
         self.controller.variable(name)
     }
+    /// The type of part `id` (an index into [`World::part_types`]).
+    pub fn part_kind(&self, id: usize) -> Option<usize> {
+        self.cell.kind_of_part(id)
+    }
+    /// Production orders so far, oldest first.
+    pub fn orders(&self) -> &[OrderRecord] {
+        self.orders.records()
+    }
+    /// Each conveyor (scenario order): (running, jammed).
+    pub fn conveyor_states(&self) -> Vec<(bool, bool)> {
+        self.cell.conveyor_states(&self.io)
+    }
+    /// The faults in force now, in words.
+    pub fn faults_in_force(&self) -> Vec<String> {
+        let mut out = self.cell.faults_in_force();
+        if self.estop_release_at.is_some() {
+            out.push("E-STOP pressed".into());
+        }
+        out
+    }
     pub fn robot_shape(&self) -> &RobotShape {
         self.cell.robot_shape()
     }
@@ -375,6 +433,15 @@ impl World {
                 Command::Edit { file, text } => self.edit(file, text, false, &mut ev),
                 Command::Reload { file, text } => self.edit(file, text, true, &mut ev),
                 Command::Save { file } => self.save(file, &mut ev),
+                Command::SelectProgram { name } => self.select_program(name, &mut ev),
+                Command::SetInput { n, value } => self.set_input(*n, *value, &mut ev),
+                Command::SetAnalogInput { n, value } => self.set_analog_input(*n, *value, &mut ev),
+                Command::PlaceOrder { parts } => {
+                    if let Err(e) = self.orders.receive(parts, self.time_s(), &mut ev) {
+                        let text = format!("Order refused: {e}");
+                        ev.push(Event::Message(Message { level: Level::Status, text, line: None, time_s: self.time_s() }));
+                    }
+                }
                 c => self.controller.command(c, &mut ev),
             }
         }
@@ -391,6 +458,15 @@ impl World {
         for (kind, for_s) in due {
             self.inject(&kind, for_s, &mut ev);
         }
+        if let Some(o) = &self.loaded.scenario.plant.orders {
+            let dt = self.dt;
+            let due: Vec<_> =
+                o.schedule.iter().filter(|s| s.at_s >= now - 1e-9 && s.at_s < now + dt - 1e-9).map(|s| s.parts.clone()).collect();
+            for parts in due {
+                // Checked when the scenario loaded.
+                let _ = self.orders.receive(&parts, now, &mut ev);
+            }
+        }
         if self.estop_release_at.is_some_and(|t| t <= now + 1e-9) {
             self.estop_release_at = None;
             self.controller.emergency_stop(false, &mut ev);
@@ -402,6 +478,7 @@ impl World {
             return ev;
         }
         let now = self.time_s();
+        self.orders.update(&mut self.io, now, &mut ev);
         self.cell.read_sensors(&mut self.io, &mut ev);
         self.controller.step(&mut self.io, now, &mut ev);
         // The line the robot is on, before a collision can stop it.
@@ -419,6 +496,10 @@ impl World {
             ev.push(Event::PartDrained { id });
         }
         for (id, bin) in report.delivered {
+            let kind = self.cell.kind_of_part(id).unwrap_or(0);
+            if let Some(t) = self.cell.part_types().get(kind) {
+                self.orders.delivered(&t.name, &bin);
+            }
             let total = self.exercise.delivered() + 1;
             ev.push(Event::PartDelivered { id, bin, total });
         }
@@ -465,6 +546,34 @@ impl World {
         }
     }
 
+    /// `$IN[n]` from outside: only an input the scenario's plant names.
+    fn set_input(&mut self, n: usize, value: bool, ev: &mut Vec<Event>) {
+        if !self.loaded.scenario.plant.writable_input(n) {
+            let text =
+                format!("$IN[{n}] is not driven from outside: the scenario's plant inputs are {:?}", self.loaded.scenario.plant.inputs);
+            ev.push(Event::Message(Message { level: Level::Status, text, line: None, time_s: self.time_s() }));
+            return;
+        }
+        if self.io.inputs[n] != value {
+            self.io.inputs[n] = value;
+            ev.push(Event::Input { n, value });
+        }
+    }
+
+    /// `$ANIN[n]` from outside, -1.0 ..= 1.0.
+    fn set_analog_input(&mut self, n: usize, value: f64, ev: &mut Vec<Event>) {
+        let plant = &self.loaded.scenario.plant;
+        let text = if !plant.analog_inputs.contains(&n) {
+            format!("$ANIN[{n}] is not driven from outside: the scenario's plant analog inputs are {:?}", plant.analog_inputs)
+        } else if !(-1.0..=1.0).contains(&value) {
+            format!("$ANIN[{n}] = {value} is outside -1.0 ..= 1.0")
+        } else {
+            self.io.analog_in[n] = value;
+            return;
+        };
+        ev.push(Event::Message(Message { level: Level::Status, text, line: None, time_s: self.time_s() }));
+    }
+
     /// Back to the initial state, keeping the operator's override.
     fn reset(&mut self, ev: &mut Vec<Event>) {
         let Ok((mut fresh, _)) = World::new(self.loaded.clone()) else {
@@ -479,6 +588,14 @@ impl World {
         fresh.controller.keep_safety(&self.controller);
         fresh.cell.set_door(self.controller.door_open());
         fresh.recorder = self.recorder.take();
+        // The plant's inputs are the PLC's: they keep their values.
+        let plant = &self.loaded.scenario.plant;
+        for n in plant.driven_inputs().into_iter().filter(|n| plant.writable_input(*n)) {
+            fresh.io.inputs[n] = self.io.inputs[n];
+        }
+        for &n in &plant.analog_inputs {
+            fresh.io.analog_in[n] = self.io.analog_in[n];
+        }
         fresh.stepped = true;
         *self = fresh;
         ev.push(Event::Message(Message { level: Level::Notification, text: "Program reset".into(), line: None, time_s: 0.0 }));
@@ -531,6 +648,7 @@ impl World {
             messages: self.messages.clone(),
             line_at_end: self.advance_line(),
             part_types: self.part_types().iter().map(|t| t.name.clone()).collect(),
+            orders: self.orders.records().to_vec(),
         }
     }
 }

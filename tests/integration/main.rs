@@ -12,9 +12,12 @@ mod krl_programs;
 mod motion_features;
 mod motion_props;
 mod multi_module;
+#[cfg(feature = "net")]
+mod network;
 mod opw_reference;
 mod override_stop;
 mod pendant;
+mod plant;
 mod random_runs;
 mod recording;
 mod safety_faults;

@@ -365,6 +365,40 @@ impl Cell {
         })
     }
 
+    /// The faults in force now, in words (the E-STOP is the controller's).
+    pub fn faults_in_force(&self) -> Vec<String> {
+        let now = self.physics.time_s();
+        let mut out = Vec::new();
+        for (n, v, until) in &self.faults.stuck {
+            if *until > now {
+                out.push(format!("$IN[{n}] stuck at {}", if *v { "TRUE" } else { "FALSE" }));
+            }
+        }
+        if self.faults.vacuum_lost_until.is_some_and(|t| t > now) {
+            out.push("vacuum lost".into());
+        }
+        if self.faults.grip_fails_until.is_some_and(|t| t > now) {
+            out.push("the gripper does not take parts".into());
+        }
+        for (i, until) in &self.faults.jams {
+            if *until > now {
+                out.push(format!("conveyor {} jammed", self.scenario.conveyors[*i].name));
+            }
+        }
+        out
+    }
+
+    /// Each conveyor's state for outside eyes: (running, jammed), in the scenario's order.
+    pub fn conveyor_states(&self, io: &Io) -> Vec<(bool, bool)> {
+        let now = self.physics.time_s();
+        (self.scenario.conveyors.iter().enumerate())
+            .map(|(i, c)| {
+                let jammed = self.faults.jams.iter().any(|j| j.0 == i && j.1 > now);
+                (io.outputs[c.motor_output] && !jammed, jammed)
+            })
+            .collect()
+    }
+
     /// Moves the robot's bodies to axes `q`, carries a held part with the TCP and steps physics.
     pub fn step(&mut self, model: &RobotModel, robroot: &Isometry3<f64>, q: &[f64; 6], tcp: Isometry3<f64>) -> PhysicsReport {
         self.physics.set_robot(&Self::collision_poses(model, robroot, q));

@@ -243,7 +243,15 @@ impl Controller {
             Command::SetBreakpoint { file, line, on } => self.set_breakpoint(file.as_deref(), *line, *on, ev),
             Command::SelectBlock { line } => self.select_block(*line, ev),
             // The program's files are the world's.
-            Command::TouchUp { .. } | Command::NewMotion { .. } | Command::Edit { .. } | Command::Reload { .. } | Command::Save { .. } => {}
+            Command::TouchUp { .. }
+            | Command::NewMotion { .. }
+            | Command::Edit { .. }
+            | Command::Reload { .. }
+            | Command::Save { .. }
+            | Command::SetInput { .. }
+            | Command::SetAnalogInput { .. }
+            | Command::PlaceOrder { .. }
+            | Command::SelectProgram { .. } => {}
             Command::EmergencyStop(pressed) => self.emergency_stop(*pressed, ev),
             Command::SetDoor(open) => self.set_door(*open, ev),
             Command::Acknowledge => self.acknowledge(ev),

@@ -45,6 +45,8 @@ pub struct RunRecord {
     pub line_at_end: u32,
     /// The name of each part type, by [`PartView::kind`].
     pub part_types: Vec<String>,
+    /// The production orders of the run (plant orders), oldest first.
+    pub orders: Vec<crate::sim::orders::OrderRecord>,
 }
 
 /// A student's grade over every run.
@@ -110,6 +112,7 @@ pub fn judge(spec: &ObjectiveSpec, run: &RunRecord, max: f64) -> ObjectiveResult
         ObjectiveKind::Safety { no_collision, t1_speed, no_limit_stop, ends_at_home } => {
             safety(run, *no_collision, *t1_speed, *no_limit_stop, *ends_at_home)
         }
+        ObjectiveKind::Orders { bin } => orders(run, bin),
         ObjectiveKind::Program { .. } => (0.0, "judged on the program text".into()),
     };
     let fraction = fraction.clamp(0.0, 1.0);
@@ -191,6 +194,47 @@ impl RunRecord {
     fn type_of(&self, id: usize) -> &str {
         self.obs.parts.get(id).and_then(|p| self.part_types.get(p.kind)).map_or("?", String::as_str)
     }
+}
+
+/// Each order filled exactly into `bin`: as many parts of each type as ordered, none of
+/// another, reported done by the program. The share of orders filled.
+fn orders(run: &RunRecord, bin: &str) -> (f64, String) {
+    use crate::sim::orders::OrderRecord;
+    if run.orders.is_empty() {
+        return (0.0, format!("no order came in before the run ended ({})", run.ending()));
+    }
+    let mut filled = 0;
+    let mut notes = Vec::new();
+    for o in &run.orders {
+        let what = format!("order {} ({})", o.id, OrderRecord::describe(&o.parts));
+        let mut types: Vec<&String> = o.parts.keys().collect();
+        types.extend(o.delivered.keys().filter(|t| !o.parts.contains_key(*t)));
+        let wrong: Vec<String> = types
+            .into_iter()
+            .filter_map(|t| {
+                let (want, got) = (o.parts.get(t).copied().unwrap_or(0), o.delivered_to(t, bin));
+                (want != got).then(|| format!("{got} of {want} x {t}"))
+            })
+            .collect();
+        match (o.placed_s, o.done_s) {
+            (None, _) => notes.push(format!("{what} was never put on the inputs: the order before it was not reported done")),
+            (Some(_), None) => {
+                notes.push(format!("{what} was not reported done (done output); bin `{bin}` got {}", delivered_words(o, bin)))
+            }
+            (Some(_), Some(t)) if wrong.is_empty() => {
+                filled += 1;
+                notes.push(format!("{what} filled at {t:.1} s"));
+            }
+            (Some(_), Some(t)) => notes.push(format!("{what} reported done at {t:.1} s with {} in bin `{bin}`", wrong.join(", "))),
+        }
+    }
+    let n = run.orders.len();
+    (filled as f64 / n as f64, format!("{filled} of {n} order(s) filled: {}", notes.join("; ")))
+}
+
+fn delivered_words(o: &crate::sim::orders::OrderRecord, bin: &str) -> String {
+    let v: Vec<String> = o.delivered.iter().filter_map(|(t, b)| b.get(bin).map(|n| format!("{n} x {t}"))).collect();
+    if v.is_empty() { "nothing".into() } else { v.join(", ") }
 }
 
 fn deliver(run: &RunRecord, count: u32, bin: Option<&str>, part_type: Option<&str>) -> (f64, String) {
@@ -451,7 +495,12 @@ fn cycle_time(run: &RunRecord, full_s: f64, zero_s: f64) -> (f64, String) {
         .scenario
         .objectives
         .iter()
-        .filter(|o| matches!(o.kind, ObjectiveKind::Deliver { .. } | ObjectiveKind::Place { .. } | ObjectiveKind::Sort { .. }))
+        .filter(|o| {
+            matches!(
+                o.kind,
+                ObjectiveKind::Deliver { .. } | ObjectiveKind::Place { .. } | ObjectiveKind::Sort { .. } | ObjectiveKind::Orders { .. }
+            )
+        })
         .map(|o| judge(o, run, 1.0))
         .find(|r| !r.passed);
     if let Some(r) = task_undone {

@@ -72,6 +72,9 @@ pub enum ObjectiveKind {
         #[serde(default)]
         arc: Option<(Point, Point, Point)>,
     },
+    /// The plant's production orders (`plant.orders`): each one filled exactly into `bin` and
+    /// reported done; the share of orders filled.
+    Orders { bin: String },
     /// The program's run time (start to END): full points at or under `full_s`, falling
     /// linearly to zero at `zero_s`. Counts only when every part objective (Deliver, Place, Sort) of
     /// the run passed.
@@ -406,6 +409,14 @@ impl ObjectiveSpec {
             ObjectiveKind::CycleTime { full_s, zero_s } => {
                 if !(*full_s > 0.0 && zero_s > full_s) {
                     out.push(("full_s".into(), format!("objective `{t}`: needs 0 < full_s < zero_s")));
+                }
+            }
+            ObjectiveKind::Orders { bin } => {
+                if !sc.bins.iter().any(|b| &b.name == bin) {
+                    out.push((format!("\"{bin}\""), format!("objective `{t}`: no bin named `{bin}`")));
+                }
+                if sc.plant.orders.is_none() {
+                    out.push(("Orders".into(), format!("objective `{t}`: the scenario's plant takes no orders (plant: (orders: ...))")));
                 }
             }
             ObjectiveKind::Safety { .. } => {}

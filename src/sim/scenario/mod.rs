@@ -4,6 +4,7 @@
 mod faults;
 mod fixtures;
 mod parts;
+mod plant;
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub use self::faults::{FaultKind, FaultSpec};
 pub use self::fixtures::{PalletSpec, TableSpec, slot_name};
 pub use self::parts::{PartShape, PartSource, PartSpec, colour_rgb};
+pub use self::plant::{InputGroup, OrderSpec, PlantSpec, ScheduledOrder};
 use super::exercise::{ObjectiveSpec, Variant};
 use super::krl::{Diagnostic, Severity, Span};
 use super::math::Frame;
@@ -87,6 +89,9 @@ pub struct Scenario {
     /// Operating mode at start: T1 (TCP at most 250 mm/s), T2 or AUT.
     #[serde(default)]
     pub mode: OperatingMode,
+    /// What a PLC or an MES drives from outside: inputs, the program number, orders.
+    #[serde(default)]
+    pub plant: PlantSpec,
 }
 
 /// `$MODE_OP`.
@@ -729,6 +734,12 @@ impl Scenario {
             && !claim(&mut inputs, n)
         {
             err("estop_input", format!("estop_input: $IN[{n}] is outside 1..4096 or wired twice"), None);
+        }
+        let mut sensed = inputs.clone();
+        sensed.extend(self.door_input);
+        let actuated: Vec<usize> = outputs.iter().map(|o| o.1).collect();
+        for (needle, msg) in self.plant.problems(&sensed, &actuated, &type_names) {
+            err(&needle, msg, None);
         }
         for p in &self.pallets {
             for (needle, msg) in p.problems() {

@@ -146,6 +146,46 @@ impl World {
         }
     }
 
+    /// Selects another module of the program's folder as the program (its main DEF runs at the
+    /// next Start); the robot and the cell stay as they are. Refused while a program is active.
+    pub(super) fn select_program(&mut self, name: &str, ev: &mut Vec<Event>) {
+        if self.edit_blocked().is_some() {
+            return self.note(ev, Level::Status, "The program is active: reset it before selecting another".into());
+        }
+        let want = name.trim();
+        let want = want.strip_suffix(".src").or_else(|| want.strip_suffix(".SRC")).unwrap_or(want);
+        let stem_is = |p: &Path, ext: &str| {
+            p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
+                && p.file_stem().is_some_and(|s| s.to_string_lossy().eq_ignore_ascii_case(want))
+        };
+        let l = &self.loaded;
+        if stem_is(&l.src_path, "src") {
+            return self.note(ev, Level::Notification, format!("{} is the selected program", want));
+        }
+        let Some(i) = l.others.iter().position(|(p, _)| stem_is(p, "src")) else {
+            let mut names: Vec<String> = (l.others.iter().chain([(l.src_path.clone(), String::new())].iter()))
+                .filter(|(p, _)| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("src")))
+                .filter_map(|(p, _)| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .collect();
+            names.sort();
+            return self.note(ev, Level::Status, format!("No program `{want}` in the program's folder (there are: {})", names.join(", ")));
+        };
+        let mut next = self.loaded.clone();
+        let (src_path, src) = next.others.remove(i);
+        let dat = next.others.iter().position(|(p, _)| stem_is(p, "dat")).map(|j| next.others.remove(j));
+        next.others.push((std::mem::replace(&mut next.src_path, src_path), std::mem::replace(&mut next.src, src)));
+        if let Some(d) = std::mem::replace(&mut next.dat, dat) {
+            next.others.push(d);
+        }
+        if let Err(diags) = Controller::new(&next) {
+            let n = diags.iter().filter(|d| d.is_error()).count();
+            return self.note(ev, Level::Status, format!("{want} has {n} error(s): not selected"));
+        }
+        self.loaded = next;
+        self.reload_program(ev);
+        self.note(ev, Level::Notification, format!("Program {want} selected"));
+    }
+
     /// Touch-up: the pose now into the point of the motion at `line`.
     pub(super) fn touch_up(&mut self, line: u32, aux: bool, ev: &mut Vec<Event>) {
         if self.state() == ProgramState::Running {
