@@ -44,6 +44,9 @@ enum Cmd {
         /// The pendant's tab to open: program, edit (the program in the editor), jog, watch or io.
         #[arg(long, default_value = "program", value_parser = ["program", "edit", "jog", "watch", "io"])]
         tab: String,
+        /// Serve the window's cell on the plant network too (as `robocell serve`).
+        #[command(flatten)]
+        net: cli::serve::NetArgs,
     },
     /// Run and grade a program on a scenario and its public variants: exit 0 full marks, 1 not
     /// full marks, 2 bad input.
@@ -93,6 +96,9 @@ enum Cmd {
         /// A 10-minute soak instead of an hour.
         #[arg(long)]
         quick: bool,
+        /// Only the network under load (50 OPC UA clients, 20 MQTT subscribers, garbage, a broker restart).
+        #[arg(long)]
+        network: bool,
         /// Write the figures as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -108,24 +114,8 @@ enum Cmd {
     Serve {
         #[arg(default_value = DEFAULT_SCENARIO)]
         scenario: PathBuf,
-        /// OPC UA server at this endpoint (default opc.tcp://127.0.0.1:4840).
-        #[arg(long, num_args = 0..=1, default_missing_value = cli::serve::DEFAULT_OPCUA, value_name = "URL")]
-        opcua: Option<String>,
-        /// MQTT: without a URL an embedded broker on 127.0.0.1:1883; with mqtt://host:port that broker.
-        #[arg(long, num_args = 0..=1, value_name = "URL")]
-        mqtt: Option<Option<String>>,
-        /// Modbus TCP server at this address (default 127.0.0.1:5020).
-        #[arg(long, num_args = 0..=1, default_missing_value = cli::serve::DEFAULT_MODBUS, value_name = "ADDR")]
-        modbus: Option<String>,
-        /// An OPC UA user NAME:PASSWORD for the secured endpoints (repeat for more).
-        #[arg(long, value_name = "NAME:PASSWORD")]
-        opcua_user: Vec<String>,
-        /// A file of OPC UA users, a NAME:PASSWORD a line.
-        #[arg(long, value_name = "FILE")]
-        opcua_users: Option<PathBuf>,
-        /// Where the OPC UA server's certificate is kept (made on first use).
-        #[arg(long, value_name = "DIR")]
-        pki: Option<PathBuf>,
+        #[command(flatten)]
+        net: cli::serve::NetArgs,
         /// Simulated seconds per real second.
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
@@ -165,8 +155,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => cli::run::run(Path::new(DEFAULT_SCENARIO), cli::run::RunOptions::default()),
-        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab }) => {
-            cli::run::run(&scenario, cli::run::RunOptions { start, speed, screenshot, at, record, size, tab })
+        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, net }) => {
+            cli::run::run(&scenario, cli::run::RunOptions { start, speed, screenshot, at, record, size, tab, net })
         }
         Some(Cmd::Check { scenario, program, verbose, record }) => {
             cli::check::check(&scenario, cli::check::CheckOptions { program: program.as_deref(), verbose, record: record.as_deref() })
@@ -176,14 +166,11 @@ fn main() -> ExitCode {
             &submissions,
             cli::grade::GradeOptions { jobs: jobs.map(|j| j as usize), csv, json, junit, gradescope, feedback },
         ),
-        Some(Cmd::Bench { quick, json }) => cli::bench::bench(quick, json.as_deref()),
+        Some(Cmd::Bench { quick, network, json }) => cli::bench::bench(quick, network, json.as_deref()),
         Some(Cmd::Lint { paths }) => cli::lint::lint(&paths),
         Some(Cmd::Replay { file, check }) => cli::replay::replay(&file, check),
-        Some(Cmd::Serve { scenario, opcua, mqtt, modbus, opcua_user, opcua_users, pki, speed, record, duration, start }) => {
-            cli::serve::serve(
-                &scenario,
-                cli::serve::ServeArgs { opcua, mqtt, modbus, opcua_user, opcua_users, pki, speed, record, duration, start },
-            )
+        Some(Cmd::Serve { scenario, net, speed, record, duration, start }) => {
+            cli::serve::serve(&scenario, cli::serve::ServeArgs { net, speed, record, duration, start })
         }
     }
 }

@@ -37,6 +37,9 @@ pub struct Sim {
     pub hold_at: Option<f64>,
     /// This run's grade once it is over, and the tick it was judged at.
     pub grade: Option<(u64, Grade)>,
+    /// The plant network's servers, when the window is served too (`run --opcua ...`).
+    #[cfg(feature = "net")]
+    pub net: Option<crate::net::Bridge>,
 }
 
 impl Drop for Sim {
@@ -63,7 +66,21 @@ impl Sim {
             record_to: None,
             hold_at: None,
             grade: None,
+            #[cfg(feature = "net")]
+            net: None,
         }
+    }
+
+    /// One tick; the network's clients (when served) see its events and state.
+    fn step_once(&mut self, cmds: &[Command]) -> Vec<Event> {
+        #[cfg(feature = "net")]
+        let before = (self.world.axes_deg(), self.world.time_s());
+        let ev = self.world.step(cmds);
+        #[cfg(feature = "net")]
+        if let Some(net) = &mut self.net {
+            net.stepped(&self.world, &ev, before);
+        }
+        ev
     }
 
     /// A message of the window itself (saving, reading files) in the log.
@@ -77,14 +94,18 @@ impl Sim {
         let dt = self.world.dt();
         self.accumulator = (self.accumulator + real_dt * self.speed).min(0.25 * self.speed.max(1.0));
         let mut events = Vec::new();
+        #[cfg(feature = "net")]
+        if let Some(net) = &mut self.net {
+            self.pending.extend(net.commands());
+        }
         // Commands take effect at once, even while paused between ticks.
         if !self.pending.is_empty() {
             let cmds = std::mem::take(&mut self.pending);
-            events.extend(self.world.step(&cmds));
+            events.extend(self.step_once(&cmds));
             self.accumulator = (self.accumulator - dt).max(0.0);
         }
         while self.accumulator >= dt && self.hold_at.is_none_or(|t| self.world.time_s() + dt <= t + 1e-9) {
-            events.extend(self.world.step(&[]));
+            events.extend(self.step_once(&[]));
             self.accumulator -= dt;
         }
         for e in &events {
@@ -124,7 +145,16 @@ fn step_sim(time: Res<Time>, mut sim: ResMut<Sim>) {
 
 impl Default for Script {
     fn default() -> Self {
-        Script { autostart: false, screenshot: None, speed: 1.0, record: None, size: (1400, 860), tab: "program".into() }
+        Script {
+            autostart: false,
+            screenshot: None,
+            speed: 1.0,
+            record: None,
+            size: (1400, 860),
+            tab: "program".into(),
+            #[cfg(feature = "net")]
+            serve: None,
+        }
     }
 }
 
@@ -143,6 +173,9 @@ pub struct Script {
     pub size: (u32, u32),
     /// The pendant's tab at the start: program, jog, watch or io.
     pub tab: String,
+    /// Serve the cell on the plant network too (OPC UA, MQTT, Modbus TCP).
+    #[cfg(feature = "net")]
+    pub serve: Option<crate::net::ServeOptions>,
 }
 
 fn run_script(
@@ -179,15 +212,37 @@ struct ScriptState {
     paused_frames: u32,
 }
 
+/// Why the window did not open.
+#[derive(Debug)]
+pub enum RunError {
+    /// The scenario's problems.
+    Scenario(Vec<crate::sim::krl::Diagnostic>),
+    /// A server could not start (a port taken, a bad address).
+    Network(String),
+}
+
 /// Builds the full windowed app for a loaded scenario.
-pub fn build(loaded: Loaded, script: Script) -> Result<App, Vec<crate::sim::krl::Diagnostic>> {
+pub fn build(loaded: Loaded, script: Script) -> Result<App, RunError> {
     let title = format!("robocell - {}", loaded.scenario.name);
     // A program with errors opens too: the editor shows them, Start waits for the fix.
     let (mut world, warnings) = World::open(loaded);
     if script.record.is_some() {
         world.start_recording();
     }
+    #[cfg(feature = "net")]
+    let net = match &script.serve {
+        Some(o) => {
+            let bridge = crate::net::Bridge::start(&world, o, None).map_err(RunError::Network)?;
+            bridge.report.print_endpoints(&world.loaded().scenario.name);
+            Some(bridge)
+        }
+        None => None,
+    };
     let mut sim = Sim::new(world, warnings.iter().map(|w| w.to_string()).collect());
+    #[cfg(feature = "net")]
+    {
+        sim.net = net;
+    }
     sim.record_to = script.record.clone();
     if script.speed > 0.0 {
         sim.speed = script.speed;
@@ -207,8 +262,8 @@ pub fn build(loaded: Loaded, script: Script) -> Result<App, Vec<crate::sim::krl:
     Ok(app)
 }
 
-/// Opens the window and runs until it is closed. The program's errors come back unrun.
-pub fn run(loaded: Loaded, script: Script) -> Result<(), Vec<crate::sim::krl::Diagnostic>> {
+/// Opens the window and runs until it is closed.
+pub fn run(loaded: Loaded, script: Script) -> Result<(), RunError> {
     build(loaded, script)?.run();
     Ok(())
 }

@@ -9,10 +9,14 @@ use robocell::bench::{self, SoakReport};
 
 use super::DEFAULT_SCENARIO;
 
-pub fn bench(quick: bool, json: Option<&Path>) -> ExitCode {
+pub fn bench(quick: bool, network_only: bool, json: Option<&Path>) -> ExitCode {
     if !Path::new(DEFAULT_SCENARIO).is_file() {
         eprintln!("run robocell bench from the repository's root: it measures the scenarios in ./scenarios");
         return ExitCode::from(2);
+    }
+    if network_only {
+        let (ok, v) = network();
+        return finish(json, serde_json::json!({ "network": v }), ok);
     }
     let seconds = if quick { 600.0 } else { 3600.0 };
     println!("{:<24} {:>12} {:>10} {:>12}", "scenario", "simulated", "wall", "real time");
@@ -48,31 +52,70 @@ pub fn bench(quick: bool, json: Option<&Path>) -> ExitCode {
         }
     };
     print_soak(&r);
-    if let Some(path) = json {
-        let scenarios: Vec<serde_json::Value> = speeds
-            .iter()
-            .filter_map(|s| s.as_ref().ok())
-            .map(|s| serde_json::json!({"name": s.name, "simulated_s": s.simulated_s, "wall_s": s.wall_s, "realtime": s.realtime()}))
-            .collect();
-        let pile = pile
-            .as_ref()
-            .map(|p| serde_json::json!({"simulated_s": p.simulated_s, "spawned": p.spawned, "realtime_end": p.realtime_end}))
-            .ok();
-        let v = serde_json::json!({
-            "scenarios": scenarios,
-            "pile": pile,
-            "soak": {
-                "simulated_s": r.simulated_s, "spawned": r.spawned, "delivered": r.delivered, "lost": r.lost,
-                "stalled": r.stalled, "nan": r.nan, "realtime_start": r.realtime_start, "realtime_end": r.realtime_end,
-                "findings": r.findings,
-            },
-        });
-        if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&v).unwrap_or_default() + "\n") {
-            eprintln!("{}: cannot write: {e}", path.display());
-            return ExitCode::from(2);
+    let (net_ok, network) = network();
+    let scenarios: Vec<serde_json::Value> = speeds
+        .iter()
+        .filter_map(|s| s.as_ref().ok())
+        .map(|s| serde_json::json!({"name": s.name, "simulated_s": s.simulated_s, "wall_s": s.wall_s, "realtime": s.realtime()}))
+        .collect();
+    let pile =
+        pile.as_ref().map(|p| serde_json::json!({"simulated_s": p.simulated_s, "spawned": p.spawned, "realtime_end": p.realtime_end})).ok();
+    let v = serde_json::json!({
+        "scenarios": scenarios,
+        "pile": pile,
+        "soak": {
+            "simulated_s": r.simulated_s, "spawned": r.spawned, "delivered": r.delivered, "lost": r.lost,
+            "stalled": r.stalled, "nan": r.nan, "realtime_start": r.realtime_start, "realtime_end": r.realtime_end,
+            "findings": r.findings,
+        },
+        "network": network,
+    });
+    finish(json, v, r.lost + r.stalled + r.nan == 0 && net_ok)
+}
+
+/// Writes the JSON when asked; exit 0 when all went well, 1 otherwise.
+fn finish(json: Option<&Path>, v: serde_json::Value, ok: bool) -> ExitCode {
+    if let Some(path) = json
+        && let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&v).unwrap_or_default() + "\n")
+    {
+        eprintln!("{}: cannot write: {e}", path.display());
+        return ExitCode::from(2);
+    }
+    if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// The network under load (50 OPC UA clients, 20 MQTT subscribers, garbage, cut requests, a
+/// broker restart) for 20 s: (all well, the figures).
+#[cfg(feature = "net")]
+fn network() -> (bool, serde_json::Value) {
+    eprintln!("network: 50 OPC UA clients and 20 MQTT subscribers for 20 s ...");
+    match robocell::net::load::network_load(Path::new(DEFAULT_SCENARIO), 20.0, 50, 20) {
+        Ok(r) => {
+            println!();
+            println!(
+                "network (20 s, 50 OPC UA clients at 100 ms, 20 MQTT subscribers): {:.3}x real time, at most {:.1} ms behind, {} slips",
+                r.real_time_factor, r.max_lag_ms, r.slips
+            );
+            println!(
+                "  OPC UA: {} of {} clients notified, the slowest at {:.1} Hz; MQTT: the slowest subscriber at {:.1} Hz",
+                r.opcua_clients_notified, r.opcua_clients, r.opcua_min_rate_hz, r.mqtt_min_rate_hz
+            );
+            println!(
+                "  {} garbage connections, {} requests cut off, broker restarted: {}; servers alive after: {}; events {} produced, {} published",
+                r.garbage_connections, r.cut_requests, r.broker_restarted, r.servers_alive, r.events, r.events_published
+            );
+            (r.ok(), serde_json::to_value(&r).unwrap_or_default())
+        }
+        Err(e) => {
+            println!("network: {e}");
+            (false, serde_json::json!({ "error": e }))
         }
     }
-    if r.lost + r.stalled + r.nan == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+#[cfg(not(feature = "net"))]
+fn network() -> (bool, serde_json::Value) {
+    (true, serde_json::Value::Null)
 }
 
 fn print_soak(r: &SoakReport) {

@@ -19,11 +19,22 @@ pub struct RunOptions {
     pub size: (u32, u32),
     /// The pendant's tab to open.
     pub tab: String,
+    /// Servers on the plant network.
+    pub net: super::serve::NetArgs,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { start: false, speed: 1.0, screenshot: None, at: 0.0, record: None, size: (1400, 860), tab: "program".into() }
+        RunOptions {
+            start: false,
+            speed: 1.0,
+            screenshot: None,
+            at: 0.0,
+            record: None,
+            size: (1400, 860),
+            tab: "program".into(),
+            net: Default::default(),
+        }
     }
 }
 
@@ -36,6 +47,19 @@ pub fn run(path: &Path, o: RunOptions) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    #[cfg(feature = "net")]
+    let serve = match o.net.options(false) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    #[cfg(not(feature = "net"))]
+    if let Err(e) = o.net.refuse() {
+        eprintln!("{e}");
+        return ExitCode::from(2);
+    }
     let script = robocell::app::Script {
         autostart: o.start,
         screenshot: o.screenshot.map(|p| (p, o.at)),
@@ -43,11 +67,17 @@ pub fn run(path: &Path, o: RunOptions) -> ExitCode {
         record: o.record,
         size: o.size,
         tab: o.tab,
+        #[cfg(feature = "net")]
+        serve,
     };
     match robocell::app::run(loaded, script) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(diags) => {
+        Err(robocell::app::RunError::Scenario(diags)) => {
             print_diags(&diags);
+            ExitCode::from(2)
+        }
+        Err(robocell::app::RunError::Network(e)) => {
+            eprintln!("{e}");
             ExitCode::from(2)
         }
     }

@@ -8,15 +8,64 @@ use robocell::sim::scenario::Scenario;
 
 use super::print_diags;
 
-/// What to serve; None everywhere serves all three on their default addresses.
-#[cfg_attr(not(feature = "net"), allow(dead_code))]
-pub struct ServeArgs {
+/// The plant network's servers, for `serve` and `run`.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct NetArgs {
+    /// OPC UA server at this endpoint (default opc.tcp://127.0.0.1:4840).
+    #[arg(long, num_args = 0..=1, default_missing_value = DEFAULT_OPCUA, value_name = "URL")]
     pub opcua: Option<String>,
+    /// MQTT: without a URL an embedded broker on 127.0.0.1:1883 (embedded://HOST:PORT elsewhere);
+    /// with mqtt://host:port that broker.
+    #[arg(long, num_args = 0..=1, value_name = "URL")]
     pub mqtt: Option<Option<String>>,
+    /// Modbus TCP server at this address (default 127.0.0.1:5020).
+    #[arg(long, num_args = 0..=1, default_missing_value = DEFAULT_MODBUS, value_name = "ADDR")]
     pub modbus: Option<String>,
+    /// An OPC UA user NAME:PASSWORD for the secured endpoints (repeat for more).
+    #[arg(long, value_name = "NAME:PASSWORD")]
     pub opcua_user: Vec<String>,
+    /// A file of OPC UA users, a NAME:PASSWORD a line.
+    #[arg(long, value_name = "FILE")]
     pub opcua_users: Option<PathBuf>,
+    /// Where the OPC UA server's certificate is kept (made on first use).
+    #[arg(long, value_name = "DIR")]
     pub pki: Option<PathBuf>,
+}
+
+impl NetArgs {
+    fn any(&self) -> bool {
+        self.opcua.is_some() || self.mqtt.is_some() || self.modbus.is_some()
+    }
+
+    /// The servers to start (all three on their default addresses when `all` and none is named),
+    /// with the run's speed, recording, duration and start; Err: bad users.
+    #[cfg(feature = "net")]
+    pub fn options(&self, all: bool) -> Result<Option<robocell::net::ServeOptions>, String> {
+        if !self.any() && !all {
+            return Ok(None);
+        }
+        let all = !self.any();
+        Ok(Some(robocell::net::ServeOptions {
+            speed: 1.0,
+            opcua: self.opcua.clone().or(all.then(|| DEFAULT_OPCUA.to_string())),
+            opcua_users: users(&self.opcua_user, self.opcua_users.as_deref())?,
+            pki_dir: self.pki.clone().unwrap_or_else(default_pki),
+            mqtt: self.mqtt.clone().or(all.then_some(None)),
+            modbus: self.modbus.clone().or(all.then(|| DEFAULT_MODBUS.to_string())),
+            ..Default::default()
+        }))
+    }
+
+    /// Without the `net` feature, asking for a server is an error.
+    #[cfg(not(feature = "net"))]
+    pub fn refuse(&self) -> Result<(), String> {
+        if self.any() { Err("this robocell was built without the plant network (feature `net`)".into()) } else { Ok(()) }
+    }
+}
+
+/// `robocell serve`'s own options.
+pub struct ServeArgs {
+    pub net: NetArgs,
     pub speed: f64,
     pub record: Option<PathBuf>,
     pub duration: Option<f64>,
@@ -28,7 +77,6 @@ pub const DEFAULT_MODBUS: &str = "127.0.0.1:5020";
 
 #[cfg(feature = "net")]
 pub fn serve(path: &Path, a: ServeArgs) -> ExitCode {
-    use robocell::net::ServeOptions;
     let loaded = match Scenario::load(path) {
         Ok(l) => l,
         Err(diags) => {
@@ -40,39 +88,21 @@ pub fn serve(path: &Path, a: ServeArgs) -> ExitCode {
         eprintln!("--speed {} is outside 0..1000", a.speed);
         return ExitCode::from(2);
     }
-    let users = match users(&a.opcua_user, a.opcua_users.as_deref()) {
-        Ok(u) => u,
+    let mut o = match a.net.options(true) {
+        Ok(o) => o.expect("serve always serves"),
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
         }
     };
-    let all = a.opcua.is_none() && a.mqtt.is_none() && a.modbus.is_none();
-    let o = ServeOptions {
-        speed: a.speed,
-        opcua: a.opcua.or(all.then(|| DEFAULT_OPCUA.to_string())),
-        opcua_users: users,
-        pki_dir: a.pki.unwrap_or_else(default_pki),
-        mqtt: a.mqtt.or(all.then_some(None)),
-        modbus: a.modbus.or(all.then(|| DEFAULT_MODBUS.to_string())),
-        record: a.record,
-        duration_s: a.duration,
-        start: a.start,
-    };
-    let cell = loaded.scenario.plant.cell_name(&loaded.scenario.name);
+    o.speed = a.speed;
+    o.record = a.record;
+    o.duration_s = a.duration;
+    o.start = a.start;
     let name = loaded.scenario.name.clone();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let res = robocell::net::serve_until(loaded, o, stop, |r| {
-        println!("serving `{name}` (cell `{cell}`)");
-        if let Some(e) = &r.opcua_endpoint {
-            println!("  OPC UA:     {e}");
-        }
-        if let Some(b) = &r.mqtt_broker {
-            println!("  MQTT:       broker {b}, topics robocell/{cell}/#");
-        }
-        if let Some(m) = &r.modbus_address {
-            println!("  Modbus TCP: {m}");
-        }
+        r.print_endpoints(&name);
         println!("Ctrl+C stops{}", if r.recording.is_some() { " and writes the recording" } else { "" });
     });
     match res {
@@ -99,7 +129,8 @@ pub fn serve(path: &Path, a: ServeArgs) -> ExitCode {
 }
 
 #[cfg(not(feature = "net"))]
-pub fn serve(path: &Path, _: ServeArgs) -> ExitCode {
+pub fn serve(path: &Path, a: ServeArgs) -> ExitCode {
+    let _ = (a.speed, a.record, a.duration, a.start, a.net.refuse());
     if let Err(diags) = Scenario::load(path) {
         print_diags(&diags);
     }

@@ -4,6 +4,7 @@
 //! read-only state. The servers run on their own tokio runtime; the world steps on the calling
 //! thread in real time (or at `speed`). Nothing here runs unless something is served.
 
+pub mod load;
 pub mod modbus;
 pub mod mqtt;
 pub mod opcua;
@@ -100,6 +101,30 @@ pub struct ServeReport {
     pub mqtt_broker: Option<String>,
     pub modbus_address: Option<String>,
     pub recording: Option<PathBuf>,
+    /// The cell's name in topics.
+    pub cell: String,
+    /// Events handed to the MQTT broker (equal to `events` when none was lost), QoS 1
+    /// publishes the broker acknowledged of those made, and reconnections to it.
+    pub mqtt_events_published: u64,
+    pub mqtt_qos1_acked: u64,
+    pub mqtt_qos1_sent: u64,
+    pub mqtt_reconnects: u64,
+}
+
+impl ServeReport {
+    /// What is served where, for the terminal.
+    pub fn print_endpoints(&self, scenario: &str) {
+        println!("serving `{scenario}`");
+        if let Some(e) = &self.opcua_endpoint {
+            println!("  OPC UA:     {e}");
+        }
+        if let Some(b) = &self.mqtt_broker {
+            println!("  MQTT:       broker {b}, topics robocell/{}/#", self.cell);
+        }
+        if let Some(m) = &self.modbus_address {
+            println!("  Modbus TCP: {m}");
+        }
+    }
 }
 
 /// Serves the cell until Ctrl+C (or `duration_s`). Err: why it could not (a port taken, a bad
@@ -127,7 +152,7 @@ pub fn serve_until(
     if o.record.is_some() {
         world.start_recording();
     }
-    let mut bridge = Bridge::start(&world, &o, stop.clone())?;
+    let mut bridge = Bridge::start(&world, &o, Some(stop.clone()))?;
     ready(&bridge.report);
 
     let speed = if o.speed > 0.0 { o.speed } else { 1.0 };
@@ -174,12 +199,14 @@ pub struct Bridge {
     cell: String,
     /// Kept so the servers' receivers stay open.
     _link: Link,
+    mqtt: Option<Arc<mqtt::MqttStats>>,
     pub report: ServeReport,
 }
 
 impl Bridge {
-    /// Starts the servers `o` asks for around `world`; Ctrl+C sets `stop`.
-    pub fn start(world: &World, o: &ServeOptions, stop: Arc<AtomicBool>) -> Result<Bridge, String> {
+    /// Starts the servers `o` asks for around `world`; with `stop`, Ctrl+C sets it (else Ctrl+C
+    /// is left as it was: the window's).
+    pub fn start(world: &World, o: &ServeOptions, stop: Option<Arc<AtomicBool>>) -> Result<Bridge, String> {
         let sc = world.loaded().scenario.clone();
         let cell = sc.plant.cell_name(&sc.name);
         let programs = program_names(world.loaded());
@@ -199,13 +226,16 @@ impl Bridge {
             .thread_name("robocell-net")
             .build()
             .map_err(|e| format!("cannot start the network runtime: {e}"))?;
-        rt.spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stop.store(true, Ordering::SeqCst);
-            }
-        });
-        let mut report = ServeReport { recording: o.record.clone(), ..Default::default() };
+        if let Some(stop) = stop {
+            rt.spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    stop.store(true, Ordering::SeqCst);
+                }
+            });
+        }
+        let mut report = ServeReport { recording: o.record.clone(), cell: cell.clone(), ..Default::default() };
         let mut sinks = Vec::new();
+        let mut mqtt_stats = None;
         if let Some(addr) = &o.modbus {
             report.modbus_address = Some(rt.block_on(modbus::start(link.clone(), addr))?);
         }
@@ -215,13 +245,15 @@ impl Bridge {
         if let Some(broker) = &o.mqtt {
             let (tx, rx) = tmpsc::unbounded_channel();
             sinks.push(tx);
-            report.mqtt_broker = Some(rt.block_on(mqtt::start(link.clone(), broker.as_deref(), rx))?);
+            let (addr, stats) = rt.block_on(mqtt::start(link.clone(), broker.as_deref(), rx))?;
+            report.mqtt_broker = Some(addr);
+            mqtt_stats = Some(stats);
         }
         if o.start {
             link.send(Command::EnablingSwitch(true));
             link.send(Command::Start);
         }
-        Ok(Bridge { rt, cmd_rx, state_tx, sinks, production, last_publish: Instant::now(), cell, _link: link, report })
+        Ok(Bridge { rt, cmd_rx, state_tx, sinks, production, last_publish: Instant::now(), cell, _link: link, mqtt: mqtt_stats, report })
     }
 
     /// The clients' commands since the last step, for the next one.
@@ -252,9 +284,26 @@ impl Bridge {
     /// The last state, so clients see where it ended; then the servers close.
     pub fn close(self, world: &World) -> ServeReport {
         self.state_tx.send_replace(Arc::new(Snapshot::take(world, &self.cell, None, &self.production)));
-        let Bridge { rt, sinks, mut report, .. } = self;
+        let Bridge { rt, sinks, mut report, mqtt, .. } = self;
         drop(sinks);
-        rt.block_on(async { tokio::time::sleep(Duration::from_millis(100)).await });
+        // The events still on their way to the broker go out first (at most 3 s).
+        let events = report.events;
+        rt.block_on(async {
+            let until = tokio::time::Instant::now() + Duration::from_secs(3);
+            while let Some(m) = &mqtt
+                && m.events_published.load(Ordering::Relaxed) < events
+                && tokio::time::Instant::now() < until
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        });
+        if let Some(m) = &mqtt {
+            report.mqtt_events_published = m.events_published.load(Ordering::Relaxed);
+            report.mqtt_qos1_sent = m.qos1_sent.load(Ordering::Relaxed);
+            report.mqtt_qos1_acked = m.qos1_acked.load(Ordering::Relaxed);
+            report.mqtt_reconnects = m.reconnects.load(Ordering::Relaxed);
+        }
         rt.shutdown_timeout(Duration::from_secs(2));
         report.ticks = world.tick();
         report.sim_s = world.time_s();

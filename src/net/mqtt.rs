@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event as MqttEvent, LastWill, MqttOptions, Packet, QoS};
@@ -34,8 +34,20 @@ pub const ROBOT_PERIOD: Duration = Duration::from_millis(100);
 /// The most events kept while the broker is away.
 const EVENT_BACKLOG: usize = 1_000_000;
 
+/// What the bridge did, for the serve report and the bench.
+#[derive(Debug, Default)]
+pub struct MqttStats {
+    /// Events handed to the broker's connection (QoS 1).
+    pub events_published: AtomicU64,
+    /// QoS 1 publishes made (events, status, refusals) and the broker's acknowledgements.
+    pub qos1_sent: AtomicU64,
+    pub qos1_acked: AtomicU64,
+    /// Connections made after the first.
+    pub reconnects: AtomicU64,
+}
+
 /// Starts the bridge (and the embedded broker when `url` is None); returns the broker's address.
-pub async fn start(link: Link, url: Option<&str>, events: UnboundedReceiver<Arc<Vec<Json>>>) -> Result<String, String> {
+pub async fn start(link: Link, url: Option<&str>, events: UnboundedReceiver<Arc<Vec<Json>>>) -> Result<(String, Arc<MqttStats>), String> {
     let (host, port) = match url {
         None => {
             start_broker(EMBEDDED.0, EMBEDDED.1)?;
@@ -57,16 +69,22 @@ pub async fn start(link: Link, url: Option<&str>, events: UnboundedReceiver<Arc<
     opts.set_last_will(LastWill::new(format!("{base}/status"), "offline", QoS::AtLeastOnce, true));
     let (client, mut eventloop) = AsyncClient::new(opts, 1024);
     let connected = Arc::new(AtomicBool::new(false));
+    let stats = Arc::new(MqttStats::default());
 
     // The connection: subscribe on every (re)connect, take commands, back off while the broker is away.
     {
-        let (client, connected, link, base) = (client.clone(), connected.clone(), link.clone(), base.clone());
+        let (client, connected, link, base, stats) = (client.clone(), connected.clone(), link.clone(), base.clone(), stats.clone());
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(250);
+            let mut first = true;
             loop {
                 match eventloop.poll().await {
                     Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
                         backoff = Duration::from_millis(250);
+                        if !std::mem::take(&mut first) {
+                            stats.reconnects.fetch_add(1, Ordering::Relaxed);
+                        }
+                        stats.qos1_sent.fetch_add(1, Ordering::Relaxed);
                         let _ = client.subscribe(format!("{base}/cmd/+"), QoS::AtLeastOnce).await;
                         let _ = client.publish(format!("{base}/status"), QoS::AtLeastOnce, true, "online").await;
                         connected.store(true, Ordering::SeqCst);
@@ -76,8 +94,12 @@ pub async fn start(link: Link, url: Option<&str>, events: UnboundedReceiver<Arc<
                         let payload = String::from_utf8_lossy(&p.payload).into_owned();
                         if let Err(why) = command(&link, &verb, &payload) {
                             let refused = json!({"type": "refused", "command": verb, "payload": payload, "why": why});
+                            stats.qos1_sent.fetch_add(1, Ordering::Relaxed);
                             let _ = client.try_publish(format!("{base}/events"), QoS::AtLeastOnce, false, refused.to_string());
                         }
+                    }
+                    Ok(MqttEvent::Incoming(Packet::PubAck(_))) => {
+                        stats.qos1_acked.fetch_add(1, Ordering::Relaxed);
                     }
                     Ok(_) => {}
                     Err(_) => {
@@ -97,8 +119,8 @@ pub async fn start(link: Link, url: Option<&str>, events: UnboundedReceiver<Arc<
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::spawn(telemetry(link, client, connected, base, events));
-    Ok(format!("{host}:{port}"))
+    tokio::spawn(telemetry(link, client, connected, base, events, stats.clone()));
+    Ok((format!("{host}:{port}"), stats))
 }
 
 /// `mqtt://host:port`, `host:port` or `host` -> (host, port).
@@ -205,13 +227,15 @@ pub fn command(link: &Link, verb: &str, payload: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Publishes the state topics and the events.
+/// Publishes the state topics and the events; when the events end (serving stops), the ones
+/// still waiting go out first.
 async fn telemetry(
     link: Link,
     client: AsyncClient,
     connected: Arc<AtomicBool>,
     base: String,
     mut events: UnboundedReceiver<Arc<Vec<Json>>>,
+    stats: Arc<MqttStats>,
 ) {
     let mut tick = tokio::time::interval(ROBOT_PERIOD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -221,7 +245,14 @@ async fn telemetry(
     loop {
         tokio::select! {
             batch = events.recv() => {
-                let Some(batch) = batch else { break };
+                let Some(batch) = batch else {
+                    let until = tokio::time::Instant::now() + Duration::from_secs(3);
+                    while !backlog.is_empty() && tokio::time::Instant::now() < until {
+                        flush(&client, &connected, &base, &mut backlog, &stats).await;
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    break;
+                };
                 for e in batch.iter() {
                     if backlog.len() < EVENT_BACKLOG {
                         backlog.push_back(e.to_string());
@@ -259,14 +290,21 @@ async fn telemetry(
                 }
             }
         }
-        // Events go out while the broker is there; the rest wait for it.
-        while connected.load(Ordering::SeqCst) {
-            let Some(e) = backlog.pop_front() else { break };
-            if client.publish(format!("{base}/events"), QoS::AtLeastOnce, false, e.clone()).await.is_err() {
-                backlog.push_front(e);
-                break;
-            }
-        }
+        flush(&client, &connected, &base, &mut backlog, &stats).await;
     }
+    stats.qos1_sent.fetch_add(1, Ordering::Relaxed);
     let _ = client.publish(format!("{base}/status"), QoS::AtLeastOnce, true, "offline").await;
+}
+
+/// Events go out while the broker is there; the rest wait for it.
+async fn flush(client: &AsyncClient, connected: &AtomicBool, base: &str, backlog: &mut VecDeque<String>, stats: &MqttStats) {
+    while connected.load(Ordering::SeqCst) {
+        let Some(e) = backlog.pop_front() else { break };
+        if client.publish(format!("{base}/events"), QoS::AtLeastOnce, false, e.clone()).await.is_err() {
+            backlog.push_front(e);
+            break;
+        }
+        stats.events_published.fetch_add(1, Ordering::Relaxed);
+        stats.qos1_sent.fetch_add(1, Ordering::Relaxed);
+    }
 }
