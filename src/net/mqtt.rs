@@ -308,3 +308,16 @@ async fn flush(client: &AsyncClient, connected: &AtomicBool, base: &str, backlog
         stats.qos1_sent.fetch_add(1, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_url;
+
+    #[test]
+    fn broker_urls() {
+        assert_eq!(parse_url("mqtt://localhost:1884"), Ok(("localhost".into(), 1884)));
+        assert_eq!(parse_url("10.0.0.5"), Ok(("10.0.0.5".into(), 1883)));
+        assert!(parse_url("mqtts://host:8883").unwrap_err().contains("only mqtt://"));
+        assert!(parse_url("mqtt://host:port").unwrap_err().contains("not a port"));
+    }
+}

@@ -477,3 +477,19 @@ impl Tree<'_> {
         self.manager.inner().add_method_callback(id, call);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{is_loopback, parse_url};
+
+    #[test]
+    fn endpoint_urls_and_loopback() {
+        assert_eq!(parse_url("opc.tcp://127.0.0.1:4840"), Ok(("127.0.0.1".into(), 4840)));
+        assert_eq!(parse_url("opc.tcp://cell.local/robocell"), Ok(("cell.local".into(), 4840)));
+        assert_eq!(parse_url("opc.tcp://[::1]:4841/"), Ok(("::1".into(), 4841)));
+        assert!(parse_url("http://x:1").is_err());
+        // Policy None only here: 127.0.0.0/8, ::1 and localhost.
+        assert!(is_loopback("127.0.0.1") && is_loopback("127.8.9.10") && is_loopback("::1") && is_loopback("localhost"));
+        assert!(!is_loopback("0.0.0.0") && !is_loopback("192.168.1.20") && !is_loopback("cell.local"));
+    }
+}

