@@ -191,7 +191,8 @@ pub fn serve_until(
 /// window) takes the clients' commands before a step and hands the step's events after it.
 pub struct Bridge {
     rt: tokio::runtime::Runtime,
-    cmd_rx: mpsc::Receiver<Command>,
+    /// In a mutex only so the window can keep the bridge as a resource (shared between threads).
+    cmd_rx: std::sync::Mutex<mpsc::Receiver<Command>>,
     state_tx: watch::Sender<Arc<Snapshot>>,
     sinks: Vec<tmpsc::UnboundedSender<Arc<Vec<Json>>>>,
     production: ProductionCounter,
@@ -253,12 +254,12 @@ impl Bridge {
             link.send(Command::EnablingSwitch(true));
             link.send(Command::Start);
         }
-        Ok(Bridge { rt, cmd_rx, state_tx, sinks, production, last_publish: Instant::now(), cell, _link: link, mqtt: mqtt_stats, report })
+        Ok(Bridge { rt, cmd_rx: std::sync::Mutex::new(cmd_rx), state_tx, sinks, production, last_publish: Instant::now(), cell, _link: link, mqtt: mqtt_stats, report })
     }
 
     /// The clients' commands since the last step, for the next one.
     pub fn commands(&mut self) -> Vec<Command> {
-        let cmds: Vec<Command> = self.cmd_rx.try_iter().collect();
+        let cmds: Vec<Command> = self.cmd_rx.get_mut().map(|rx| rx.try_iter().collect()).unwrap_or_default();
         self.report.commands += cmds.len() as u64;
         cmds
     }
