@@ -44,6 +44,13 @@ impl NetArgs {
         if !self.any() && !all {
             return Ok(None);
         }
+        // `--mqtt scenario.ron` takes the scenario as the flag's value.
+        let values = [self.opcua.as_deref(), self.mqtt.as_ref().and_then(|m| m.as_deref()), self.modbus.as_deref()];
+        if let Some(v) = values.into_iter().flatten().find(|v| v.ends_with(".ron")) {
+            return Err(format!(
+                "`{v}` was taken as a server's address: put the scenario first (`robocell serve {v} --mqtt`) or write --mqtt=URL"
+            ));
+        }
         let all = !self.any();
         Ok(Some(robocell::net::ServeOptions {
             speed: 1.0,

@@ -254,7 +254,18 @@ impl Bridge {
             link.send(Command::EnablingSwitch(true));
             link.send(Command::Start);
         }
-        Ok(Bridge { rt, cmd_rx: std::sync::Mutex::new(cmd_rx), state_tx, sinks, production, last_publish: Instant::now(), cell, _link: link, mqtt: mqtt_stats, report })
+        Ok(Bridge {
+            rt,
+            cmd_rx: std::sync::Mutex::new(cmd_rx),
+            state_tx,
+            sinks,
+            production,
+            last_publish: Instant::now(),
+            cell,
+            _link: link,
+            mqtt: mqtt_stats,
+            report,
+        })
     }
 
     /// The clients' commands since the last step, for the next one.

@@ -327,3 +327,11 @@ fn the_mes_example_sends_an_order_over_opcua_and_sees_it_filled() {
     let (code, text) = served.interrupt();
     assert_eq!(code, 0, "{text}");
 }
+
+#[test]
+fn a_scenario_after_a_server_flag_is_not_taken_for_its_address() {
+    let out = Command::new(env!("CARGO_BIN_EXE_robocell")).args(["serve", "--mqtt", CELL]).current_dir(root()).output().expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("was taken as a server's address: put the scenario first"), "{err}");
+}
