@@ -407,6 +407,62 @@ fn a_breakpoint_stops_before_its_line_and_start_goes_on() {
     assert_eq!(w.state(), ProgramState::Finished, "{ev:?}");
 }
 
+/// A program whose loop switches `$OUT[10]` three times; the breakpoint goes on that line.
+const LOOP_SRC: &str =
+    "DEF loopbp( )\n  DECL INT i\n  FOR i = 1 TO 3\n    $OUT[10] = TRUE\n    WAIT SEC 0.1\n    $OUT[10] = FALSE\n  ENDFOR\nEND\n";
+
+/// Start (or go on) and step until the program is no longer running.
+fn start_until_it_stands(w: &mut World) -> Vec<Event> {
+    let mut ev = w.step(&[Command::Start]);
+    for _ in 0..20_000 {
+        if w.state() != ProgramState::Running {
+            break;
+        }
+        ev.extend(w.step(&[]));
+    }
+    ev
+}
+
+fn counter(w: &World) -> i32 {
+    match w.controller().watch("i") {
+        Ok(robocell::sim::krl::value::Value::Int(i)) => i,
+        v => panic!("i: {v:?}"),
+    }
+}
+
+#[test]
+fn a_breakpoint_inside_a_loop_stops_the_program_on_every_pass() {
+    let mut w = super::empty_cell(LOOP_SRC, robocell::sim::scenario::OperatingMode::AUT);
+    w.step(&[Command::SetBreakpoint { file: None, line: 4, on: true }]);
+    // Three passes: it stands before line 4 with i = 1, 2 and 3, and $OUT[10] not yet switched.
+    for pass in 1..=3 {
+        let ev = start_until_it_stands(&mut w);
+        assert_eq!(w.state(), ProgramState::Stopped, "pass {pass}: {ev:?}");
+        assert_eq!(w.controller().at_breakpoint(), Some(4), "pass {pass}");
+        assert_eq!(counter(&w), pass, "the loop counter at pass {pass}");
+        assert!(!w.io.outputs[10], "pass {pass}: line 4 has not run yet");
+    }
+    let ev = start_until_it_stands(&mut w);
+    assert_eq!(w.state(), ProgramState::Finished, "{ev:?}");
+    let switched = ev.iter().filter(|e| matches!(e, Event::Output { n: 10, value: true, .. })).count();
+    assert_eq!(switched, 1, "the third pass's line 4 ran once after the last stop");
+}
+
+#[test]
+fn a_breakpoint_removed_while_the_program_stands_on_it_stops_it_no_more() {
+    let mut w = super::empty_cell(LOOP_SRC, robocell::sim::scenario::OperatingMode::AUT);
+    w.step(&[Command::SetBreakpoint { file: None, line: 4, on: true }]);
+    start_until_it_stands(&mut w);
+    assert_eq!((w.state(), w.controller().at_breakpoint(), counter(&w)), (ProgramState::Stopped, Some(4), 1));
+    w.step(&[Command::SetBreakpoint { file: None, line: 4, on: false }]);
+    assert!(w.controller().breakpoints().is_empty());
+    // The rest of the loop runs through: $OUT[10] goes TRUE on each of the three passes.
+    let ev = start_until_it_stands(&mut w);
+    assert_eq!(w.state(), ProgramState::Finished, "{ev:?}");
+    let switched = ev.iter().filter(|e| matches!(e, Event::Output { n: 10, value: true, .. })).count();
+    assert_eq!(switched, 3, "{ev:?}");
+}
+
 #[test]
 fn block_selection_starts_with_a_bco_run_to_the_selected_motion() {
     let mut w = teach_cell();
