@@ -123,6 +123,12 @@ pub fn serve(path: &Path, a: ServeArgs) -> ExitCode {
                 r.events,
                 r.max_lag_s * 1000.0
             );
+            if r.mqtt_broker.is_some() {
+                println!(
+                    "MQTT: {} of {} events published to the broker, {} of {} QoS 1 messages acknowledged, {} reconnection(s)",
+                    r.mqtt_events_published, r.events, r.mqtt_qos1_acked, r.mqtt_qos1_sent, r.mqtt_reconnects
+                );
+            }
             if let Some(p) = &r.recording {
                 println!("recording: {} (replay it with `robocell replay {} --check`)", p.display(), p.display());
             }

@@ -23,6 +23,10 @@ use crate::sim::scenario::{Loaded, Scenario};
 use crate::sim::world::{Command, World};
 use state::{ProductionCounter, Snapshot, event_json};
 
+/// Start from outside: the program starts as a PLC's external start would; the enabling switch
+/// is held so the same works in T1 and T2 (as `check` does).
+pub const START: [Command; 2] = [Command::EnablingSwitch(true), Command::Start];
+
 /// How often the snapshot clients read is taken, wall time.
 pub const PUBLISH_PERIOD: Duration = Duration::from_millis(50);
 
@@ -251,8 +255,7 @@ impl Bridge {
             mqtt_stats = Some(stats);
         }
         if o.start {
-            link.send(Command::EnablingSwitch(true));
-            link.send(Command::Start);
+            START.into_iter().for_each(|c| _ = link.send(c));
         }
         Ok(Bridge {
             rt,

@@ -163,7 +163,7 @@ impl Plc {
                 }
                 HR_COMMAND => match w {
                     0 => {}
-                    1 => cmds.extend([Command::EnablingSwitch(true), Command::Start]),
+                    1 => cmds.extend(super::START),
                     2 => cmds.push(Command::Stop),
                     3 => cmds.push(Command::Reset),
                     4 => cmds.push(Command::Acknowledge),

@@ -179,7 +179,7 @@ pub fn command(link: &Link, verb: &str, payload: &str) -> Result<(), String> {
     let p = payload.trim();
     let json = || serde_json::from_str::<Json>(p).map_err(|e| format!("not JSON: {e}"));
     let cmds = match verb {
-        "start" => vec![Command::EnablingSwitch(true), Command::Start],
+        "start" => super::START.to_vec(),
         "stop" => vec![Command::Stop],
         "reset" => vec![Command::Reset],
         "acknowledge" => vec![Command::Acknowledge],

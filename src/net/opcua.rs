@@ -374,7 +374,7 @@ fn controller_call(link: &Link, name: &str, args: &[Variant]) -> Result<Vec<Vari
         return Err(StatusCode::BadTooManyArguments);
     }
     let cmds = match (name, args) {
-        ("Start", _) => vec![Command::EnablingSwitch(true), Command::Start],
+        ("Start", _) => super::START.to_vec(),
         ("Stop", _) => vec![Command::Stop],
         ("Reset", _) => vec![Command::Reset],
         ("Acknowledge", _) => vec![Command::Acknowledge],

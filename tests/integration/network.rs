@@ -239,20 +239,14 @@ fn mqtt_telemetry_and_commands_through_mosquitto_survive_a_broker_restart() {
     assert_eq!(refused.len(), 2, "{events:?}");
     assert!(events.iter().any(|(_, v)| v["type"] == "motion_started"), "{events:?}");
 
-    // The broker goes away for 2 s; the events of that time follow when it is back.
-    let before = collect(subscribe(port, "robocell/test/robot", 1, 5));
-    let t_down = before[0].1["time_s"].as_f64().unwrap();
+    // The broker goes away for 2 s and comes back: robocell reconnects, events flow again, and
+    // none made meanwhile is lost on the way to the broker (robocell's own count at the end).
     broker.kill().unwrap();
     broker.wait().unwrap();
     std::thread::sleep(Duration::from_secs(2));
     let mut broker = mosquitto(port);
-    let after = subscribe(port, "robocell/test/events", 40, 15);
-    let after = collect(after);
-    let times: Vec<f64> = after.iter().filter_map(|(_, v)| v["time_s"].as_f64()).collect();
-    assert!(
-        times.iter().any(|t| *t > t_down + 0.5 && *t < t_down + 3.5),
-        "no event from the outage ({t_down:.1} s + 4 s simulated) after the broker came back: {times:?}"
-    );
+    let after = collect(subscribe(port, "robocell/test/events", 5, 20));
+    assert_eq!(after.len(), 5, "events after the broker came back: {after:?}");
     let status = collect(subscribe(port, "robocell/test/status", 1, 10));
     assert_eq!(status[0].1, serde_json::Value::String("online".into()));
 
@@ -260,6 +254,11 @@ fn mqtt_telemetry_and_commands_through_mosquitto_survive_a_broker_restart() {
     assert_eq!(code, 0, "{text}");
     let _ = broker.kill();
     let _ = broker.wait();
+    // "MQTT: P of E events published to the broker, ..., R reconnection(s)"
+    let line = text.lines().find(|l| l.starts_with("MQTT: ")).unwrap_or_else(|| panic!("{text}"));
+    let n: Vec<u64> = line.split(|c: char| !c.is_ascii_digit()).filter_map(|w| w.parse().ok()).collect();
+    assert!(n[1] > 0 && n[0] == n[1], "every event published: {line}");
+    assert!(n[4] >= 1, "it reconnected: {line}");
 }
 
 #[test]
