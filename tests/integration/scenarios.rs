@@ -201,3 +201,21 @@ fn parts_dropped_on_resting_parts_in_the_bin_neither_sink_nor_overlap() {
         }
     }
 }
+
+#[test]
+fn a_conveyors_bad_width_and_a_bins_size_are_reported_at_their_fields() {
+    let text = std::fs::read_to_string(root().join("scenarios/pick_and_place.ron")).unwrap();
+    // Line 1 is a comment that names the conveyor ("an infeed conveyor"): the error must not point there.
+    let bad = text.replace("width_mm: 150", "width_mm: -150").replace("size_mm: (300, 300, 150)", "size_mm: (30, 300, 150)");
+    let sc = Scenario::parse("bad.ron", &bad).unwrap();
+    let errs = sc.validate("bad.ron", &bad);
+    // Where the fields are, found by hand in the text.
+    let at = |needle: &str| {
+        let (i, l) = bad.lines().enumerate().find(|(_, l)| l.contains(needle)).unwrap();
+        (i as u32 + 1, l.find(needle).unwrap() as u32 + 1)
+    };
+    let width = errs.iter().find(|d| d.message.contains("width_mm -150 must be positive")).unwrap_or_else(|| panic!("{errs:?}"));
+    assert_eq!((width.span.line, width.span.col), at("width_mm: -150"), "{width}");
+    let bin = errs.iter().find(|d| d.message.contains("bin bin is too small")).unwrap_or_else(|| panic!("{errs:?}"));
+    assert_eq!((bin.span.line, bin.span.col), at("size_mm: (30, 300, 150)"), "{bin}");
+}

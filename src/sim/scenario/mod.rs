@@ -430,14 +430,65 @@ fn claim(wired: &mut Vec<usize>, n: usize) -> bool {
     free
 }
 
-/// The line of the first occurrence of `needle` in `src` (1-based), for semantic errors.
+/// A needle for [`line_of`] that finds `field` inside the item named `item` (the one declared
+/// with `name: "item"`), e.g. a conveyor's `width_mm`.
+fn field_of(item: &str, field: &str) -> String {
+    format!("{item}\0{field}")
+}
+
+/// Where a semantic error points (1-based line and column): the first occurrence of `needle`
+/// outside comments; for a [`field_of`] needle, the field after its item's `name: "item"`
+/// (the item itself when the field is not written, e.g. left at its default).
 fn line_of(src: &str, needle: &str) -> (usize, usize) {
-    for (i, l) in src.lines().enumerate() {
-        if let Some(c) = l.find(needle) {
-            return (i + 1, c + 1);
+    let code = code_only(src);
+    let at = match needle.split_once('\0') {
+        Some((item, field)) => {
+            let decl = declaration(&code, item);
+            decl.and_then(|d| code[d..].find(field).map(|f| d + f)).or(decl)
         }
+        None => code.find(needle),
+    };
+    let Some(at) = at else { return (1, 1) };
+    let line = code[..at].matches('\n').count() + 1;
+    let col = at - code[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
+    (line, col)
+}
+
+/// `src` with every `//` comment blanked out (same length, so positions stay).
+fn code_only(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    for line in src.split_inclusive('\n') {
+        let mut in_string = false;
+        let mut cut = line.len();
+        let b = line.as_bytes();
+        for i in 0..b.len() {
+            match b[i] {
+                b'"' if i == 0 || b[i - 1] != b'\\' => in_string = !in_string,
+                b'/' if !in_string && b.get(i + 1) == Some(&b'/') => {
+                    cut = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        out.push_str(&line[..cut]);
+        out.extend(line[cut..].chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
     }
-    (1, 1)
+    out
+}
+
+/// The position of `name: "item"` (any spacing), else of `"item"`.
+fn declaration(code: &str, item: &str) -> Option<usize> {
+    let quoted = format!("\"{item}\"");
+    let mut from = 0;
+    while let Some(q) = code[from..].find(&quoted).map(|q| from + q) {
+        let before = code[..q].trim_end();
+        if before.ends_with(':') && before[..before.len() - 1].trim_end().ends_with("name") {
+            return Some(before[..before.len() - 1].trim_end().len() - "name".len());
+        }
+        from = q + quoted.len();
+    }
+    code.find(&quoted)
 }
 
 /// The files a controller loads with the program at `src`: the other modules of its folder and
@@ -516,7 +567,11 @@ impl Scenario {
         }
         for c in &self.conveyors {
             if !io_ok(c.motor_output) {
-                err("motor_output", format!("conveyor {}: motor_output {} is outside 1..4096", c.name, c.motor_output), None);
+                err(
+                    &field_of(&c.name, "motor_output"),
+                    format!("conveyor {}: motor_output {} is outside 1..4096", c.name, c.motor_output),
+                    None,
+                );
             }
             if let Some((who, _)) = outputs.iter().find(|(_, o)| *o == c.motor_output) {
                 err(
@@ -539,16 +594,23 @@ impl Scenario {
             let len = ((c.to.x - c.from.x).powi(2) + (c.to.y - c.from.y).powi(2)).sqrt();
             if len < 100.0 {
                 err(
-                    &c.name,
+                    &field_of(&c.name, "to"),
                     format!("conveyor {} is {len:.0} mm long; at least 100 mm is needed", c.name),
                     Some("`from` and `to` are the ends of the belt"),
                 );
             }
             if (c.to.z - c.from.z).abs() > 1e-6 {
-                err(&c.name, format!("conveyor {} is not level (from.z != to.z)", c.name), None);
+                err(&field_of(&c.name, "to"), format!("conveyor {} is not level (from.z != to.z)", c.name), None);
             }
-            if c.width_mm <= 0.0 || c.speed_mm_s < 0.0 {
-                err(&c.name, format!("conveyor {} needs a positive width and a non-negative speed", c.name), None);
+            if c.width_mm <= 0.0 {
+                err(&field_of(&c.name, "width_mm"), format!("conveyor {}: width_mm {} must be positive", c.name, c.width_mm), None);
+            }
+            if c.speed_mm_s < 0.0 {
+                err(
+                    &field_of(&c.name, "speed_mm_s"),
+                    format!("conveyor {}: speed_mm_s {} must not be negative", c.name, c.speed_mm_s),
+                    None,
+                );
             }
         }
         for t in &self.part_types {
@@ -652,7 +714,7 @@ impl Scenario {
         for sn in &self.sensors {
             let d = &sn.direction;
             if (d.x * d.x + d.y * d.y + d.z * d.z).sqrt() < 1e-9 || sn.range_mm <= 0.0 {
-                err(&sn.name, format!("sensor {}: needs a direction and a positive range", sn.name), None);
+                err(&field_of(&sn.name, "range_mm"), format!("sensor {}: needs a direction and a positive range", sn.name), None);
             }
             match sn.kind {
                 SensorKind::Presence { input } => {
@@ -671,7 +733,7 @@ impl Scenario {
         for b in &self.bins {
             let (x, y, z) = b.size_mm;
             if x < 50.0 || y < 50.0 || z < 20.0 {
-                err(&b.name, format!("bin {} is too small", b.name), None);
+                err(&field_of(&b.name, "size_mm"), format!("bin {} is too small", b.name), None);
             }
             if let Some(n) = b.full_input {
                 if !claim(&mut inputs, n) {
@@ -749,7 +811,7 @@ impl Scenario {
         for t in &self.tables {
             let (x, y, z) = t.size_mm;
             if x <= 0.0 || y <= 0.0 || z <= 0.0 {
-                err(&t.name, format!("table {}: its size must be positive", t.name), None);
+                err(&field_of(&t.name, "size_mm"), format!("table {}: its size must be positive", t.name), None);
             }
         }
         if self.base_data.len() > 32 {
