@@ -206,7 +206,10 @@ fn parts_dropped_on_resting_parts_in_the_bin_neither_sink_nor_overlap() {
 fn a_conveyors_bad_width_and_a_bins_size_are_reported_at_their_fields() {
     let text = std::fs::read_to_string(root().join("scenarios/pick_and_place.ron")).unwrap();
     // Line 1 is a comment that names the conveyor ("an infeed conveyor"): the error must not point there.
-    let bad = text.replace("width_mm: 150", "width_mm: -150").replace("size_mm: (300, 300, 150)", "size_mm: (30, 300, 150)");
+    let bad = text
+        .replace("width_mm: 150", "width_mm: -150")
+        .replace("size_mm: (300, 300, 150)", "size_mm: (30, 300, 150)")
+        .replace("height_mm: 25, input: 1)", "height_mm: 25, input: 4097)");
     let sc = Scenario::parse("bad.ron", &bad).unwrap();
     let errs = sc.validate("bad.ron", &bad);
     // Where the fields are, found by hand in the text.
@@ -218,4 +221,6 @@ fn a_conveyors_bad_width_and_a_bins_size_are_reported_at_their_fields() {
     assert_eq!((width.span.line, width.span.col), at("width_mm: -150"), "{width}");
     let bin = errs.iter().find(|d| d.message.contains("bin bin is too small")).unwrap_or_else(|| panic!("{errs:?}"));
     assert_eq!((bin.span.line, bin.span.col), at("size_mm: (30, 300, 150)"), "{bin}");
+    let barrier = errs.iter().find(|d| d.message.contains("input 4097 is outside")).unwrap_or_else(|| panic!("{errs:?}"));
+    assert_eq!((barrier.span.line, barrier.span.col), at("input: 4097"), "{barrier}");
 }

@@ -662,29 +662,33 @@ impl Scenario {
         }
         for b in &self.light_barriers {
             if !conv(&b.conveyor) {
-                err(&format!("\"{}\"", b.conveyor), format!("light barrier {}: no conveyor named `{}`", b.name, b.conveyor), None);
+                err(&field_of(&b.name, "conveyor"), format!("light barrier {}: no conveyor named `{}`", b.name, b.conveyor), None);
             }
             if !io_ok(b.input) {
-                err("input", format!("light barrier {}: input {} is outside 1..4096", b.name, b.input), None);
+                err(&field_of(&b.name, "input"), format!("light barrier {}: input {} is outside 1..4096", b.name, b.input), None);
             }
             if inputs.contains(&b.input) {
-                err(&b.name, format!("light barrier {}: $IN[{}] is wired twice", b.name, b.input), None);
+                err(&field_of(&b.name, "input"), format!("light barrier {}: $IN[{}] is wired twice", b.name, b.input), None);
             }
             inputs.push(b.input);
         }
         let type_names: Vec<String> = self.all_part_types().into_iter().map(|t| t.name).collect();
         for t in &self.type_sensors {
             if !conv(&t.conveyor) {
-                err(&format!("\"{}\"", t.conveyor), format!("type sensor {}: no conveyor named `{}`", t.name, t.conveyor), None);
+                err(&field_of(&t.name, "conveyor"), format!("type sensor {}: no conveyor named `{}`", t.name, t.conveyor), None);
             }
             let (a, b) = t.inputs;
             if !io_ok(a) || !io_ok(b) || a > b || b - a >= 16 {
-                err("inputs", format!("type sensor {}: inputs ({a}, {b}) must lie in 1..4096, first <= last, at most 16", t.name), None);
+                err(
+                    &field_of(&t.name, "inputs"),
+                    format!("type sensor {}: inputs ({a}, {b}) must lie in 1..4096, first <= last, at most 16", t.name),
+                    None,
+                );
                 continue;
             }
             for n in a..=b {
                 if inputs.contains(&n) {
-                    err(&t.name, format!("type sensor {}: $IN[{n}] is wired twice", t.name), None);
+                    err(&field_of(&t.name, "inputs"), format!("type sensor {}: $IN[{n}] is wired twice", t.name), None);
                 }
                 inputs.push(n);
             }
@@ -719,12 +723,20 @@ impl Scenario {
             match sn.kind {
                 SensorKind::Presence { input } => {
                     if !claim(&mut inputs, input) {
-                        err(&sn.name, format!("sensor {}: $IN[{input}] is outside 1..4096 or wired twice", sn.name), None);
+                        err(
+                            &field_of(&sn.name, "input"),
+                            format!("sensor {}: $IN[{input}] is outside 1..4096 or wired twice", sn.name),
+                            None,
+                        );
                     }
                 }
                 SensorKind::Distance { analog } => {
                     if !(1..=crate::sim::io::ANIN_COUNT).contains(&analog) || analogs.contains(&analog) {
-                        err(&sn.name, format!("sensor {}: $ANIN[{analog}] is outside 1..32 or wired twice", sn.name), None);
+                        err(
+                            &field_of(&sn.name, "analog"),
+                            format!("sensor {}: $ANIN[{analog}] is outside 1..32 or wired twice", sn.name),
+                            None,
+                        );
                     }
                     analogs.push(analog);
                 }
@@ -737,23 +749,23 @@ impl Scenario {
             }
             if let Some(n) = b.full_input {
                 if !claim(&mut inputs, n) {
-                    err("full_input", format!("bin {}: $IN[{n}] is outside 1..4096 or wired twice", b.name), None);
+                    err(&field_of(&b.name, "full_input"), format!("bin {}: $IN[{n}] is outside 1..4096 or wired twice", b.name), None);
                 }
                 if b.capacity.is_none() {
-                    err("full_input", format!("bin {}: a full_input needs a capacity", b.name), None);
+                    err(&field_of(&b.name, "full_input"), format!("bin {}: a full_input needs a capacity", b.name), None);
                 }
             }
             if let Some(c) = &b.colour
                 && colour_rgb(c).is_none()
             {
                 err(
-                    c,
+                    &field_of(&b.name, "colour"),
                     format!("bin {}: unknown colour `{c}`", b.name),
                     Some("red, green, blue, yellow, orange, white, grey, black or #rrggbb"),
                 );
             }
             if b.drain_s.is_some_and(|d| d < 0.0) {
-                err("drain_s", format!("bin {}: drain_s must not be negative", b.name), None);
+                err(&field_of(&b.name, "drain_s"), format!("bin {}: drain_s must not be negative", b.name), None);
             }
         }
         for o in &self.objectives {
