@@ -140,8 +140,13 @@ fn plant_mistakes_in_a_scenario_are_errors() {
         .replace("done_output: 5", "done_output: 2")
         .replace("(at_s: 20.0, parts: {\"red cube\": 1, \"blue cylinder\": 2})", "(at_s: 20.0, parts: {\"red cube\": 20})");
     let sc = Scenario::parse("bad.ron", &bad).unwrap();
-    let errs: Vec<String> = sc.validate("bad.ron", &bad).iter().map(|d| d.message.clone()).collect();
+    let diags = sc.validate("bad.ron", &bad);
+    let errs: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
     assert!(errs.iter().any(|e| e.contains("$IN[1] is already driven by a sensor")), "{errs:?}");
+    // At the plant's `inputs`, not the type sensor's `inputs` above it: found by hand in the text.
+    let (line, text) = bad.lines().enumerate().find(|(_, l)| l.contains("inputs: [1, 49]")).unwrap();
+    let d = diags.iter().find(|d| d.message.contains("$IN[1] is already driven")).unwrap();
+    assert_eq!((d.span.line, d.span.col), (line as u32 + 1, text.find("inputs: [1, 49]").unwrap() as u32 + 1), "{d}");
     assert!(errs.iter().any(|e| e.contains("done_output $OUT[2]")), "{errs:?}");
     assert!(errs.iter().any(|e| e.contains("20 x `red cube` does not fit")), "{errs:?}");
 }

@@ -477,18 +477,21 @@ fn code_only(src: &str) -> String {
     out
 }
 
-/// The position of `name: "item"` (any spacing), else of `"item"`.
+/// The position of `name: "item"` or `title: "item"` (any spacing), else of `"item"`, else of
+/// `item` itself (an anchor such as `plant:`).
 fn declaration(code: &str, item: &str) -> Option<usize> {
     let quoted = format!("\"{item}\"");
     let mut from = 0;
     while let Some(q) = code[from..].find(&quoted).map(|q| from + q) {
         let before = code[..q].trim_end();
-        if before.ends_with(':') && before[..before.len() - 1].trim_end().ends_with("name") {
-            return Some(before[..before.len() - 1].trim_end().len() - "name".len());
+        if let Some(key) = before.strip_suffix(':').map(str::trim_end)
+            && (key.ends_with("name") || key.ends_with("title"))
+        {
+            return Some(key.len() - if key.ends_with("name") { 4 } else { 5 });
         }
         from = q + quoted.len();
     }
-    code.find(&quoted)
+    code.find(&quoted).or_else(|| code.find(item))
 }
 
 /// The files a controller loads with the program at `src`: the other modules of its folder and
@@ -770,12 +773,12 @@ impl Scenario {
         }
         for o in &self.objectives {
             for (needle, msg) in o.problems(self) {
-                err(&needle, msg, None);
+                err(&field_of(&o.title, &needle), msg, None);
             }
         }
         for v in &self.variants {
             for (needle, msg) in v.problems(self) {
-                err(&needle, msg, None);
+                err(&field_of(&v.name, &needle), msg, None);
             }
             if self.variants.iter().filter(|w| w.name == v.name).count() > 1 || v.name == "public" || v.name == "program" {
                 err(&v.name, format!("variant name `{}` is taken: give each variant its own name", v.name), None);
@@ -813,7 +816,7 @@ impl Scenario {
         sensed.extend(self.door_input);
         let actuated: Vec<usize> = outputs.iter().map(|o| o.1).collect();
         for (needle, msg) in self.plant.problems(&sensed, &actuated, &type_names) {
-            err(&needle, msg, None);
+            err(&field_of("plant:", &needle), msg, None);
         }
         for p in &self.pallets {
             for (needle, msg) in p.problems() {
