@@ -618,7 +618,7 @@ impl Scenario {
         }
         for t in &self.part_types {
             for (needle, msg) in t.problems() {
-                err(&needle, msg, None);
+                err(&field_of(&t.name, &needle), msg, None);
             }
             if self.part_types.iter().filter(|u| u.name == t.name).count() > 1 {
                 err(&t.name, format!("part type `{}` is defined twice", t.name), None);
@@ -635,7 +635,7 @@ impl Scenario {
             match &s.parts {
                 PartSource::One(p) => {
                     for (needle, msg) in p.problems() {
-                        err(&needle, msg, None);
+                        err(&field_of(&p.name, &needle), msg, None);
                     }
                 }
                 PartSource::Mix(m) => {
@@ -820,7 +820,7 @@ impl Scenario {
         }
         for p in &self.pallets {
             for (needle, msg) in p.problems() {
-                err(&needle, msg, None);
+                err(&field_of(&p.name, &needle), msg, None);
             }
         }
         for t in &self.tables {
