@@ -95,7 +95,7 @@ pub struct ServeReport {
     pub wall_s: f64,
     /// Commands the clients sent.
     pub commands: u64,
-    /// Events handed to the MQTT bridge.
+    /// Events made while serving (all but the window's file writes).
     pub events: u64,
     /// The most the simulation fell behind the wall clock (x speed), s.
     pub max_lag_s: f64,
@@ -232,10 +232,22 @@ impl Bridge {
             .build()
             .map_err(|e| format!("cannot start the network runtime: {e}"))?;
         if let Some(stop) = stop {
+            // Ctrl+C, or a service manager's SIGTERM.
             rt.spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    stop.store(true, Ordering::SeqCst);
+                #[cfg(unix)]
+                let term = async {
+                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                        Ok(mut s) => _ = s.recv().await,
+                        Err(_) => std::future::pending::<()>().await,
+                    }
+                };
+                #[cfg(not(unix))]
+                let term = std::future::pending::<()>();
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term => {}
                 }
+                stop.store(true, Ordering::SeqCst);
             });
         }
         let mut report = ServeReport { recording: o.record.clone(), cell: cell.clone(), ..Default::default() };
@@ -282,12 +294,12 @@ impl Bridge {
     /// new snapshot. `before` is the axes and time before the step (for the axis speeds).
     pub fn stepped(&mut self, world: &World, events: &[crate::sim::world::Event], before: ([f64; 6], f64)) {
         self.production.observe(world, events);
-        if !events.is_empty() && !self.sinks.is_empty() {
+        // Every event but the window's file writes goes out (`event_json`).
+        let shown = events.iter().filter(|e| !matches!(e, crate::sim::world::Event::WriteFile { .. })).count();
+        self.report.events += shown as u64;
+        if shown > 0 && !self.sinks.is_empty() {
             let js: Arc<Vec<Json>> = Arc::new(events.iter().filter_map(|e| event_json(e, world.time_s())).collect());
-            if !js.is_empty() {
-                self.report.events += js.len() as u64;
-                self.sinks.retain(|s| s.send(js.clone()).is_ok());
-            }
+            self.sinks.retain(|s| s.send(js.clone()).is_ok());
         }
         let now = Instant::now();
         if now.duration_since(self.last_publish) >= PUBLISH_PERIOD {
