@@ -184,9 +184,14 @@ impl Parser<'_, '_> {
         {
             return true;
         }
-        // `INT i` without DECL: a type name followed by a name (not `INT = ...`).
-        matches!(self.peek(), Some(Tok::Ident(s)) if SIMPLE_TYPES.contains(&s.as_str()) || self.user_types.contains(s))
-            && matches!(self.peek_at(1), Some(Tok::Ident(_)))
+        // `INT i` without DECL, also as `GLOBAL INT n`, `CONST INT X = 105`, `GLOBAL CONST CHAR
+        // NAME[64]`: a type name followed by a name (not `INT = ...`).
+        let mut k = usize::from(self.is_kw("GLOBAL"));
+        if matches!(self.peek_at(k), Some(Tok::Ident(s)) if s == "CONST") {
+            k += 1;
+        }
+        matches!(self.peek_at(k), Some(Tok::Ident(s)) if SIMPLE_TYPES.contains(&s.as_str()) || self.user_types.contains(s))
+            && matches!(self.peek_at(k + 1), Some(Tok::Ident(_)))
     }
 
     /// `EXT name(types)` or `EXTFCT type name(types)`: a routine from another module. Its
