@@ -288,6 +288,8 @@ pub struct Routine {
     pub global: bool,
     /// The result type of a DEFFCT; None for a DEF.
     pub returns: Option<String>,
+    /// The result's array sizes (`DEFFCT CHAR[32] name()`); empty for a scalar.
+    pub returns_dims: Vec<usize>,
     pub params: Vec<Param>,
     pub decls: Vec<Decl>,
     pub body: Vec<Stmt>,

@@ -101,11 +101,12 @@ impl Interpreter {
             }
             Op::Return(e) => {
                 let frame = self.stack.last().expect("running");
-                let returns = self.routines[frame.routine].returns.clone();
+                let r = &self.routines[frame.routine];
+                let (returns, dims) = (r.returns.clone(), r.returns_dims.clone());
                 match (e, returns) {
                     (Some(e), Some(ty)) => {
                         let v = self.eval(e, env)?;
-                        let mut slot = self.fresh(&ty, &[]);
+                        let mut slot = self.fresh(&ty, &dims);
                         coerce_into(&mut slot, v, e.span, "the function result")?;
                         self.ret_val = Some(slot);
                     }

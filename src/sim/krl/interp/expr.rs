@@ -387,6 +387,16 @@ impl Interpreter {
             let text = match v {
                 Value::Str(t) => t,
                 Value::Char(c) => crate::sim::krl::source::char_1252(c).to_string(),
+                // Another CHAR array (a DEFFCT CHAR[n]'s result): its characters up to the first
+                // one never set.
+                Value::Array(a)
+                    if a.dims.len() == 1 && a.elems.iter().all(|e| matches!(e, Value::Char(_) | Value::Uninit(Scalar::Char))) =>
+                {
+                    a.elems
+                        .iter()
+                        .map_while(|e| if let Value::Char(c) = e { Some(crate::sim::krl::source::char_1252(*c)) } else { None })
+                        .collect()
+                }
                 other => return Err(rt(target.span, format!("{}[] takes a string, not {}", expr_text(b), other.type_name()))),
             };
             let name = expr_text(b);

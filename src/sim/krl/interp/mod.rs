@@ -343,8 +343,9 @@ struct CompiledRoutine {
     module: usize,
     /// Other modules may call it: GLOBAL, or a module's main DEF.
     callable: bool,
-    /// The result type of a DEFFCT.
+    /// The result type of a DEFFCT, and its array sizes.
     returns: Option<String>,
+    returns_dims: Vec<usize>,
     params: Vec<Param>,
     decls: Vec<Decl>,
     code: Arc<[Instr]>,
@@ -362,6 +363,7 @@ impl CompiledRoutine {
             module,
             callable,
             returns: r.returns.clone(),
+            returns_dims: r.returns_dims.clone(),
             params: r.params.clone(),
             decls: r.decls.clone(),
             code: c.code.into(),

@@ -25,8 +25,14 @@ impl Parser<'_, '_> {
                 match self.expect_ident("the result type after DEFFCT") {
                     Ok((ty, tsp)) => {
                         self.known_type(&ty, tsp);
+                        // A function may return an array: `DEFFCT CHAR[32] name()`.
+                        let Ok(dims) = self.result_dims() else {
+                            self.skip_to_kw("ENDFCT");
+                            continue;
+                        };
                         if let Some(mut r) = self.parse_routine(global, start, "ENDFCT") {
                             r.returns = Some(ty);
+                            r.returns_dims = dims;
                             module.routines.push(r);
                         }
                     }
@@ -153,7 +159,7 @@ impl Parser<'_, '_> {
                 self.skip_line();
             }
         }
-        Some(Routine { name, global, returns: None, params, decls, body, span: start })
+        Some(Routine { name, global, returns: None, returns_dims: Vec::new(), params, decls, body, span: start })
     }
 
     /// Does the line from here hold a `=` (an assignment, not a declaration)?
@@ -167,6 +173,32 @@ impl Parser<'_, '_> {
             }
         }
         false
+    }
+
+    /// `[32]` or `[2,3]` after a DEFFCT's result type; empty when there is none.
+    fn result_dims(&mut self) -> Result<Vec<usize>, ()> {
+        let mut dims = Vec::new();
+        if !self.eat_punct("[") {
+            return Ok(dims);
+        }
+        loop {
+            match self.peek() {
+                Some(Tok::Int(n)) if *n > 0 && dims.len() < 3 => {
+                    dims.push(*n as usize);
+                    self.pos += 1;
+                }
+                _ => {
+                    let (s, f) = (self.span(), self.describe());
+                    self.err("KRL020", s, format!("expected the result's array size, found {f}"), Some("DEFFCT CHAR[32] name( )"));
+                    return Err(());
+                }
+            }
+            if !self.eat_punct(",") {
+                break;
+            }
+        }
+        self.expect_punct("]")?;
+        Ok(dims)
     }
 
     pub(super) fn is_decl_start(&self) -> bool {
