@@ -214,7 +214,7 @@ impl Bridge {
     pub fn start(world: &World, o: &ServeOptions, stop: Option<Arc<AtomicBool>>) -> Result<Bridge, String> {
         let sc = world.loaded().scenario.clone();
         let cell = sc.plant.cell_name(&sc.name);
-        let programs = program_names(world.loaded());
+        let programs = world.loaded().program_names();
         let info = Arc::new(CellInfo {
             cell: cell.clone(),
             part_types: world.part_types().iter().map(|t| t.name.clone()).collect(),
@@ -336,16 +336,4 @@ impl Bridge {
         report.sim_s = world.time_s();
         report
     }
-}
-
-/// The `.src` modules of the program's folder, by name.
-fn program_names(l: &Loaded) -> Vec<String> {
-    let mut out: Vec<String> = std::iter::once(&l.src_path)
-        .chain(l.others.iter().map(|(p, _)| p))
-        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("src")))
-        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .collect();
-    out.sort();
-    out.dedup();
-    out
 }

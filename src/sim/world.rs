@@ -438,8 +438,7 @@ impl World {
                 Command::SetAnalogInput { n, value } => self.set_analog_input(*n, *value, &mut ev),
                 Command::PlaceOrder { parts } => {
                     if let Err(e) = self.orders.receive(parts, self.time_s(), &mut ev) {
-                        let text = format!("Order refused: {e}");
-                        ev.push(Event::Message(Message { level: Level::Status, text, line: None, time_s: self.time_s() }));
+                        self.note(&mut ev, Level::Status, format!("Order refused: {e}"));
                     }
                 }
                 c => self.controller.command(c, &mut ev),
@@ -447,21 +446,12 @@ impl World {
         }
         // The scenario's faults whose time has come, and E-STOPs whose time is over.
         let now = self.time_s();
-        let due: Vec<_> = self
-            .loaded
-            .scenario
-            .faults
-            .iter()
-            .filter(|f| f.at_s >= now - 1e-9 && f.at_s < now + self.dt - 1e-9)
-            .map(|f| (f.kind.clone(), f.for_s))
-            .collect();
+        let due: Vec<_> = self.loaded.scenario.faults.iter().filter(|f| self.due(f.at_s)).map(|f| (f.kind.clone(), f.for_s)).collect();
         for (kind, for_s) in due {
             self.inject(&kind, for_s, &mut ev);
         }
         if let Some(o) = &self.loaded.scenario.plant.orders {
-            let dt = self.dt;
-            let due: Vec<_> =
-                o.schedule.iter().filter(|s| s.at_s >= now - 1e-9 && s.at_s < now + dt - 1e-9).map(|s| s.parts.clone()).collect();
+            let due: Vec<_> = o.schedule.iter().filter(|s| self.due(s.at_s)).map(|s| s.parts.clone()).collect();
             for parts in due {
                 // Checked when the scenario loaded.
                 let _ = self.orders.receive(&parts, now, &mut ev);
@@ -546,13 +536,18 @@ impl World {
         }
     }
 
+    /// Something scheduled at `at_s` (a fault, an order) happens in this tick.
+    fn due(&self, at_s: f64) -> bool {
+        let now = self.time_s();
+        at_s >= now - 1e-9 && at_s < now + self.dt - 1e-9
+    }
+
     /// `$IN[n]` from outside: only an input the scenario's plant names.
     fn set_input(&mut self, n: usize, value: bool, ev: &mut Vec<Event>) {
         if !self.loaded.scenario.plant.writable_input(n) {
             let text =
                 format!("$IN[{n}] is not driven from outside: the scenario's plant inputs are {:?}", self.loaded.scenario.plant.inputs);
-            ev.push(Event::Message(Message { level: Level::Status, text, line: None, time_s: self.time_s() }));
-            return;
+            return self.note(ev, Level::Status, text);
         }
         if self.io.inputs[n] != value {
             self.io.inputs[n] = value;
@@ -571,7 +566,7 @@ impl World {
             self.io.analog_in[n] = value;
             return;
         };
-        ev.push(Event::Message(Message { level: Level::Status, text, line: None, time_s: self.time_s() }));
+        self.note(ev, Level::Status, text);
     }
 
     /// Back to the initial state, keeping the operator's override.

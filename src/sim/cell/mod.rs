@@ -51,6 +51,22 @@ struct Faults {
     jams: Vec<(usize, f64)>,
 }
 
+impl Faults {
+    const VACUUM_LOST: &str = "vacuum lost";
+    const GRIP_FAILS: &str = "the gripper does not take parts";
+
+    fn stuck_words(n: usize, v: bool) -> String {
+        format!("$IN[{n}] stuck at {}", if v { "TRUE" } else { "FALSE" })
+    }
+    fn jam_words(conveyor: &str) -> String {
+        format!("conveyor {conveyor} jammed")
+    }
+    /// Conveyor `i` is jammed at `now`.
+    fn jammed(&self, i: usize, now: f64) -> bool {
+        self.jams.iter().any(|j| j.0 == i && j.1 > now)
+    }
+}
+
 /// The parallel gripper's fingers.
 #[derive(Clone, Debug, Default)]
 struct Fingers {
@@ -235,7 +251,7 @@ impl Cell {
         let now = self.physics.time_s();
         self.faults.jams.retain(|j| j.1 > now);
         for (i, c) in sc.conveyors.iter().enumerate() {
-            let jammed = self.faults.jams.iter().any(|j| j.0 == i);
+            let jammed = self.faults.jammed(i, now);
             let on = io.outputs[c.motor_output] && !jammed;
             let back = c.reverse_output.is_some_and(|n| io.outputs[n]);
             self.physics.set_belt(
@@ -341,20 +357,20 @@ impl Cell {
             FaultKind::SensorStuck { input, value } => {
                 self.faults.stuck.retain(|f| f.0 != *input);
                 self.faults.stuck.push((*input, *value, until_s));
-                format!("$IN[{input}] stuck at {}", if *value { "TRUE" } else { "FALSE" })
+                Faults::stuck_words(*input, *value)
             }
             FaultKind::VacuumLost => {
                 self.faults.vacuum_lost_until = Some(until_s);
-                "vacuum lost".into()
+                Faults::VACUUM_LOST.into()
             }
             FaultKind::GripFails => {
                 self.faults.grip_fails_until = Some(until_s);
-                "the gripper does not take parts".into()
+                Faults::GRIP_FAILS.into()
             }
             FaultKind::ConveyorJam { conveyor } => {
                 let i = sc.conveyors.iter().position(|c| &c.name == conveyor)?;
                 self.faults.jams.push((i, until_s));
-                format!("conveyor {conveyor} jammed")
+                Faults::jam_words(conveyor)
             }
             FaultKind::UnexpectedPart { part_type } => {
                 let k = self.physics.part_types().iter().position(|t| &t.name == part_type)?;
@@ -371,18 +387,18 @@ impl Cell {
         let mut out = Vec::new();
         for (n, v, until) in &self.faults.stuck {
             if *until > now {
-                out.push(format!("$IN[{n}] stuck at {}", if *v { "TRUE" } else { "FALSE" }));
+                out.push(Faults::stuck_words(*n, *v));
             }
         }
         if self.faults.vacuum_lost_until.is_some_and(|t| t > now) {
-            out.push("vacuum lost".into());
+            out.push(Faults::VACUUM_LOST.into());
         }
         if self.faults.grip_fails_until.is_some_and(|t| t > now) {
-            out.push("the gripper does not take parts".into());
+            out.push(Faults::GRIP_FAILS.into());
         }
         for (i, until) in &self.faults.jams {
             if *until > now {
-                out.push(format!("conveyor {} jammed", self.scenario.conveyors[*i].name));
+                out.push(Faults::jam_words(&self.scenario.conveyors[*i].name));
             }
         }
         out
@@ -393,7 +409,7 @@ impl Cell {
         let now = self.physics.time_s();
         (self.scenario.conveyors.iter().enumerate())
             .map(|(i, c)| {
-                let jammed = self.faults.jams.iter().any(|j| j.0 == i && j.1 > now);
+                let jammed = self.faults.jammed(i, now);
                 (io.outputs[c.motor_output] && !jammed, jammed)
             })
             .collect()

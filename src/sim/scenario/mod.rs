@@ -387,6 +387,21 @@ pub struct Loaded {
     pub others: Vec<(PathBuf, String)>,
 }
 
+impl Loaded {
+    /// The programs (`.src` modules) of the program's folder by name, sorted: what a
+    /// SelectProgram may name.
+    pub fn program_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = std::iter::once(&self.src_path)
+            .chain(self.others.iter().map(|(p, _)| p))
+            .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("src")))
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
 fn diag(file: &str, src: &str, line: usize, col: usize, msg: String, hint: Option<&str>) -> Diagnostic {
     let excerpt = src.lines().nth(line.saturating_sub(1)).unwrap_or("").trim_end().to_string();
     Diagnostic {

@@ -74,7 +74,7 @@ impl World {
         l.others.iter_mut().find(|(p, _)| p == path).map(|(_, t)| t)
     }
 
-    fn note(&self, ev: &mut Vec<Event>, level: Level, text: String) {
+    pub(super) fn note(&self, ev: &mut Vec<Event>, level: Level, text: String) {
         ev.push(Event::Message(Message { level, text, line: None, time_s: self.time_s() }));
     }
 
@@ -163,12 +163,8 @@ impl World {
             return self.note(ev, Level::Notification, format!("{} is the selected program", want));
         }
         let Some(i) = l.others.iter().position(|(p, _)| stem_is(p, "src")) else {
-            let mut names: Vec<String> = (l.others.iter().chain([(l.src_path.clone(), String::new())].iter()))
-                .filter(|(p, _)| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("src")))
-                .filter_map(|(p, _)| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-                .collect();
-            names.sort();
-            return self.note(ev, Level::Status, format!("No program `{want}` in the program's folder (there are: {})", names.join(", ")));
+            let names = l.program_names().join(", ");
+            return self.note(ev, Level::Status, format!("No program `{want}` in the program's folder (there are: {names})"));
         };
         let mut next = self.loaded.clone();
         let (src_path, src) = next.others.remove(i);
