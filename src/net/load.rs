@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use opcua::client::{ClientBuilder, DataChangeCallback, IdentityToken};
-use opcua::types::{MessageSecurityMode, MonitoredItemCreateRequest, NodeId, ReadValueId, TimestampsToReturn, UserTokenPolicy};
+use opcua::client::{ClientBuilder, DataChangeCallback, IdentityToken, Session};
+use opcua::types::{MessageSecurityMode, MonitoredItemCreateRequest, NodeId, ReadValueId, StatusCode, TimestampsToReturn, UserTokenPolicy};
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
@@ -174,27 +174,31 @@ fn start_mosquitto(port: u16) -> Option<Child> {
     Some(child)
 }
 
-/// One OPC UA client subscribed to A1..A6 and the time at 100 ms, counting notifications.
-async fn opcua_client(i: usize, count: Arc<AtomicU64>, end: Instant) {
-    let Ok(mut client) = ClientBuilder::new()
-        .application_name(format!("robocell bench client {i}"))
-        .application_uri(format!("urn:robocell:bench:{i}"))
+/// An anonymous session on the served endpoint, its event loop's task and the cell's namespace.
+async fn connect(name: &str, retries: i32) -> Option<(Arc<Session>, tokio::task::JoinHandle<StatusCode>, u16)> {
+    let mut client = ClientBuilder::new()
+        .application_name(format!("robocell bench {name}"))
+        .application_uri(format!("urn:robocell:bench:{name}"))
         .pki_dir(std::env::temp_dir().join(format!("robocell-bench-client-pki-{}", std::process::id())))
         .create_sample_keypair(false)
         .trust_server_certs(true)
-        .session_retry_limit(3)
+        .session_retry_limit(retries)
         .client()
-    else {
-        return;
-    };
+        .ok()?;
     let url = format!("opc.tcp://{}:{}/", OPCUA.0, OPCUA.1);
     let endpoint = (url.as_str(), "None", MessageSecurityMode::None, UserTokenPolicy::anonymous());
-    let Ok((session, event_loop)) = client.connect_to_matching_endpoint(endpoint, IdentityToken::Anonymous).await else { return };
+    let (session, event_loop) = client.connect_to_matching_endpoint(endpoint, IdentityToken::Anonymous).await.ok()?;
     let handle = event_loop.spawn();
     if !session.wait_for_connection().await {
-        return;
+        return None;
     }
-    let Ok(ns) = session.get_namespace_index(super::opcua::NAMESPACE).await else { return };
+    let ns = session.get_namespace_index(super::opcua::NAMESPACE).await.ok()?;
+    Some((session, handle, ns))
+}
+
+/// One OPC UA client subscribed to A1..A6 and the time at 100 ms, counting notifications.
+async fn opcua_client(i: usize, count: Arc<AtomicU64>, end: Instant) {
+    let Some((session, handle, ns)) = connect(&format!("client {i}"), 3).await else { return };
     let callback = DataChangeCallback::new(move |_, _| {
         count.fetch_add(1, Ordering::Relaxed);
     });
@@ -241,28 +245,9 @@ async fn servers_alive(cell: &str) -> bool {
         matches!(ctx.read_input_registers(0, 4).await, Ok(Ok(r)) if r.len() == 4)
     };
     let opcua = async {
-        let Ok(mut client) = ClientBuilder::new()
-            .application_name("robocell bench probe")
-            .application_uri("urn:robocell:bench:probe")
-            .pki_dir(std::env::temp_dir().join(format!("robocell-bench-client-pki-{}", std::process::id())))
-            .trust_server_certs(true)
-            .session_retry_limit(1)
-            .client()
-        else {
-            return false;
-        };
-        let url = format!("opc.tcp://{}:{}/", OPCUA.0, OPCUA.1);
-        let endpoint = (url.as_str(), "None", MessageSecurityMode::None, UserTokenPolicy::anonymous());
-        let Ok((session, event_loop)) = client.connect_to_matching_endpoint(endpoint, IdentityToken::Anonymous).await else { return false };
-        let handle = event_loop.spawn();
-        let ok = session.wait_for_connection().await
-            && match session.get_namespace_index(super::opcua::NAMESPACE).await {
-                Ok(ns) => {
-                    let id: ReadValueId = NodeId::new(ns, "Cell.Time").into();
-                    session.read(&[id], TimestampsToReturn::Neither, 0.0).await.is_ok_and(|v| v.first().is_some_and(|d| d.value.is_some()))
-                }
-                Err(_) => false,
-            };
+        let Some((session, handle, ns)) = connect("probe", 1).await else { return false };
+        let id: ReadValueId = NodeId::new(ns, "Cell.Time").into();
+        let ok = session.read(&[id], TimestampsToReturn::Neither, 0.0).await.is_ok_and(|v| v.first().is_some_and(|d| d.value.is_some()));
         let _ = session.disconnect().await;
         let _ = handle.await;
         ok

@@ -240,7 +240,8 @@ async fn telemetry(
     let mut tick = tokio::time::interval(ROBOT_PERIOD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut backlog: VecDeque<String> = VecDeque::new();
-    let (mut last_io, mut last_parts, mut last_orders) = (String::new(), String::new(), String::new());
+    // The last /io, /parts and /orders sent.
+    let mut last: [String; 3] = Default::default();
     let mut n = 0u64;
     loop {
         tokio::select! {
@@ -268,20 +269,17 @@ async fn telemetry(
                 let mut robot = serde_json::to_value(&s.robot).unwrap_or_default();
                 robot["time_s"] = json!(s.time_s);
                 let _ = client.try_publish(format!("{base}/robot"), QoS::AtMostOnce, false, robot.to_string());
-                let io = serde_json::to_string(&s.io).unwrap_or_default();
-                if io != last_io || n.is_multiple_of(10) {
-                    let _ = client.try_publish(format!("{base}/io"), QoS::AtMostOnce, false, io.clone());
-                    last_io = io;
-                }
-                let parts = json!({"conveyors": s.conveyors, "bins": s.bins, "faults": s.faults}).to_string();
-                if parts != last_parts || n.is_multiple_of(10) {
-                    let _ = client.try_publish(format!("{base}/parts"), QoS::AtMostOnce, false, parts.clone());
-                    last_parts = parts;
-                }
-                let orders = serde_json::to_string(&s.orders).unwrap_or_default();
-                if orders != last_orders || n.is_multiple_of(10) {
-                    let _ = client.try_publish(format!("{base}/orders"), QoS::AtMostOnce, false, orders.clone());
-                    last_orders = orders;
+                // These go out when they changed, and every second regardless.
+                let changed = [
+                    ("io", serde_json::to_string(&s.io).unwrap_or_default()),
+                    ("parts", json!({"conveyors": s.conveyors, "bins": s.bins, "faults": s.faults}).to_string()),
+                    ("orders", serde_json::to_string(&s.orders).unwrap_or_default()),
+                ];
+                for ((topic, text), last) in changed.into_iter().zip(last.iter_mut()) {
+                    if text != *last || n.is_multiple_of(10) {
+                        let _ = client.try_publish(format!("{base}/{topic}"), QoS::AtMostOnce, false, text.clone());
+                        *last = text;
+                    }
                 }
                 if n.is_multiple_of(10) {
                     let mut p = serde_json::to_value(&s.production).unwrap_or_default();
