@@ -30,7 +30,7 @@ pub fn lint(paths: &[PathBuf]) -> ExitCode {
         if let Some(module) = f.module.filter(|_| !diags.iter().any(Diagnostic::is_error)) {
             // Compile too: labels and GOTOs, EXIT placement, data list values.
             let cfg = ConfigGlobals::for_checks();
-            if let Err(e) = Interpreter::check(&module, &cfg) {
+            if let Err(e) = Interpreter::check_with_types(&module, &cfg, &f.context_types) {
                 let src = read_text(&f.file).unwrap_or_default();
                 let dat_path = f.file.with_extension("dat");
                 let dat = read_text(&dat_path).ok();

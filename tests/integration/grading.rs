@@ -391,7 +391,7 @@ fn a_batch_grades_missing_broken_hanging_and_correct_submissions() {
     write(&dir.join("broken"), "pick_place.src", &src.replace("ENDWHILE", "ENDWHIL"));
     write(&dir.join("broken"), "pick_place.dat", &dat);
     // Waits for an input nothing drives: it hangs until the time limit.
-    write(&dir.join("hanging"), "mine.src", &src.replace("WAIT FOR $IN[1]", "WAIT FOR $IN[9]"));
+    write(&dir.join("hanging"), "mine.src", &src.replace("WAIT FOR $IN[1]", "WAIT FOR $IN[9]").replace("DEF pick_place", "DEF mine"));
     write(&dir.join("hanging"), "mine.dat", &dat.replace("DEFDAT pick_place", "DEFDAT mine"));
     let scenario = root().join("scenarios/pick_and_place.ron");
     let ex = Exercise::load(&scenario).unwrap();

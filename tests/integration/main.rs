@@ -69,13 +69,19 @@ pub fn run_program(world: &mut World, max_s: f64) {
     }
 }
 
+/// The name of the first DEF in `src` (the file name a module must have).
+pub fn def_name(src: &str) -> String {
+    let def = src.lines().find_map(|l| l.trim_start().strip_prefix("DEF ")).expect("a DEF line");
+    def.split('(').next().unwrap().trim().to_string()
+}
+
 /// A cell with only the robot and a floor, running `src` in operating mode `mode`.
 pub fn empty_cell(src: &str, mode: robocell::sim::scenario::OperatingMode) -> World {
     let mut loaded = default_scenario();
     strip_cell(&mut loaded);
     loaded.scenario.mode = mode;
     loaded.src = src.to_string();
-    loaded.src_path = PathBuf::from("generated.src");
+    loaded.src_path = PathBuf::from(format!("{}.src", def_name(src)));
     loaded.dat = None;
     match World::new(loaded) {
         Ok((c, _)) => c,

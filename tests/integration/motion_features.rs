@@ -131,6 +131,7 @@ fn kr16_2_and_kr6_r700_run_in_a_cell_with_their_own_geometry() {
 END
 "
         .into();
+        loaded.src_path = loaded.src_path.with_file_name("generated.src");
         loaded.dat = None;
         let (mut cell, _) = World::new(loaded).unwrap();
         run_program(&mut cell, 60.0);

@@ -306,6 +306,8 @@ pub struct Signal {
     pub span: Span,
     /// `SIGNAL name $ANIN[n]` (or `$ANOUT[n]`): one analog channel, read as REAL.
     pub analog: bool,
+    /// `GLOBAL SIGNAL` (in a PUBLIC data list: seen by every module).
+    pub global: bool,
 }
 
 /// A member of a STRUC: `CHAR block[10]`.
@@ -346,6 +348,9 @@ pub struct Module {
     pub externals: Vec<External>,
     /// Values a data list sets without declaring: `BASE_DATA[1]={X 0,...}` (target, value).
     pub assigns: Vec<(Expr, Expr)>,
+    /// Names a `$config.dat` declares with a type robocell does not know: (name, type). They
+    /// are known to other modules; using one stops the program.
+    pub left_out: Vec<(String, String)>,
 }
 
 /// `EXT name(params)` or `EXTFCT type name(params)`.

@@ -166,10 +166,18 @@ pub fn lex(src: &str, diags: &mut DiagSink) -> Vec<Token> {
             if c == '#' {
                 let s = i;
                 i += 1;
+                // `# STATE` (a space after `#`) is accepted by the controller too.
+                let mut start = i;
+                while start < chars.len() && (chars[start] == ' ' || chars[start] == '\t') {
+                    start += 1;
+                }
+                if start < chars.len() && (chars[start].is_ascii_alphabetic() || chars[start] == '_') {
+                    i = start;
+                }
                 while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
                     i += 1;
                 }
-                let name: String = chars[s + 1..i].iter().collect();
+                let name: String = chars[start.min(i)..i].iter().collect();
                 let span = Span::new(lno, col, (i - s) as u32);
                 if name.is_empty() {
                     diags.error("KRL004", span, "`#` must be followed by an enum value name", Some("e.g. #BASE, #TOOL, #INITMOV"));

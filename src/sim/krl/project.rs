@@ -52,6 +52,9 @@ impl Outside {
                 self.private_data.push((d.name.clone(), dat));
             }
         }
+        if m.public {
+            self.globals.extend(m.signals.iter().filter(|s| s.global).map(|s| s.name.clone()));
+        }
         self.types.extend(m.types.iter().filter(|t| t.global).map(|t| t.name.clone()));
     }
 
@@ -97,6 +100,7 @@ impl Outside {
 pub fn add_config(out: &mut Outside, config: &Module) {
     out.globals.extend(config.data.iter().map(|d| d.name.clone()));
     out.globals.extend(config.signals.iter().map(|s| s.name.clone()));
+    out.globals.extend(config.left_out.iter().map(|(n, _)| n.clone()));
     out.types.extend(config.types.iter().map(|t| t.name.clone()));
 }
 
@@ -335,6 +339,8 @@ pub struct FileLint {
     pub diagnostics: Vec<Diagnostic>,
     /// The module, when it parsed (for the compile checks).
     pub module: Option<Module>,
+    /// The types its context declares (`$config.dat`, GLOBAL types of the other modules).
+    pub context_types: Vec<TypeDecl>,
 }
 
 /// Every `.src`, `.sub` and `.dat` under the paths (folders walked, sorted), each once.
@@ -344,7 +350,8 @@ pub fn krl_files(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
         let mut entries: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
         entries.sort();
         for p in entries {
-            if p.is_dir() {
+            // A backup's machine data (`KRC/STEU/Mada`) is the controller's, not a program.
+            if p.is_dir() && !p.file_name().is_some_and(|n| n.eq_ignore_ascii_case("Mada")) {
                 walk_dir(&p, out);
             } else if is_krl(&p) {
                 out.push(p);
@@ -405,13 +412,32 @@ pub fn lint_paths(paths: &[std::path::PathBuf]) -> (Vec<FileLint>, Option<std::p
     let config = paths.iter().find_map(|p| find_config(p)).or_else(|| files.iter().find(|f| is_config(f)).cloned());
     let mut outside = Outside { without_config: config.is_none(), ..Outside::default() };
     let mut config_lint = None;
+    let mut context_types: Vec<TypeDecl> = Vec::new();
     if let Some(c) = &config {
         let name = c.display().to_string();
         match super::source::read_text(c) {
             Ok(text) => {
-                let (m, diags) = parse_module_with("", "", Some((name.as_str(), text.as_str())), &Outside::default());
+                let (m, mut diags) = parse_module_with("", "", Some((name.as_str(), text.as_str())), &Outside::default());
                 add_config(&mut outside, &m);
-                config_lint = Some(FileLint { file: c.clone(), diagnostics: diags, module: None });
+                context_types.extend(m.types.iter().cloned());
+                // A context file's own problems are its own: reported in full when it is
+                // linted, else once, as one line.
+                let errors = diags.iter().filter(|d| d.is_error()).count();
+                if !given.iter().any(|g| same_file(g, c)) {
+                    diags.retain(|_| false);
+                    if errors > 0 {
+                        diags.push(Diagnostic {
+                            severity: super::diag::Severity::Warning,
+                            code: "KRL090",
+                            file: name.clone(),
+                            span: Span::new(1, 1, 0),
+                            message: format!("$config.dat has {errors} error(s): what they declare is missing here"),
+                            hint: Some(format!("run `robocell lint {name}`")),
+                            excerpt: String::new(),
+                        });
+                    }
+                }
+                config_lint = Some(FileLint { file: c.clone(), diagnostics: diags, module: None, context_types: Vec::new() });
             }
             Err(e) => {
                 let d = Diagnostic {
@@ -423,7 +449,7 @@ pub fn lint_paths(paths: &[std::path::PathBuf]) -> (Vec<FileLint>, Option<std::p
                     hint: None,
                     excerpt: String::new(),
                 };
-                config_lint = Some(FileLint { file: c.clone(), diagnostics: vec![d], module: None });
+                config_lint = Some(FileLint { file: c.clone(), diagnostics: vec![d], module: None, context_types: Vec::new() });
             }
         }
     }
@@ -469,6 +495,7 @@ pub fn lint_paths(paths: &[std::path::PathBuf]) -> (Vec<FileLint>, Option<std::p
             parse_module_with(&sname, src, dat.as_deref().zip(dname.as_deref()).map(|(t, n)| (n, t)), &outside).0
         };
         outside.types.extend(parsed.types.iter().filter(|t| t.global).map(|t| t.name.clone()));
+        context_types.extend(parsed.types.iter().filter(|t| t.global).cloned());
         first.push(parsed);
     }
     let mut out: Vec<FileLint> = config_lint.into_iter().collect();
@@ -496,7 +523,7 @@ pub fn lint_paths(paths: &[std::path::PathBuf]) -> (Vec<FileLint>, Option<std::p
             parse_module_with(&sname, src, dat.as_deref().zip(dname.as_deref()).map(|(t, n)| (n, t)), &ctx)
         };
         let module = (!lone).then_some(module);
-        out.push(FileLint { file: m.clone(), diagnostics: diags, module });
+        out.push(FileLint { file: m.clone(), diagnostics: diags, module, context_types: context_types.clone() });
     }
     (out, config)
 }

@@ -24,9 +24,35 @@ const SYSTEM_TYPES: &str = "DEFDAT SYSTEM_TYPES PUBLIC
   GLOBAL ENUM CMD_STAT CMD_OK,CMD_TIMEOUT,DATA_OK,DATA_BLK,DATA_END,CMD_ABORT,CMD_SYN,FMT_ERR
   GLOBAL STRUC STATE_T CMD_STAT RET1,INT HITS,INT LENGTH
   ; ESYS (a system error's origin): its members are not checked against a controller here.
-  ; The smartPAD's last names and values for new inline forms (LAST_BASIS in each .dat).
-  GLOBAL STRUC BASIS_SUGG_T CHAR POINT1[24],CHAR POINT2[24],CHAR CP_PARAMS[24],CHAR PTP_PARAMS[24],CHAR CONT[24],CHAR CP_VEL[24],CHAR PTP_VEL[24],CHAR SYNC_PARAMS[24],CHAR SPL_NAME[24],CHAR A_PARAMS[24]
+  ; The smartPAD's last names and values for new inline forms (LAST_BASIS in each .dat), KSS 8.5.
+  GLOBAL STRUC BASIS_SUGG_T CHAR POINT1[24],CHAR POINT2[24],CHAR CP_PARAMS[24],CHAR PTP_PARAMS[24],CHAR CONT[24],CHAR CP_VEL[24],CHAR PTP_VEL[24],CHAR SYNC_PARAMS[24],CHAR SPL_NAME[24],CHAR A_PARAMS[24],CHAR PC_SYNCSTRING[24],CHAR GL_SYNCSTRING[24]
   GLOBAL ENUM ESYS IPO,ADAP,BACK,CONF,DIAG,ERR,EXT,INIT,INT,NULL,SYS,SENS,TECH
+  ; $operate.dat (KSS 8.3): the circle's orientation behaviour (LDAT.CB), VARSTATE's answer,
+  ; the submit interpreter's modes, $VEL's type, dates, switches and technology frames.
+  GLOBAL ENUM AUX_PT_VALUES INVALID,CONSIDER,IGNORE,INTERPOLATE
+  GLOBAL ENUM TARGET_PT_VALUES INVALID,INTERPOLATE,EXTRAPOLATE
+  GLOBAL STRUC AUX_PT_MODE AUX_PT_VALUES ORI,E1,E2,E3,E4,E5,E6
+  GLOBAL STRUC TARGET_PT_MODE TARGET_PT_VALUES ORI,E1,E2,E3,E4,E5,E6
+  GLOBAL STRUC CIRC_MODE AUX_PT_MODE AUX_PT,TARGET_PT_MODE TARGET_PT
+  GLOBAL ENUM VAR_STATE DECLARED,INITIALIZED,UNKNOWN
+  GLOBAL ENUM MODUS_T SYNC,ASYNC,ABS,COND,SEQ
+  GLOBAL ENUM SW_ONOFF ON,OFF
+  GLOBAL STRUC CP REAL CP,ORI1,ORI2
+  GLOBAL STRUC DATE INT CSEC,SEC,MIN,HOUR,DAY,MONTH,YEAR
+  GLOBAL ENUM TECHSYS WORLD,BASE,ROBROOT,TCP,TTS
+  GLOBAL STRUC MODULEPARAM_T CHAR PARAMS[2000]
+  GLOBAL STRUC JERK_STRUC REAL CP,ORI,E6AXIS AX
+  ; KUKA.EthernetKRL: what each EKI_ function returns.
+  GLOBAL STRUC EKI_STATUS INT BUFF,READ,MSG_NO,BOOL CONNECTED,INT COUNTER
+ENDDAT
+";
+
+/// The inline-form structures as robocell runs them (KSS 8.3 `$config.dat`): a `$config.dat`
+/// that declares them the same way is accepted as it is; one that differs is used, with a note.
+const INLINE_FORM_TYPES: &str = "DEFDAT INLINE_FORM_TYPES PUBLIC
+  STRUC PDAT REAL VEL,ACC,APO_DIST,APO_MODE_T APO_MODE,REAL GEAR_JERK,INT EXAX_IGN
+  STRUC LDAT REAL VEL,ACC,APO_DIST,APO_FAC,AXIS_VEL,AXIS_ACC,ORI_TYPE ORI_TYP,CIRC_TYPE CIRC_TYP,REAL JERK_FAC,GEAR_JERK,INT EXAX_IGN,CIRC_MODE CB
+  STRUC FDAT INT TOOL_NO,BASE_NO,IPO_MODE IPO_FRAME,CHAR POINT2[24],BOOL TQ_STATE
 ENDDAT
 ";
 
@@ -38,6 +64,60 @@ pub fn system_types() -> &'static [TypeDecl] {
         debug_assert!(diags.is_empty(), "{diags:?}");
         m.types
     })
+}
+
+/// The inline-form structures PDAT, LDAT and FDAT, as robocell declares them.
+pub fn inline_form_types() -> &'static [TypeDecl] {
+    static TYPES: OnceLock<Vec<TypeDecl>> = OnceLock::new();
+    TYPES.get_or_init(|| {
+        let (m, diags) = super::parser::parse_module("", "", Some(("inline form types", INLINE_FORM_TYPES)));
+        debug_assert!(diags.is_empty(), "{diags:?}");
+        m.types
+    })
+}
+
+/// robocell's own declaration of a type a data list declares again (`$config.dat` declares
+/// PDAT, the message types, ... itself).
+pub fn own_declaration(name: &str) -> Option<&'static TypeDecl> {
+    system_types().iter().chain(inline_form_types()).find(|t| t.name == name)
+}
+
+/// Do two declarations of a type say the same (GLOBAL or not)?
+pub fn same_declaration(a: &TypeDecl, b: &TypeDecl) -> bool {
+    use super::ast::TypeKind;
+    match (&a.kind, &b.kind) {
+        (TypeKind::Enum(x), TypeKind::Enum(y)) => x == y,
+        (TypeKind::Struc(x), TypeKind::Struc(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(m, n)| m.name == n.name && m.ty == n.ty && m.dims == n.dims)
+        }
+        _ => false,
+    }
+}
+
+/// A declaration as KRL writes it: `STRUC PDAT REAL VEL, ...`.
+pub fn describe(t: &TypeDecl) -> String {
+    use super::ast::TypeKind;
+    match &t.kind {
+        TypeKind::Enum(v) => format!("ENUM {} {}", t.name, v.join(",")),
+        TypeKind::Struc(m) => {
+            let mut out = format!("STRUC {}", t.name);
+            let mut last = "";
+            for (i, x) in m.iter().enumerate() {
+                out.push_str(if i == 0 { " " } else { "," });
+                if x.ty != last {
+                    out.push_str(&x.ty);
+                    out.push(' ');
+                    last = &x.ty;
+                }
+                out.push_str(&x.name);
+                if !x.dims.is_empty() {
+                    let d: Vec<String> = x.dims.iter().map(|d| d.to_string()).collect();
+                    out.push_str(&format!("[{}]", d.join(",")));
+                }
+            }
+            out
+        }
+    }
 }
 
 /// Their names, for the parser.

@@ -81,7 +81,7 @@ pub fn struct_members(ty: &str) -> Option<Vec<(&'static str, Scalar)>> {
             ("JERK_FAC", Scalar::Real),
             ("GEAR_JERK", Scalar::Real),
             ("EXAX_IGN", Scalar::Int),
-            ("CB", Scalar::Enum),
+            // CB (a CIRC_MODE structure) is kept as the data gives it.
         ],
         "FDAT" => vec![
             ("TOOL_NO", Scalar::Int),

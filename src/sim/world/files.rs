@@ -18,8 +18,9 @@ impl World {
             Ok(w) => w,
             Err(diags) => {
                 let mut stub = loaded.clone();
-                // An empty program stands in (its name need not be the file's: any file name opens).
+                // An empty program stands in, under its own name: any file name opens.
                 stub.src = "DEF program( )\nEND\n".into();
+                stub.src_path = loaded.src_path.with_file_name("program.src");
                 stub.dat = None;
                 stub.others.clear();
                 let (mut w, _) = World::new(stub).expect("an empty program loads");

@@ -356,7 +356,9 @@ impl Interpreter {
             "SORI_TYP" => member(0, "ORI_TYP")?,
             "SJERK" => global(self, "$JERK"),
             "USE_CM_PRO_VALUES" => Value::Real(0.0),
-            _ => return Err(rt(sp, format!("function {name} is not defined"))),
+            _ if let Some(package) = super::tech_package(name) => return Err(super::tech_stop(name, package, sp)),
+            _ if let Some(package) = super::tech_package(name) => return Err(super::tech_stop(name, package, sp)),
+        _ => return Err(rt(sp, format!("function {name} is not defined"))),
         })
     }
 }
@@ -452,6 +454,7 @@ pub(super) fn builtin(name: &str, args: &[Value], sp: Span) -> Result<Value, Run
             }
             Value::Struct(Box::new(out))
         }
+        _ if let Some(package) = super::tech_package(name) => return Err(super::tech_stop(name, package, sp)),
         _ => return Err(rt(sp, format!("function {name} is not defined"))),
     })
 }

@@ -323,6 +323,11 @@ impl Interpreter {
                 } else if super::messages::MESSAGE_FUNCS.contains(&name.as_str()) && !self.routines.iter().any(|r| r.name == *name) {
                     self.message_fn(name, args, sp, env)?;
                     self.advance();
+                } else if name == "CONFIRM" && !self.routines.iter().any(|r| r.name == *name) {
+                    self.confirm(args, sp, env)?;
+                    self.advance();
+                } else if let Some(package) = tech_package(name).filter(|_| !self.routines.iter().any(|r| r.name == *name)) {
+                    return Err(tech_stop(name, package, sp));
                 } else {
                     self.call(name, args, sp, env)?;
                 }
@@ -393,12 +398,17 @@ impl Interpreter {
             return Err(rt(sp, format!("routine {name} is not available in this cell")));
         };
         let params = self.routines[ri].params.clone();
-        if params.len() != args.len() {
+        if args.len() > params.len() {
             return Err(rt(sp, format!("{name} takes {} parameter(s), {} given", params.len(), args.len())));
         }
         let mut locals = self.fresh_locals(ri);
         let mut out_binds = Vec::new();
         for (p, a) in params.iter().zip(args) {
+            // A parameter left out (KSS 8: `f(a, , c)`, or trailing ones) stays without a
+            // value: VARSTATE tells the routine, reading it stops the program.
+            if matches!(a.kind, ExprKind::Omitted) {
+                continue;
+            }
             let v = self.eval(a, env)?;
             let Some(slot) = locals.get_mut(&p.name) else {
                 return Err(rt(p.span, format!("parameter {} of {name} has no declaration (e.g. DECL INT {})", p.name, p.name)));

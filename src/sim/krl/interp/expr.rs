@@ -174,6 +174,7 @@ impl Interpreter {
                 self.message_fn(name, args, sp, env)?
             }
             ExprKind::Omitted => return Err(rt(sp, "an argument is missing here")),
+            ExprKind::Call(name, args) if name == "VARSTATE" => self.varstate(args, sp, env)?,
             ExprKind::Call(name, args) => {
                 let vals = args.iter().map(|a| self.eval(a, env)).collect::<Result<Vec<_>, _>>()?;
                 for (v, a) in vals.iter().zip(args) {
@@ -182,6 +183,33 @@ impl Interpreter {
                 builtin(name, &vals, sp)?
             }
         })
+    }
+
+    /// `VARSTATE("name")`: #UNKNOWN (no such variable here), #DECLARED (no value yet, such as a
+    /// parameter left out) or #INITIALIZED.
+    fn varstate(&mut self, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<Value, RuntimeError> {
+        let [a] = args else { return Err(rt(sp, format!("VARSTATE takes 1 argument, {} given", args.len()))) };
+        let name = match self.eval(a, env)? {
+            Value::Str(s) => s,
+            Value::Array(x) if is_char_array(&x) => str_of(&x),
+            other => return Err(rt(a.span, format!("VARSTATE takes a variable's name as a string, not {}", other.type_name()))),
+        };
+        fn has_value(v: &Value) -> bool {
+            match v {
+                Value::Uninit(_) => false,
+                Value::Struct(s) => s.fields.iter().any(|(_, f)| has_value(f)),
+                Value::Array(a) => a.elems.iter().any(has_value),
+                _ => true,
+            }
+        }
+        let up = name.trim().to_ascii_uppercase();
+        let state = match self.lookup(&up) {
+            None if self.signals.contains_key(&up) => "INITIALIZED",
+            None => "UNKNOWN",
+            Some(v) if has_value(v) => "INITIALIZED",
+            Some(_) => "DECLARED",
+        };
+        Ok(Value::Enum(state.into()))
     }
 
     /// Reads `a[i].m`-style chains of a declared variable in place, cloning only the result.
@@ -400,6 +428,25 @@ impl Interpreter {
                 other => return Err(rt(target.span, format!("{}[] takes a string, not {}", expr_text(b), other.type_name()))),
             };
             let name = expr_text(b);
+            // `names[2,] = "text"`: one row of a CHAR array of two or more dimensions.
+            if let ExprKind::Index(arr, is) = &b.kind
+                && !is.is_empty()
+            {
+                let at = is.iter().map(|i| self.eval_int(i, env)).collect::<Result<Vec<_>, _>>()?;
+                let Value::Array(a) = self.place_mut(arr, env)? else {
+                    return Err(rt(b.span, format!("{} is not an array", expr_text(arr))));
+                };
+                let (Some(&width), true) = (a.dims.last(), a.dims.len() == is.len() + 1) else {
+                    return Err(rt(b.span, format!("{} has {} dimension(s); `{name},]` names a row", expr_text(arr), a.dims.len())));
+                };
+                let start = flat_offset(arr, is, &at, &a.dims[..is.len()])? * width;
+                let mut row = Value::Array(Box::new(ArrayVal { dims: vec![width], elems: a.elems[start..start + width].to_vec() }));
+                write_str(&mut row, &text, false, target.span, &name)?;
+                if let Value::Array(r) = row {
+                    a.elems[start..start + width].clone_from_slice(&r.elems);
+                }
+                return Ok(());
+            }
             return write_str(self.place_mut(b, env)?, &text, false, target.span, &name);
         }
         let slot = self.place_mut(target, env)?;

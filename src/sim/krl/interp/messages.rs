@@ -50,6 +50,15 @@ fn fill(text: &str, pars: &[Value]) -> String {
 
 impl Interpreter {
     /// Runs a message function (or, for `MsgNotify` and `MsgQuit`, routine) at `sp`.
+    /// `CONFIRM n`: acknowledges the acknowledgement message whose number (the handle
+    /// Set_KrlMsg gave it) is n; 0 acknowledges all of them.
+    pub(super) fn confirm(&mut self, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<(), RuntimeError> {
+        let [a] = args else { return Err(rt(sp, "CONFIRM takes one number: CONFIRM n")) };
+        let n = self.eval_int(a, env)?;
+        self.live_msgs.retain(|h| n != 0 && *h != n);
+        Ok(())
+    }
+
     pub(super) fn message_fn(&mut self, name: &str, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<Value, RuntimeError> {
         let vals = args
             .iter()

@@ -49,7 +49,41 @@ type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Library routines the controller provides.
 pub const LIBRARY_ROUTINES: &[&str] =
-    &["BAS", "SET_CD_PARAMS", "ERR_CLEAR", "MSGNOTIFY", "MSGQUIT", "MSGDIALOG", "CLEAR_KRLMSG", "SET_KRLMSG", "EXISTS_KRLMSG"];
+    &["BAS", "SET_CD_PARAMS", "ERR_CLEAR", "MSGNOTIFY", "MSGQUIT", "MSGDIALOG", "CLEAR_KRLMSG", "SET_KRLMSG", "EXISTS_KRLMSG", "CONFIRM"];
+
+/// Routines of KUKA technology packages this cell does not have (Ethernet KRL, RSI), by
+/// package. A program that calls one lints with a warning and stops when it reaches the call.
+pub const TECH_PACKAGES: &[(&str, &str, &[&str])] = &[
+    (
+        "KUKA.EthernetKRL",
+        "EKI_",
+        &[
+            "INIT", "OPEN", "CLOSE", "CLEAR", "LOCK", "UNLOCK", "SEND", "ACK", "CHECKBUFFER", "CLEARBUFFER", "SETBOOL", "SETINT",
+            "SETREAL", "SETSTRING", "SETFRAME", "SETPOS", "SETAXIS", "GETBOOL", "GETBOOLARRAY", "GETINT", "GETINTARRAY", "GETREAL",
+            "GETREALARRAY", "GETSTRING", "GETFRAME", "GETFRAMEARRAY", "GETPOS", "GETPOSARRAY", "GETAXIS", "GETAXISARRAY",
+        ],
+    ),
+    (
+        "KUKA.RobotSensorInterface",
+        "RSI_",
+        &[
+            "CREATE", "DELETE", "ON", "OFF", "MOVECORR", "SETPUBLICPAR", "GETPUBLICPAR", "CHECKID", "ENABLE", "DISABLE", "RESET",
+        ],
+    ),
+];
+
+/// The technology package a routine belongs to, if it is one of `TECH_PACKAGES`.
+pub fn tech_package(name: &str) -> Option<&'static str> {
+    TECH_PACKAGES
+        .iter()
+        .find(|(_, prefix, names)| name.strip_prefix(prefix).is_some_and(|rest| names.contains(&rest)))
+        .map(|(package, _, _)| *package)
+}
+
+/// The stop when a program reaches a technology package's routine.
+pub(super) fn tech_stop(name: &str, package: &str, sp: Span) -> RuntimeError {
+    rt(sp, format!("{name}: {package} is not installed in this cell"))
+}
 
 /// The spline library's parameter functions (see `spline_fn`).
 pub const SPLINE_FUNCS: &[&str] = &[
@@ -489,6 +523,13 @@ impl Interpreter {
         Self::load(module, cfg, false, &[]).map(|_| ())
     }
 
+    /// As `check`, with the types its context declares (`$config.dat`, GLOBAL types of other
+    /// modules).
+    pub fn check_with_types(module: &Module, cfg: &ConfigGlobals, types: &[TypeDecl]) -> Result<(), LoadErrors> {
+        let context = Module { types: types.to_vec(), ..Module::default() };
+        Self::load(module, cfg, false, &[(context, String::new())]).map(|_| ())
+    }
+
     fn load(module: &Module, cfg: &ConfigGlobals, as_program: bool, others: &[(Module, String)]) -> Result<Self, LoadErrors> {
         let mut errors = Vec::new();
         let mut dat_errors = Vec::new();
@@ -544,6 +585,18 @@ impl Interpreter {
             last_line: 0,
             private: vec![Vec::new()],
         };
+        // The other modules' types first: the data lists may use them. A declaration of
+        // robocell's own types (`$config.dat` declares them) replaces robocell's.
+        let mut replaced: Vec<&str> = Vec::new();
+        for t in others.iter().flat_map(|(m, _)| &m.types) {
+            let own = super::system_types::own_declaration(&t.name).is_some() && !module.types.iter().any(|x| x.name == t.name);
+            if own && !replaced.contains(&t.name.as_str()) {
+                replaced.push(&t.name);
+                it.types.insert(t.name.clone(), t.clone());
+            } else {
+                it.types.entry(t.name.clone()).or_insert_with(|| t.clone());
+            }
+        }
         for d in &module.data {
             let mut v = it.fresh(&d.ty.name, &d.dims);
             if let Some(init) = &d.init {
@@ -564,9 +617,6 @@ impl Interpreter {
         for (k, (m, file)) in others.iter().enumerate() {
             let idx = k + 1;
             it.module_files.push(file.clone());
-            for t in &m.types {
-                it.types.entry(t.name.clone()).or_insert_with(|| t.clone());
-            }
             for sg in &m.signals {
                 it.signals.entry(sg.name.clone()).or_insert_with(|| sg.clone());
             }

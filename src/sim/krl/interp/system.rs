@@ -55,7 +55,7 @@ pub(super) fn system_defaults(g: &mut HashMap<String, Value>) {
             ("JERK_FAC", Value::Real(50.0)),
             ("GEAR_JERK", Value::Real(50.0)),
             ("EXAX_IGN", Value::Int(0)),
-            ("CB", Value::Enum("AUTO".into())),
+            ("CB", circ_mode()),
         ],
     );
     let fdat = st(
@@ -93,7 +93,27 @@ pub(super) fn system_defaults(g: &mut HashMap<String, Value>) {
     let reals = |n: usize, v: f64| Value::Array(Box::new(ArrayVal { dims: vec![n], elems: vec![Value::Real(v); n] }));
     g.insert("$GEAR_JERK".into(), reals(12, 50.0));
     g.insert("$COLLMON_TOL_PRO".into(), reals(12, 0.0));
+    // Cartesian workspaces, all off: robocell keeps them as data and does not monitor them.
+    let mut boxv: Vec<(&str, Value)> =
+        ["X", "Y", "Z", "A", "B", "C", "X1", "Y1", "Z1", "X2", "Y2", "Z2"].iter().map(|n| (*n, Value::Real(0.0))).collect();
+    boxv.push(("MODE", Value::Enum("OFF".into())));
+    boxv.push(("STATE", Value::Bool(false)));
+    let workspace = st("BOX", &boxv);
+    g.insert("$WORKSPACE".into(), Value::Array(Box::new(ArrayVal { dims: vec![8], elems: vec![workspace; 8] })));
     g.insert("$JERK".into(), st("JERK_STRUC", &[("CP", Value::Real(500.0)), ("ORI", Value::Real(50000.0))]));
+}
+
+/// LDAT.CB as a fresh controller has it: the auxiliary point's orientation considered, the
+/// target's interpolated.
+fn circ_mode() -> Value {
+    let each = |ty: &str, v: &str| {
+        let names = ["ORI", "E1", "E2", "E3", "E4", "E5", "E6"];
+        Value::Struct(Box::new(StructVal { ty: ty.into(), fields: names.iter().map(|n| (n.to_string(), Value::Enum(v.into()))).collect() }))
+    };
+    Value::Struct(Box::new(StructVal {
+        ty: "CIRC_MODE".into(),
+        fields: vec![("AUX_PT".into(), each("AUX_PT_MODE", "CONSIDER")), ("TARGET_PT".into(), each("TARGET_PT_MODE", "INTERPOLATE"))],
+    }))
 }
 
 /// The variables every program sees without declaring them, apart from system variables ($...).

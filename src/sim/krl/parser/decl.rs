@@ -54,6 +54,11 @@ impl Parser<'_, '_> {
     /// Reports a type robocell does not know; true if it knows it.
     pub(super) fn known_type(&mut self, ty: &str, span: Span) -> bool {
         let known = SIMPLE_TYPES.contains(&ty) || self.user_types.iter().any(|t| t == ty);
+        if !known && self.config {
+            let msg = format!("type {ty} is not known to robocell: what is declared with it is left out");
+            self.d.push(super::Severity::Warning, "KRL019", span, msg, Some("a controller or technology-package type this cell does not have"));
+            return false;
+        }
         if !known && self.without_config {
             let msg = format!("type {ty} is not declared here; on a controller it must come from $config.dat");
             self.d.push(super::Severity::Warning, "KRL019", span, msg, Some("lint the program with its $config.dat in reach"));
@@ -263,7 +268,7 @@ impl Parser<'_, '_> {
     }
 
     /// `SIGNAL name $OUT[n]` or `SIGNAL name $IN[a] TO $IN[b]`.
-    pub(super) fn parse_signal(&mut self) {
+    pub(super) fn parse_signal(&mut self, global: bool) {
         self.pos += 1;
         let Ok((name, span)) = self.expect_ident("the signal name") else { return self.skip_line() };
         let mut analog = false;
@@ -306,7 +311,7 @@ impl Parser<'_, '_> {
             self.err("KRL054", span, "an analog SIGNAL names one channel", Some("SIGNAL distance $ANIN[1]"));
         }
         self.end_line("the SIGNAL declaration");
-        self.signals.push(Signal { name, output, from, to, span, analog });
+        self.signals.push(Signal { name, output, from, to, span, analog, global });
     }
 
     /// `[GLOBAL] STRUC name TYPE a, b[10], TYPE2 c` or `[GLOBAL] ENUM name v1, v2`.
@@ -363,10 +368,21 @@ impl Parser<'_, '_> {
             TypeKind::Struc(members)
         };
         self.end_line("the type declaration");
-        if self.types.iter().any(|t| t.name == name) || SIMPLE_TYPES.contains(&name.as_str()) {
-            self.err("KRL055", span, format!("type {name} is declared twice"), None);
+        let decl = TypeDecl { name, global, kind, span };
+        if self.types.iter().any(|t| t.name == decl.name) {
+            self.err("KRL055", span, format!("type {} is declared twice", decl.name), None);
+        } else if let Some(own) = (!self.system).then(|| super::super::system_types::own_declaration(&decl.name)).flatten() {
+            // `$config.dat` declares PDAT, the message types, ... itself.
+            if super::super::system_types::same_declaration(own, &decl) {
+                return;
+            }
+            let msg = format!("{} differs from robocell's declaration: the one here is used", decl.name);
+            let hint = format!("robocell's: {}", super::super::system_types::describe(own));
+            self.d.push(Severity::Warning, "KRL057", span, msg, Some(&hint));
+        } else if SIMPLE_TYPES.contains(&decl.name.as_str()) && !self.system {
+            self.err("KRL055", span, format!("type {} is declared twice", decl.name), Some("it is one of KRL's own types"));
         }
-        self.types.push(TypeDecl { name, global, kind, span });
+        self.types.push(decl);
     }
 
     /// A declaration line of any kind; variable declarations are returned.
@@ -375,7 +391,7 @@ impl Parser<'_, '_> {
         match self.peek_at(k) {
             Some(Tok::Ident(s)) if s == "SIGNAL" => {
                 self.pos += k;
-                self.parse_signal();
+                self.parse_signal(k == 1);
                 Vec::new()
             }
             Some(Tok::Ident(s)) if s == "STRUC" || s == "ENUM" => {
@@ -401,6 +417,35 @@ impl Parser<'_, '_> {
             self.skip_line();
             return out;
         };
+        if allow_init && self.config && !SIMPLE_TYPES.contains(&ty.as_str()) && !self.user_types.contains(&ty) {
+            self.known_type(&ty, tsp);
+            // The names still exist on the controller: remember them for the modules.
+            while !self.at_eol() {
+                if let Some(Tok::Ident(n)) = self.peek().cloned()
+                    && matches!(self.peek_at(1), None | Some(Tok::Newline | Tok::Punct("=" | "[" | ",")))
+                    && !self.left_out.iter().any(|(x, _)| *x == n)
+                {
+                    self.left_out.push((n, ty.clone()));
+                }
+                // Past the name's sizes and value, to the next name.
+                let mut depth = 0;
+                while let Some(t) = self.peek() {
+                    match t {
+                        Tok::Newline => break,
+                        Tok::Punct("{" | "[" | "(") => depth += 1,
+                        Tok::Punct("}" | "]" | ")") => depth -= 1,
+                        Tok::Punct(",") if depth == 0 => {
+                            self.pos += 1;
+                            break;
+                        }
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+            }
+            self.skip_line();
+            return out;
+        }
         if allow_init && !SIMPLE_TYPES.contains(&ty.as_str()) && !self.user_types.contains(&ty) {
             // Editor state the smartPAD keeps in data lists (BASIS_SUGG_T, ...): not for the program.
             self.d.push(
@@ -505,7 +550,9 @@ impl Parser<'_, '_> {
             );
             return;
         }
-        let _ = self.expect_ident("the data list name");
+        if let Ok(name) = self.expect_ident("the data list name") {
+            self.defdat = Some(name);
+        }
         module.public = self.eat_kw("PUBLIC");
         self.end_line("the DEFDAT line");
         loop {

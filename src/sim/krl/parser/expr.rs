@@ -163,6 +163,7 @@ impl Parser<'_, '_> {
                 let mut idx = Vec::new();
                 // `board[,]`: the whole array with open sizes (as `s[]` for a string).
                 let open = (0..).map(|k| self.peek_at(k)).take_while(|t| matches!(t, Some(Tok::Punct(",")))).count();
+                let mut row = false;
                 if open > 0 && matches!(self.peek_at(open), Some(Tok::Punct("]"))) {
                     self.pos += open;
                 } else if !self.is_punct("]") {
@@ -171,11 +172,19 @@ impl Parser<'_, '_> {
                         if !self.eat_punct(",") {
                             break;
                         }
+                        // `TOOL_NAME[1,]`: the last index open, a whole row (a string).
+                        if self.is_punct("]") {
+                            row = true;
+                            break;
+                        }
                     }
                 }
                 self.expect_punct("]")?;
                 let span = e.span;
                 e = Expr { kind: ExprKind::Index(Box::new(e), idx), span };
+                if row {
+                    e = Expr { kind: ExprKind::Index(Box::new(e), Vec::new()), span };
+                }
             } else if self.is_punct(".") {
                 self.pos += 1;
                 let (m, _) = self.expect_ident("a member name after `.`")?;

@@ -12,7 +12,7 @@ mod stmt;
 use self::expr::is_lvalue;
 
 /// Names that are built into the language or this controller and may be called.
-pub const BUILTIN_FUNCS: &[&str] = &["ABS", "SQRT", "SIN", "COS", "TAN", "ACOS", "ATAN2", "INV_POS"];
+pub const BUILTIN_FUNCS: &[&str] = &["ABS", "SQRT", "SIN", "COS", "TAN", "ACOS", "ATAN2", "INV_POS", "VARSTATE"];
 const SIMPLE_TYPES: &[&str] = &["INT", "REAL", "BOOL", "CHAR", "FRAME", "POS", "E6POS", "AXIS", "E6AXIS", "PDAT", "LDAT", "FDAT", "LOAD"];
 /// Statements a real controller knows that robocell does not run yet.
 const NOT_YET: &[&str] = &["ASYPTP", "ASYCONT", "ASYSTOP", "ASYCANCEL"];
@@ -30,6 +30,14 @@ struct Parser<'s, 'd> {
     without_config: bool,
     /// Inside a SPLINE block (where SPL segments belong).
     in_spline: bool,
+    /// Parsing robocell's own type declarations.
+    system: bool,
+    /// Parsing a `$config.dat`: a controller type robocell lacks is a warning there.
+    config: bool,
+    /// Names declared with a type robocell lacks (in a `$config.dat`).
+    left_out: Vec<(String, String)>,
+    /// The data list's name and where it stands.
+    defdat: Option<(String, Span)>,
 }
 
 /// The STRUC/ENUM type names a token stream declares, so a type can be used before (or
@@ -166,6 +174,13 @@ impl<'s, 'd> Parser<'s, 'd> {
     }
 }
 
+/// The module name a file stands for: its name without the extension, in upper case (a
+/// tool's `name().src` export counts as `name`).
+fn stem_of(file: &str) -> String {
+    let s = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("").to_ascii_uppercase();
+    s.strip_suffix("()").map(str::to_string).unwrap_or(s)
+}
+
 /// Parses a `.src` file (and its `.dat`, if given) into a module.
 /// Returns the module and every diagnostic found; the module is usable only without errors.
 pub fn parse_module(src_name: &str, src: &str, dat: Option<(&str, &str)>) -> (Module, Vec<super::diag::Diagnostic>) {
@@ -188,6 +203,8 @@ pub fn parse_module_with(
         (Some(sink), Some((_, t))) => lex(t, sink),
         _ => Vec::new(),
     };
+    let system = dat.is_some_and(|d| d.0 == "system types" || d.0 == "inline form types");
+    let config = dat.is_some_and(|d| super::project::is_config(std::path::Path::new(d.0)));
     let mut user_types = outside.types.clone();
     if dat.is_none_or(|d| d.0 != "system types") {
         user_types.extend(super::system_types::system_type_names());
@@ -195,6 +212,7 @@ pub fn parse_module_with(
     user_types.extend(declared_type_names(&src_toks));
     user_types.extend(declared_type_names(&dat_toks));
     let (mut signals, mut types, mut externals) = (Vec::new(), Vec::new(), Vec::new());
+    let mut defdat = None;
     {
         let mut p = Parser {
             toks: src_toks,
@@ -206,6 +224,10 @@ pub fn parse_module_with(
             externals: Vec::new(),
             without_config: outside.without_config,
             in_spline: false,
+            system,
+            config,
+            left_out: Vec::new(),
+            defdat: None,
         };
         p.parse_src(&mut module);
         signals.append(&mut p.signals);
@@ -224,28 +246,41 @@ pub fn parse_module_with(
             externals: Vec::new(),
             without_config: outside.without_config,
             in_spline: false,
+            system,
+            config,
+            left_out: Vec::new(),
+            defdat: None,
         };
         p.parse_dat(&mut module);
+        module.left_out.append(&mut p.left_out);
+        defdat = p.defdat.take();
         signals.append(&mut p.signals);
         types.append(&mut p.types);
         externals.append(&mut p.externals);
         diags.append(&mut sink.out);
     }
+    if let (Some((n, sp)), Some((dat_name, dat_text))) = (&defdat, dat)
+        && !system
+        && !stem_of(dat_name).is_empty()
+        && *n != stem_of(dat_name)
+    {
+        let stem = stem_of(dat_name);
+        let mut sink = DiagSink::new(dat_name, dat_text);
+        let hint = format!("rename the file to {n}.dat, or write DEFDAT {stem}");
+        sink.error("KRL070", *sp, format!("the data list is DEFDAT {n} but its file is {stem}"), Some(&hint));
+        diags.append(&mut sink.out);
+    }
     module.signals = signals;
     module.types = types;
     module.externals = externals;
-    let stem = std::path::Path::new(src_name).file_stem().and_then(|s| s.to_str()).unwrap_or("").to_ascii_uppercase();
+    // The module's name is its file's, as on the controller.
+    let stem = stem_of(src_name);
     if let Some(first) = module.routines.first() {
         module.name = first.name.clone();
         if !stem.is_empty() && first.name != stem {
             let mut sink = DiagSink::new(src_name, src);
-            sink.push(
-                Severity::Warning,
-                "KRL070",
-                first.span,
-                format!("the first DEF is {} but the file is {stem}", first.name),
-                Some("on a controller the first DEF must carry the module (file) name"),
-            );
+            let hint = format!("the controller loads a module by its file name: rename the file to {}.src, or the DEF to {stem}", first.name);
+            sink.error("KRL070", first.span, format!("the module's DEF is {} but its file is {stem}", first.name), Some(&hint));
             diags.append(&mut sink.out);
         }
     } else if !src_name.is_empty() && !diags.iter().any(|d| d.is_error()) {
@@ -269,6 +304,11 @@ pub fn parse_module_with(
         if known.iter().any(|k| k == name) || super::interp::LIBRARY_ROUTINES.contains(&name) || (is_function && !is_stmt) {
             continue;
         }
+        if let Some(package) = super::interp::tech_package(name).filter(|_| !module.externals.iter().any(|x| x.name == name)) {
+            let msg = format!("{name} is a {package} routine, and this cell has no {package}");
+            sink.push(Severity::Warning, "KRL078", span, msg, Some("the program runs up to the call and stops there"));
+            continue;
+        }
         if is_function {
             sink.error(
                 "KRL074",
@@ -277,11 +317,12 @@ pub fn parse_module_with(
                 Some("assign the result, e.g. ok = StrClear(s[])"),
             );
         } else if let Some(x) = module.externals.iter().find(|x| x.name == name)
-            && (x.params != nargs || x.function == is_stmt)
+            && (x.params < nargs || x.function == is_stmt)
         {
-            // The module's own EXT/EXTFCT declaration is what the call must fit.
+            // The module's own EXT/EXTFCT declaration is what the call must fit (trailing
+            // arguments may be left out: KSS 8's optional parameters).
             let kind = if x.function { "EXTFCT" } else { "EXT" };
-            if x.params != nargs {
+            if x.params < nargs {
                 let msg = format!("{name} (declared {kind} on line {}) takes {} parameter(s), {nargs} given", x.span.line, x.params);
                 sink.error("KRL076", span, msg, None);
             } else if x.function {
@@ -295,7 +336,7 @@ pub fn parse_module_with(
             if !o.callable {
                 let hint = format!("declare it `GLOBAL DEF {name}(...)` in {} to call it from other modules", o.module);
                 sink.error("KRL075", span, format!("{name} is a local routine of {}", o.module), Some(&hint));
-            } else if o.params != nargs {
+            } else if o.params < nargs {
                 sink.error("KRL076", span, format!("{name} (in {}) takes {} parameter(s), {nargs} given", o.module, o.params), None);
             }
         } else {

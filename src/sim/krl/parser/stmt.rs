@@ -331,6 +331,12 @@ impl Parser<'_, '_> {
                 self.end_line("PULSE");
                 StmtKind::Pulse { target, value, seconds }
             }
+            "CONFIRM" => {
+                self.pos += 1;
+                let n = self.parse_expr()?;
+                self.end_line("CONFIRM");
+                StmtKind::Call { name: "CONFIRM".into(), args: vec![n] }
+            }
             "EXIT" => self.simple(StmtKind::Exit, "EXIT"),
             "HALT" => self.simple(StmtKind::Halt, "HALT"),
             "ON_ERROR_PROCEED" => self.simple(StmtKind::OnErrorProceed, "ON_ERROR_PROCEED"),
