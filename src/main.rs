@@ -47,6 +47,8 @@ enum Cmd {
         /// Serve the window's cell on the plant network too (as `robocell serve`).
         #[command(flatten)]
         net: cli::serve::NetArgs,
+        #[command(flatten)]
+        config: cli::ConfigArgs,
     },
     /// Run and grade a program on a scenario and its public variants: exit 0 full marks, 1 not
     /// full marks, 2 bad input.
@@ -62,6 +64,8 @@ enum Cmd {
         /// Record the run to this file (replay it with `robocell replay FILE --check`).
         #[arg(long)]
         record: Option<PathBuf>,
+        #[command(flatten)]
+        config: cli::ConfigArgs,
     },
     /// Grade a class: every submission on the scenario and all its variants. Exit 0 when all were
     /// graded, 2 for a bad scenario or arguments.
@@ -155,12 +159,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => cli::run::run(Path::new(DEFAULT_SCENARIO), cli::run::RunOptions::default()),
-        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, net }) => {
-            cli::run::run(&scenario, cli::run::RunOptions { start, speed, screenshot, at, record, size, tab, net })
+        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, net, config }) => {
+            cli::run::run(&scenario, cli::run::RunOptions { start, speed, screenshot, at, record, size, tab, net, config })
         }
-        Some(Cmd::Check { scenario, program, verbose, record }) => {
-            cli::check::check(&scenario, cli::check::CheckOptions { program: program.as_deref(), verbose, record: record.as_deref() })
-        }
+        Some(Cmd::Check { scenario, program, verbose, record, config }) => cli::check::check(
+            &scenario,
+            cli::check::CheckOptions { program: program.as_deref(), verbose, record: record.as_deref(), config },
+        ),
         Some(Cmd::Grade { scenario, submissions, jobs, csv, json, junit, gradescope, feedback }) => cli::grade::grade(
             &scenario,
             &submissions,

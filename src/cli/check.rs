@@ -16,10 +16,11 @@ pub struct CheckOptions<'a> {
     pub program: Option<&'a Path>,
     pub verbose: bool,
     pub record: Option<&'a Path>,
+    pub config: super::ConfigArgs,
 }
 
 pub fn check(path: &Path, o: CheckOptions) -> ExitCode {
-    let loaded = match Scenario::load_with_program(path, o.program) {
+    let mut loaded = match Scenario::load_with_program(path, o.program) {
         Ok(l) => l,
         Err(diags) => {
             print_diags(&diags);
@@ -27,6 +28,9 @@ pub fn check(path: &Path, o: CheckOptions) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if o.config.apply(&mut loaded).is_err() {
+        return ExitCode::from(2);
+    }
     // The public run, in a world kept for the recording.
     let (mut world, warnings) = match World::new(loaded.clone()) {
         Ok(c) => c,

@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub tab: String,
     /// Servers on the plant network.
     pub net: super::serve::NetArgs,
+    /// The program's `$config.dat`, given or assumed.
+    pub config: super::ConfigArgs,
 }
 
 impl Default for RunOptions {
@@ -34,19 +36,23 @@ impl Default for RunOptions {
             size: (1400, 860),
             tab: "program".into(),
             net: Default::default(),
+            config: Default::default(),
         }
     }
 }
 
 #[cfg(feature = "app")]
 pub fn run(path: &Path, o: RunOptions) -> ExitCode {
-    let loaded = match Scenario::load(path) {
+    let mut loaded = match Scenario::load(path) {
         Ok(l) => l,
         Err(diags) => {
             print_diags(&diags);
             return ExitCode::from(2);
         }
     };
+    if o.config.apply(&mut loaded).is_err() {
+        return ExitCode::from(2);
+    }
     #[cfg(feature = "net")]
     let serve = match o.net.options(false) {
         Ok(s) => s,

@@ -81,3 +81,117 @@ fn a_library_whose_first_routine_is_a_deffct_lints_clean() {
     let (code, out) = lint(&["tests/krl/deffct_first.src"]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// A KSS-shaped backup (tests/backup_kss): its `$config.dat` declares PDAT, LDAT, FDAT and
+/// BASIS_SUGG_T itself, uses a type robocell lacks, sets TOOL_NAME rows with an open index, and
+/// has one error (`DECL REAL gr_lift=` without a value).
+#[test]
+fn a_kss_config_dat_redeclaring_the_inline_form_types_lints_with_its_one_error_reported_once() {
+    let (code, out) = lint(&["tests/backup_kss"]);
+    assert_eq!(code, 1, "{out}");
+    // The one error, once, in $config.dat; nothing about PDAT/LDAT/FDAT declared twice.
+    assert_eq!(out.matches("error[").count(), 1, "{out}");
+    assert!(out.contains("$config.dat:26:19: error[KRL061]"), "{out}");
+    assert!(!out.contains("declared twice"), "{out}");
+    // The shorter BASIS_SUGG_T is used, with a note; the unknown type is named, not an error.
+    assert!(out.contains("warning[KRL057]: BASIS_SUGG_T differs from robocell's declaration: the one here is used"), "{out}");
+    assert!(out.contains("warning[KRL019]: type SPOTTIMING_T is not known to robocell"), "{out}");
+    assert!(out.contains("2 file(s): 1 error(s)"), "{out}");
+    // The module alone: its own problems (none), and the context's as one line.
+    let (code, out) = lint(&["tests/backup_kss/KRC/R1/Program/kss_main.src"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.matches("$config.dat has 1 error(s)").count(), 1, "{out}");
+    assert!(out.contains("run `robocell lint tests/backup_kss/KRC/R1/System/$config.dat`"), "{out}");
+    assert!(!out.contains("error["), "{out}");
+}
+
+#[test]
+fn a_program_of_a_kss_backup_runs_with_its_config_dat() {
+    use robocell::sim::scenario::Scenario;
+    use robocell::sim::world::{ProgramState, World};
+    let program = root().join("tests/backup_kss/KRC/R1/Program/kss_main.src");
+    let loaded = Scenario::load_with_program(&root().join("scenarios/pick_and_place.ron"), Some(&program)).unwrap();
+    let (mut w, warnings) = World::new(loaded).unwrap();
+    assert!(warnings.iter().any(|d| d.code == "KRL090" && d.message.contains("$config.dat has 1 error(s)")), "{warnings:?}");
+    super::run_program(&mut w, 10.0);
+    assert_eq!(w.state(), ProgramState::Finished, "{:?}", w.messages());
+    let var = |n: &str| w.variable(n).map(|v| v.to_string());
+    // TOOL_NAME[1,]="Gripper": G at 1, r at 7; PSLOW and LSLOW.CB as the data list gives them.
+    assert_eq!(var("NAMES_OK").as_deref(), Some("TRUE"));
+    assert_eq!(var("SPEED_OK").as_deref(), Some("TRUE"));
+    // counted(1, 2) was given both, counted(1) one.
+    assert_eq!(var("GIVEN_ALL").as_deref(), Some("2"));
+    assert_eq!(var("GIVEN_FIRST").as_deref(), Some("1"));
+    assert_eq!(var("GI_CYCLES").as_deref(), Some("1"));
+    assert!(w.io.outputs[3], "go_lamp, a SIGNAL of $config.dat");
+}
+
+/// The program folder without its backup: refused with one message naming what $config.dat
+/// would declare; `--config FILE` gives it; `--assume-config` declares the names from their use.
+#[test]
+fn a_program_without_its_config_dat_is_refused_once_and_runs_with_config_or_assume_config() {
+    let dir = std::env::temp_dir().join(format!("robocell-noconfig-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let prog = dir.join("flags.src");
+    std::fs::write(
+        &prog,
+        "DEF flags( )\n  b_ready = TRUE\n  n_parts = 3\n  r_gap = n_parts * 2.5\n  IF b_ready AND (r_gap > 1.5) THEN\n    n_parts = n_parts + 1\n  ENDIF\nEND\n",
+    )
+    .unwrap();
+    let check = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_robocell"))
+            .args(["check", "scenarios/pick_and_place.ron", "--program", prog.to_str().unwrap()])
+            .args(extra)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
+    };
+    let (code, out) = check(&[]);
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(out.matches("error[").count(), 1, "{out}");
+    assert!(out.contains("error[KRL092]: 3 name(s) declared nowhere (and no $config.dat in reach): B_READY, N_PARTS, R_GAP"), "{out}");
+    assert!(out.contains("--config FILE") && out.contains("--assume-config"), "{out}");
+    // Assumed: BOOL from TRUE and the condition, INT from 3, REAL from 2.5 and the comparison.
+    let (code, out) = check(&["--assume-config"]);
+    assert!(out.contains("assumed `DECL GLOBAL BOOL B_READY=FALSE`"), "{out}");
+    assert!(out.contains("assumed `DECL GLOBAL INT N_PARTS=0`"), "{out}");
+    assert!(out.contains("assumed `DECL GLOBAL REAL R_GAP=0.0`"), "{out}");
+    assert_eq!(out.matches("warning[KRL093]").count(), 3, "{out}");
+    assert!(out.contains("Program end reached"), "{out}");
+    assert_eq!(code, 1, "it ran, and picked nothing: {out}");
+    // A real $config.dat given with --config.
+    let config = dir.join("elsewhere/$config.dat");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(&config, "DEFDAT $CONFIG\nDECL BOOL b_ready=FALSE\nDECL INT n_parts=0\nDECL REAL r_gap=0.0\nENDDAT\n").unwrap();
+    let (code, out) = check(&["--config", config.to_str().unwrap()]);
+    assert!(out.contains("Program end reached"), "{out}");
+    assert!(!out.contains("KRL09"), "{out}");
+    assert_eq!(code, 1, "{out}");
+    // A name used as an array cannot be assumed: it says so.
+    std::fs::write(&prog, "DEF flags( )\n  slots[2] = 1\nEND\n").unwrap();
+    let (code, out) = check(&["--assume-config"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("SLOTS is not declared, and its use does not tell its type"), "{out}");
+}
+
+/// As on the controller, a module's main DEF carries its file's name, and a data list's DEFDAT
+/// too; a tool's `name().src` export is taken as `name`.
+#[test]
+fn a_module_or_data_list_named_otherwise_than_its_file_is_refused_with_a_hint() {
+    let dir = std::env::temp_dir().join(format!("robocell-names-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("example.src"), "DEF example_v4( )\nEND\n").unwrap();
+    std::fs::write(dir.join("Segment_1().src"), "DEF Segment_1( )\nEND\n").unwrap();
+    std::fs::write(dir.join("cell.src"), "DEF cell( )\nEND\n").unwrap();
+    std::fs::write(dir.join("cell.dat"), "DEFDAT cell_old\nDECL INT n=1\nENDDAT\n").unwrap();
+    let (code, out) = lint(&[dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("example.src:1:1: error[KRL070]: the module's DEF is EXAMPLE_V4 but its file is EXAMPLE"), "{out}");
+    assert!(out.contains("rename the file to EXAMPLE_V4.src, or the DEF to EXAMPLE"), "{out}");
+    assert!(out.contains("cell.dat:1:8: error[KRL070]: the data list is DEFDAT CELL_OLD but its file is CELL"), "{out}");
+    assert!(!out.contains("Segment_1().src:1"), "{out}");
+    assert!(out.contains("3 file(s): 2 error(s)"), "{out}");
+}

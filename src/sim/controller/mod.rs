@@ -83,7 +83,21 @@ impl Controller {
                 outside.add(m, file);
             }
         }
+        // Without a $config.dat, the names it would declare are refused once, all together.
+        let has_config = loaded.others.iter().any(|(p, _)| super::krl::project::is_config(p));
+        outside.without_config = !has_config;
         let (module, mut diags) = super::krl::parser::parse_module_with(&src_name, &loaded.src, dat_ref, &outside);
+        if !has_config {
+            let names = super::krl::assume::config_names(&module, &outside);
+            // A type only a $config.dat would declare cannot run either.
+            for d in diags.iter_mut().filter(|d| d.code == "KRL019") {
+                d.severity = super::krl::Severity::Error;
+            }
+            if !names.is_empty() {
+                diags.retain(|d| d.code != "KRL080");
+                diags.push(super::krl::assume::refusal(&src_name, &loaded.src, &names));
+            }
+        }
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
         }
@@ -520,6 +534,34 @@ impl Controller {
     }
 }
 
+/// `--assume-config`: when no `$config.dat` is in reach, declares the names only one would
+/// declare as their use tells, in a `$config.dat` beside the program (kept in `loaded`, so runs
+/// and recordings have it). Returns a warning per name; Err when a name's type cannot be told.
+pub fn assume_config(loaded: &mut Loaded) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    if loaded.others.iter().any(|(p, _)| super::krl::project::is_config(p)) {
+        return Ok(Vec::new());
+    }
+    let sc = &loaded.scenario;
+    let home = sc.robot.home_deg.unwrap_or(loaded.model.home_deg);
+    let cfg = ConfigGlobals { home_deg: home, tool: sc.tool.tcp, tool_number: sc.tool.number, robroot: sc.robot.base, bases: sc.bases() };
+    let (others, _) = other_modules(loaded, &cfg);
+    let mut outside = super::krl::project::Outside { without_config: true, ..Default::default() };
+    for (m, file) in &others {
+        outside.add(m, file);
+    }
+    let src_name = loaded.src_path.display().to_string();
+    let dat = loaded.dat.as_ref().map(|(p, t)| (p.display().to_string(), t.clone()));
+    let (module, _) =
+        super::krl::parser::parse_module_with(&src_name, &loaded.src, dat.as_ref().map(|(n, t)| (n.as_str(), t.as_str())), &outside);
+    let names = super::krl::assume::config_names(&module, &outside);
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (text, warnings) = super::krl::assume::assumed_config(&src_name, &loaded.src, &module, &names)?;
+    loaded.others.push((loaded.src_path.with_file_name("$config.dat"), text));
+    Ok(warnings)
+}
+
 /// The program's other modules, parsed and checked: (module, file name). `$config.dat` comes
 /// first (all its data GLOBAL). A module with errors is not loaded, with a warning that says so.
 fn other_modules(loaded: &Loaded, cfg: &ConfigGlobals) -> (Vec<(super::krl::ast::Module, String)>, Vec<Diagnostic>) {
@@ -542,9 +584,10 @@ fn other_modules(loaded: &Loaded, cfg: &ConfigGlobals) -> (Vec<(super::krl::ast:
     };
     for (p, text) in loaded.others.iter().filter(|(p, _)| is_config(p)) {
         let (mut m, d) = parse_module_with("", "", Some((&p.display().to_string(), text)), &Outside::default());
-        if d.iter().any(Diagnostic::is_error) {
-            warn(p, "$config.dat has errors: its globals are not loaded".into());
-            continue;
+        // What parsed is loaded: a line with an error declares nothing, the rest stands.
+        let errors = d.iter().filter(|d| d.is_error()).count();
+        if errors > 0 {
+            warn(p, format!("$config.dat has {errors} error(s): what those lines declare is missing"));
         }
         m.public = true;
         m.data.iter_mut().for_each(|d| d.global = true);

@@ -1,5 +1,6 @@
 //! KRL: lexer, parser, diagnostics and the advance-run interpreter.
 
+pub mod assume;
 pub mod ast;
 pub mod diag;
 pub mod interp;

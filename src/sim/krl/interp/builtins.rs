@@ -358,7 +358,7 @@ impl Interpreter {
             "USE_CM_PRO_VALUES" => Value::Real(0.0),
             _ if let Some(package) = super::tech_package(name) => return Err(super::tech_stop(name, package, sp)),
             _ if let Some(package) = super::tech_package(name) => return Err(super::tech_stop(name, package, sp)),
-        _ => return Err(rt(sp, format!("function {name} is not defined"))),
+            _ => return Err(rt(sp, format!("function {name} is not defined"))),
         })
     }
 }

@@ -58,17 +58,42 @@ pub const TECH_PACKAGES: &[(&str, &str, &[&str])] = &[
         "KUKA.EthernetKRL",
         "EKI_",
         &[
-            "INIT", "OPEN", "CLOSE", "CLEAR", "LOCK", "UNLOCK", "SEND", "ACK", "CHECKBUFFER", "CLEARBUFFER", "SETBOOL", "SETINT",
-            "SETREAL", "SETSTRING", "SETFRAME", "SETPOS", "SETAXIS", "GETBOOL", "GETBOOLARRAY", "GETINT", "GETINTARRAY", "GETREAL",
-            "GETREALARRAY", "GETSTRING", "GETFRAME", "GETFRAMEARRAY", "GETPOS", "GETPOSARRAY", "GETAXIS", "GETAXISARRAY",
+            "INIT",
+            "OPEN",
+            "CLOSE",
+            "CLEAR",
+            "LOCK",
+            "UNLOCK",
+            "SEND",
+            "ACK",
+            "CHECKBUFFER",
+            "CLEARBUFFER",
+            "SETBOOL",
+            "SETINT",
+            "SETREAL",
+            "SETSTRING",
+            "SETFRAME",
+            "SETPOS",
+            "SETAXIS",
+            "GETBOOL",
+            "GETBOOLARRAY",
+            "GETINT",
+            "GETINTARRAY",
+            "GETREAL",
+            "GETREALARRAY",
+            "GETSTRING",
+            "GETFRAME",
+            "GETFRAMEARRAY",
+            "GETPOS",
+            "GETPOSARRAY",
+            "GETAXIS",
+            "GETAXISARRAY",
         ],
     ),
     (
         "KUKA.RobotSensorInterface",
         "RSI_",
-        &[
-            "CREATE", "DELETE", "ON", "OFF", "MOVECORR", "SETPUBLICPAR", "GETPUBLICPAR", "CHECKID", "ENABLE", "DISABLE", "RESET",
-        ],
+        &["CREATE", "DELETE", "ON", "OFF", "MOVECORR", "SETPUBLICPAR", "GETPUBLICPAR", "CHECKID", "ENABLE", "DISABLE", "RESET"],
     ),
 ];
 
@@ -639,6 +664,10 @@ impl Interpreter {
                 }
             }
             it.private.push(private);
+            // Values a data list sets without a DECL (`TOOL_NAME[1,]="Gripper"` in $config.dat).
+            for (target, value) in &m.assigns {
+                let _ = it.eval(value, &mut NullEnv).and_then(|v| it.assign(target, v, &mut NullEnv));
+            }
         }
         match it.routines.first() {
             None => errors.push(rt(Span::new(1, 1, 0), "no routine to run")),

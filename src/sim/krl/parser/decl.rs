@@ -56,7 +56,13 @@ impl Parser<'_, '_> {
         let known = SIMPLE_TYPES.contains(&ty) || self.user_types.iter().any(|t| t == ty);
         if !known && self.config {
             let msg = format!("type {ty} is not known to robocell: what is declared with it is left out");
-            self.d.push(super::Severity::Warning, "KRL019", span, msg, Some("a controller or technology-package type this cell does not have"));
+            self.d.push(
+                super::Severity::Warning,
+                "KRL019",
+                span,
+                msg,
+                Some("a controller or technology-package type this cell does not have"),
+            );
             return false;
         }
         if !known && self.without_config {

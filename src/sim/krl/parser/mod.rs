@@ -279,7 +279,8 @@ pub fn parse_module_with(
         module.name = first.name.clone();
         if !stem.is_empty() && first.name != stem {
             let mut sink = DiagSink::new(src_name, src);
-            let hint = format!("the controller loads a module by its file name: rename the file to {}.src, or the DEF to {stem}", first.name);
+            let hint =
+                format!("the controller loads a module by its file name: rename the file to {}.src, or the DEF to {stem}", first.name);
             sink.error("KRL070", first.span, format!("the module's DEF is {} but its file is {stem}", first.name), Some(&hint));
             diags.append(&mut sink.out);
         }
