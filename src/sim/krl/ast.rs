@@ -348,8 +348,8 @@ pub struct Module {
     pub externals: Vec<External>,
     /// Values a data list sets without declaring: `BASE_DATA[1]={X 0,...}` (target, value).
     pub assigns: Vec<(Expr, Expr)>,
-    /// Names a `$config.dat` declares with a type robocell does not know: (name, type). They
-    /// are known to other modules; using one stops the program.
+    /// Names a data list declares with a type robocell does not know: (name, type). They are
+    /// known to lint (and, from `$config.dat`, to other modules); using one stops the program.
     pub left_out: Vec<(String, String)>,
 }
 

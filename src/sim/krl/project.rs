@@ -146,8 +146,13 @@ pub fn find_config(path: &Path) -> Option<std::path::PathBuf> {
 /// to the controller.
 pub fn undeclared(module: &Module, known: &[String]) -> Vec<(Span, String)> {
     let mut out = Vec::new();
-    let module_names: Vec<&str> =
-        module.data.iter().map(|d| d.name.as_str()).chain(module.signals.iter().map(|s| s.name.as_str())).collect();
+    let module_names: Vec<&str> = module
+        .data
+        .iter()
+        .map(|d| d.name.as_str())
+        .chain(module.signals.iter().map(|s| s.name.as_str()))
+        .chain(module.left_out.iter().map(|(n, _)| n.as_str()))
+        .collect();
     for r in &module.routines {
         let declared = |n: &str| {
             n.starts_with('$')

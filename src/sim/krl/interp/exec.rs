@@ -277,7 +277,7 @@ impl Interpreter {
                         return Err(rt(t.span, format!("WITH sets system variables such as $VEL or $APO, not {root}")));
                     }
                     if !saved.iter().any(|(n, _)| n == root) {
-                        let Some(old) = self.lookup(root).cloned() else { return Err(rt(t.span, format!("{root} is not declared"))) };
+                        let Some(old) = self.lookup(root).cloned() else { return Err(self.not_declared(root, t.span)) };
                         saved.push((root.to_string(), old));
                     }
                     let val = self.eval(v, env)?;

@@ -55,8 +55,10 @@ impl Interpreter {
             let bits = (sig.from..=sig.to).enumerate().fold(0u32, |acc, (i, n)| acc | ((read(n) as u32) << i));
             return Ok(Value::Int(bits as i32));
         }
-        let hint = if name == "$IN" || name == "$OUT" { " (write $IN[n] / $OUT[n] with an index)" } else { "" };
-        Err(rt(sp, format!("{name} is not declared{hint}")))
+        if name == "$IN" || name == "$OUT" {
+            return Err(rt(sp, format!("{name} is not declared (write $IN[n] / $OUT[n] with an index)")));
+        }
+        Err(self.not_declared(name, sp))
     }
 
     pub(super) fn global_frame(&self, n: &str) -> Frame {
@@ -325,6 +327,9 @@ impl Interpreter {
         }
         let in_locals = self.stack.last().is_some_and(|f| f.locals.contains_key(root));
         let key = self.global_key(root);
+        if !in_locals && !self.globals.contains_key(key.as_deref().unwrap_or(root)) {
+            return Err(self.not_declared(root, cur.span));
+        }
         let slot = match (in_locals, key) {
             (true, _) => self.stack.last_mut().and_then(|f| f.locals.get_mut(root)),
             (false, Some(k)) => self.globals.get_mut(&k),

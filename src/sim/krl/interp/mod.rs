@@ -444,6 +444,8 @@ pub struct Interpreter {
     routines: Vec<CompiledRoutine>,
     /// STRUC and ENUM types of the module.
     types: HashMap<String, TypeDecl>,
+    /// Names declared with a type robocell does not know (name -> type), for the stop.
+    left_out: HashMap<String, String>,
     signals: HashMap<String, Signal>,
     globals: HashMap<String, Value>,
     initial_globals: HashMap<String, Value>,
@@ -585,6 +587,7 @@ impl Interpreter {
             routines,
             types: super::system_types::system_types().iter().chain(&module.types).map(|t| (t.name.clone(), t.clone())).collect(),
             signals: module.signals.iter().map(|x| (x.name.clone(), x.clone())).collect(),
+            left_out: module.left_out.iter().chain(others.iter().flat_map(|(m, _)| &m.left_out)).cloned().collect(),
             globals,
             initial_globals: HashMap::default(),
             stack: Vec::new(),
@@ -725,6 +728,14 @@ impl Interpreter {
 
     fn fresh_locals(&self, r: usize) -> HashMap<String, Value> {
         self.routines[r].decls.iter().map(|d| (d.name.clone(), self.fresh(&d.ty.name, &d.dims))).collect()
+    }
+
+    /// The stop for a name nothing declares (or declares with a type robocell lacks).
+    pub(super) fn not_declared(&self, name: &str, sp: Span) -> RuntimeError {
+        match self.left_out.get(name) {
+            Some(ty) => rt(sp, format!("{name} is of type {ty}, which robocell does not have")),
+            None => rt(sp, format!("{name} is not declared")),
+        }
     }
 
     /// The file of the routine running now (for messages).

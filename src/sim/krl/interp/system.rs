@@ -12,7 +12,7 @@ pub(super) fn system_defaults(g: &mut HashMap<String, Value>) {
     g.insert("$ACC".into(), st("ACC_STRUC", &[("CP", Value::Real(2.3)), ("ORI1", Value::Real(100.0)), ("ORI2", Value::Real(100.0))]));
     g.insert(
         "$APO".into(),
-        st("APO_STRUC", &[("CPTP", Value::Int(50)), ("CDIS", Value::Real(3.0)), ("CORI", Value::Real(5.0)), ("CVEL", Value::Int(100))]),
+        st("CONT", &[("CPTP", Value::Int(50)), ("CDIS", Value::Real(3.0)), ("CORI", Value::Real(5.0)), ("CVEL", Value::Int(100))]),
     );
     let ints = |v: i32| Value::Array(Box::new(ArrayVal { dims: vec![6], elems: vec![Value::Int(v); 6] }));
     g.insert("$VEL_AXIS".into(), ints(100));

@@ -423,8 +423,20 @@ impl Parser<'_, '_> {
             self.skip_line();
             return out;
         };
-        if allow_init && self.config && !SIMPLE_TYPES.contains(&ty.as_str()) && !self.user_types.contains(&ty) {
-            self.known_type(&ty, tsp);
+        if allow_init && !SIMPLE_TYPES.contains(&ty.as_str()) && !self.user_types.contains(&ty) {
+            if self.config {
+                self.known_type(&ty, tsp);
+            } else {
+                // Editor state the smartPAD keeps in data lists, or a type of a package this
+                // cell lacks: the data is not for the program here.
+                self.d.push(
+                    Severity::Warning,
+                    "KRL073",
+                    tsp,
+                    format!("declaration of type {ty} ignored"),
+                    Some("robocell does not know this type (smartPAD editor state, or a technology package's)"),
+                );
+            }
             // The names still exist on the controller: remember them for the modules.
             while !self.at_eol() {
                 if let Some(Tok::Ident(n)) = self.peek().cloned()
@@ -449,18 +461,6 @@ impl Parser<'_, '_> {
                     self.pos += 1;
                 }
             }
-            self.skip_line();
-            return out;
-        }
-        if allow_init && !SIMPLE_TYPES.contains(&ty.as_str()) && !self.user_types.contains(&ty) {
-            // Editor state the smartPAD keeps in data lists (BASIS_SUGG_T, ...): not for the program.
-            self.d.push(
-                Severity::Warning,
-                "KRL073",
-                tsp,
-                format!("declaration of type {ty} ignored"),
-                Some("robocell reads program data; this type holds editor state"),
-            );
             self.skip_line();
             return out;
         }
