@@ -123,8 +123,26 @@ const KEYWORDS: &[&str] = &[
     "ENDSPLINE",
     "PTP_SPLINE",
 ];
-const MOTIONS: &[&str] =
-    &["PTP", "LIN", "CIRC", "PTP_REL", "LIN_REL", "CIRC_REL", "SPTP", "SLIN", "SCIRC", "SPL", "C_PTP", "C_DIS", "C_VEL", "C_ORI", "C_SPL"];
+const MOTIONS: &[&str] = &[
+    "PTP",
+    "LIN",
+    "CIRC",
+    "PTP_REL",
+    "LIN_REL",
+    "CIRC_REL",
+    "SPTP",
+    "SLIN",
+    "SCIRC",
+    "SPTP_REL",
+    "SLIN_REL",
+    "SCIRC_REL",
+    "SPL",
+    "C_PTP",
+    "C_DIS",
+    "C_VEL",
+    "C_ORI",
+    "C_SPL",
+];
 const TYPES: &[&str] = &["INT", "REAL", "BOOL", "CHAR", "FRAME", "POS", "E6POS", "AXIS", "E6AXIS", "PDAT", "LDAT", "FDAT"];
 
 #[derive(Clone, Copy, PartialEq)]

@@ -144,10 +144,11 @@ pub enum TriggerWhen {
     Path { mm: Expr, onstart: bool },
 }
 
-/// What a TRIGGER does: an assignment, or a routine call with its priority.
+/// What a TRIGGER does: an assignment, a PULSE, or a routine call with its priority.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TriggerAction {
     Assign(Expr, Expr),
+    Pulse { target: Expr, value: Expr, seconds: Expr },
     Call { name: String, args: Vec<Expr>, prio: Expr },
 }
 

@@ -292,6 +292,11 @@ pub fn visit_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
                         f(t);
                         f(v);
                     }
+                    TriggerAction::Pulse { target, value, seconds } => {
+                        f(target);
+                        f(value);
+                        f(seconds);
+                    }
                     TriggerAction::Call { args, prio, .. } => {
                         args.iter().for_each(&mut *f);
                         f(prio);

@@ -113,6 +113,12 @@ impl Interpreter {
                 self.current = at;
                 done
             }
+            TriggerAction::Pulse { target, value, seconds } => {
+                let at = std::mem::replace(&mut self.current, t.span);
+                let done = self.pulse(target, value, seconds, t.span, env);
+                self.current = at;
+                done
+            }
             TriggerAction::Call { name, args, prio } => {
                 let p = self.eval_int(prio, env)?;
                 // PRIO=-1: the controller picks a free priority.

@@ -242,19 +242,7 @@ impl Interpreter {
                 return Ok(Some(Yield::Resume));
             }
             Op::Pulse { target, value, seconds } => {
-                let (ExprKind::Index(b, idx), Value::Bool(v)) = (&target.kind, self.eval(value, env)?) else {
-                    return Err(rt(sp, "PULSE needs an output and a BOOL: PULSE($OUT[2], TRUE, 0.5)"));
-                };
-                if !matches!(&b.kind, ExprKind::Name(n) if n == "$OUT") || idx.len() != 1 {
-                    return Err(rt(sp, "PULSE switches an output: PULSE($OUT[2], TRUE, 0.5)"));
-                }
-                let iv = self.eval(&idx[0], env)?;
-                let n = io_index(&iv, "$OUT", sp)?;
-                let t = self.eval(seconds, env)?.as_f64().ok_or_else(|| rt(seconds.span, "PULSE time must be a number of seconds"))?;
-                let before = env.output(n);
-                env.set_output(n, v, sp.line);
-                self.pulses.retain(|p| p.0 != n);
-                self.pulses.push((n, before, env.time_s() + t.max(0.0), sp.line));
+                self.pulse(target, value, seconds, sp, env)?;
                 self.advance();
             }
             Op::Motion { kind, target, aux, ca, tool_relative, approx, with, via } => {
@@ -334,6 +322,25 @@ impl Interpreter {
             }
         }
         Ok(None)
+    }
+
+    /// `PULSE($OUT[n], value, seconds)`: the output takes the value, and its old one back after
+    /// the time.
+    pub(super) fn pulse(&mut self, target: &Expr, value: &Expr, seconds: &Expr, sp: Span, env: &mut dyn Env) -> Result<(), RuntimeError> {
+        let (ExprKind::Index(b, idx), Value::Bool(v)) = (&target.kind, self.eval(value, env)?) else {
+            return Err(rt(sp, "PULSE needs an output and a BOOL: PULSE($OUT[2], TRUE, 0.5)"));
+        };
+        if !matches!(&b.kind, ExprKind::Name(n) if n == "$OUT") || idx.len() != 1 {
+            return Err(rt(sp, "PULSE switches an output: PULSE($OUT[2], TRUE, 0.5)"));
+        }
+        let iv = self.eval(&idx[0], env)?;
+        let n = io_index(&iv, "$OUT", sp)?;
+        let t = self.eval(seconds, env)?.as_f64().ok_or_else(|| rt(seconds.span, "PULSE time must be a number of seconds"))?;
+        let before = env.output(n);
+        env.set_output(n, v, sp.line);
+        self.pulses.retain(|p| p.0 != n);
+        self.pulses.push((n, before, env.time_s() + t.max(0.0), sp.line));
+        Ok(())
     }
 
     /// A motion with the modal parameters in force now.

@@ -296,6 +296,16 @@ impl Parser<'_, '_> {
                         self.err("KRL049", target.span, "the left side of `=` is not a variable", None);
                     }
                     TriggerAction::Assign(target, self.parse_expr()?)
+                } else if let ExprKind::Call(name, args) = &target.kind
+                    && name == "PULSE"
+                {
+                    // `DO PULSE($OUT[4], TRUE, 0.1)`: a pulse, not a routine (no PRIO).
+                    let [t, v, sec] = args.as_slice() else {
+                        self.err("KRL056", target.span, "PULSE takes an output, a BOOL and seconds", Some("DO PULSE($OUT[4], TRUE, 0.1)"));
+                        self.skip_line();
+                        return Err(());
+                    };
+                    TriggerAction::Pulse { target: t.clone(), value: v.clone(), seconds: sec.clone() }
                 } else if let ExprKind::Call(name, args) = target.kind {
                     if !self.eat_kw("PRIO") {
                         let (s, f) = (self.span(), self.describe());
@@ -432,7 +442,8 @@ impl Parser<'_, '_> {
                 self.skip_line();
                 return Err(());
             }
-            "PTP" | "LIN" | "CIRC" | "PTP_REL" | "LIN_REL" | "CIRC_REL" | "SPTP" | "SLIN" | "SCIRC" | "SPL" => {
+            "PTP" | "LIN" | "CIRC" | "PTP_REL" | "LIN_REL" | "CIRC_REL" | "SPTP" | "SLIN" | "SCIRC" | "SPTP_REL" | "SLIN_REL"
+            | "SCIRC_REL" | "SPL" => {
                 self.pos += 1;
                 // Single spline blocks run as their PTP/LIN/CIRC equivalents; SPL is a
                 // segment of a SPLINE block.
@@ -441,8 +452,8 @@ impl Parser<'_, '_> {
                     "LIN" | "SLIN" => MotionKind::Lin,
                     "SPL" => MotionKind::Spl,
                     "CIRC" | "SCIRC" => MotionKind::Circ,
-                    "PTP_REL" => MotionKind::PtpRel,
-                    "LIN_REL" => MotionKind::LinRel,
+                    "PTP_REL" | "SPTP_REL" => MotionKind::PtpRel,
+                    "LIN_REL" | "SLIN_REL" => MotionKind::LinRel,
                     _ => MotionKind::CircRel,
                 };
                 if self.at_eol() {
