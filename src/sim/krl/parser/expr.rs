@@ -24,16 +24,20 @@ impl Parser<'_, '_> {
             let opspan = self.span();
             self.pos += 1;
             let r = self.parse_or()?;
-            for side in [&l, &r] {
-                if let ExprKind::Binary(inner, _, _) = &side.kind
+            let number = |e: &Expr| matches!(e.kind, ExprKind::Int(_) | ExprKind::Real(_));
+            for (side, other) in [(&l, &r), (&r, &l)] {
+                if let ExprKind::Binary(inner, x, y) = &side.kind
                     && matches!(inner, BinOp::And | BinOp::Or | BinOp::Exor)
                 {
-                    self.err(
-                        "KRL060",
-                        opspan,
-                        format!("`{}` next to {} without parentheses", op.symbol(), inner.symbol()),
-                        Some("in KRL comparisons bind weaker than AND/OR: write (a == 1) AND (b == 2)"),
-                    );
+                    let msg = format!("`{}` next to {} without parentheses", op.symbol(), inner.symbol());
+                    let hint = Some("in KRL comparisons bind weaker than AND/OR: write (a == 1) AND (b == 2)");
+                    // `a == 1 AND b == 2` cannot be meant (a number under AND); `x == TRUE AND
+                    // y` is valid KRL (x == (TRUE AND y)), if seldom what was meant.
+                    if number(x) || number(y) || number(other) {
+                        self.err("KRL060", opspan, msg, hint);
+                    } else {
+                        self.d.push(Severity::Warning, "KRL060", opspan, msg, hint);
+                    }
                     break;
                 }
             }
