@@ -375,6 +375,21 @@ pub fn parse_module_with(
             sink.error("KRL080", span, format!("{name} is not declared"), Some(&hint));
         }
     }
+    // Workspaces are data here: say so where the program sets one up.
+    if let Some(st) = module
+        .routines
+        .iter()
+        .flat_map(|r| super::project::walk(&r.body))
+        .find(|st| matches!(&st.kind, StmtKind::Assign(t, _) if t.root_name() == "$WORKSPACE"))
+    {
+        sink.push(
+            Severity::Warning,
+            "KRL094",
+            st.span,
+            "robocell keeps $WORKSPACE as data: it does not monitor workspaces or stop the robot at one",
+            Some("the cell's collision detection still stops the robot on contact"),
+        );
+    }
     // CONST data cannot be written.
     let consts: Vec<&str> = module.data.iter().filter(|d| d.konst).map(|d| d.name.as_str()).collect();
     for r in &module.routines {
