@@ -96,7 +96,7 @@ fn a_kss_config_dat_redeclaring_the_inline_form_types_lints_with_its_one_error_r
     // The shorter BASIS_SUGG_T is used, with a note; the unknown type is named, not an error.
     assert!(out.contains("warning[KRL057]: BASIS_SUGG_T differs from robocell's declaration: the one here is used"), "{out}");
     assert!(out.contains("warning[KRL019]: type SPOTTIMING_T is not known to robocell"), "{out}");
-    assert!(out.contains("2 file(s): 1 error(s)"), "{out}");
+    assert!(out.contains("4 file(s): 1 error(s)"), "{out}");
     // The module alone: its own problems (none), and the context's as one line.
     let (code, out) = lint(&["tests/backup_kss/KRC/R1/Program/kss_main.src"]);
     assert_eq!(code, 0, "{out}");
@@ -124,6 +124,10 @@ fn a_program_of_a_kss_backup_runs_with_its_config_dat() {
     assert_eq!(var("GIVEN_FIRST").as_deref(), Some("1"));
     assert_eq!(var("GI_CYCLES").as_deref(), Some("1"));
     assert!(w.io.outputs[3], "go_lamp, a SIGNAL of $config.dat");
+    // A lone PUBLIC data list (Program/Lib/globals.dat) and a function in R1/TP: the
+    // controller loads the whole R1 tree of a backup.
+    assert_eq!(var("STATIONS").as_deref(), Some("8"));
+    assert!(w.io.outputs[4], "go_buzzer, a GLOBAL SIGNAL of globals.dat");
 }
 
 /// The program folder without its backup: refused with one message naming what $config.dat

@@ -597,6 +597,19 @@ fn other_modules(loaded: &Loaded, cfg: &ConfigGlobals) -> (Vec<(super::krl::ast:
     for (m, _) in &out {
         super::krl::project::add_config(&mut ctx, m);
     }
+    // Data lists without a .src (`DEFDAT globals PUBLIC` alone): their GLOBAL data is everyone's.
+    let has_module = |d: &std::path::Path| {
+        loaded.others.iter().any(|(p, _)| (is(p, "src") || is(p, "sub")) && p.with_extension("") == d.with_extension(""))
+    };
+    for (p, text) in loaded.others.iter().filter(|(p, _)| is(p, "dat") && !is_config(p) && !has_module(p)) {
+        let (m, d) = parse_module_with("", "", Some((&p.display().to_string(), text)), &ctx);
+        if d.iter().any(|d| d.is_error() && d.code != "KRL080") {
+            warn(p, format!("data list {} has errors and is not loaded with the program", name(p)));
+            continue;
+        }
+        ctx.add(&m, &name(p));
+        out.push((m, name(p)));
+    }
     for (p, text) in loaded.others.iter().filter(|(p, _)| is(p, "src") || is(p, "sub")) {
         let dat = loaded.others.iter().find(|(d, _)| is(d, "dat") && d.with_extension("") == p.with_extension(""));
         let dat_name = dat.map(|(d, _)| d.display().to_string());
@@ -609,6 +622,20 @@ fn other_modules(loaded: &Loaded, cfg: &ConfigGlobals) -> (Vec<(super::krl::ast:
             continue;
         }
         out.push((m, name(p)));
+    }
+    // Many modules left out (a backup's tree): one line naming them.
+    let left: Vec<&Diagnostic> = diags.iter().filter(|d| d.message.contains("is not loaded with the program")).collect();
+    if left.len() > 3 {
+        let files: Vec<String> = left
+            .iter()
+            .map(|d| std::path::Path::new(&d.file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+            .collect();
+        let mut one = left[0].clone();
+        one.file = loaded.src_path.display().to_string();
+        one.message = format!("{} modules beside the program have errors and are not loaded with it: {}", files.len(), files.join(", "));
+        one.hint = Some("lint the folder to see why: robocell lint FOLDER".into());
+        diags.retain(|d| !d.message.contains("is not loaded with the program"));
+        diags.push(one);
     }
     (out, diags)
 }

@@ -141,6 +141,29 @@ pub fn find_config(path: &Path) -> Option<std::path::PathBuf> {
     None
 }
 
+/// The KRL files a controller holds beside the module at `path`: in a backup (its `$config.dat`
+/// in `.../R1/System`), every file under that `R1` (the controller sees every module of its
+/// tree); elsewhere, those of its folder. Sorted; `path` itself included.
+pub fn module_context(path: &Path) -> Vec<std::path::PathBuf> {
+    let root = find_config(path).and_then(|c| {
+        let system = c.parent()?;
+        let r1 = system.parent()?;
+        let abs = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        (system.file_name()?.eq_ignore_ascii_case("System") && abs(path).starts_with(abs(r1))).then(|| r1.to_path_buf())
+    });
+    match root {
+        Some(r1) => krl_files(&[r1]),
+        None => {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let mut files: Vec<_> = std::fs::read_dir(dir)
+                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && is_krl(p)).collect())
+                .unwrap_or_default();
+            files.sort();
+            files
+        }
+    }
+}
+
 /// Names a routine uses that nothing declares: its parameters and locals, the module's data
 /// and signals, `known` (predefined and outside globals). System variables (`$...`) are left
 /// to the controller.
@@ -408,14 +431,9 @@ pub fn lint_paths(paths: &[std::path::PathBuf]) -> (Vec<FileLint>, Option<std::p
     // A file given alone is checked with the modules beside it too (they are not reported).
     let mut files = given.clone();
     for p in paths.iter().filter(|p| p.is_file()) {
-        let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        if let Ok(rd) = std::fs::read_dir(dir) {
-            let mut sib: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && is_krl(p)).collect();
-            sib.sort();
-            for s in sib {
-                if !files.iter().any(|f| same_file(f, &s)) {
-                    files.push(s);
-                }
+        for s in module_context(p) {
+            if !files.iter().any(|f| same_file(f, &s)) {
+                files.push(s);
             }
         }
     }

@@ -509,21 +509,18 @@ fn declaration(code: &str, item: &str) -> Option<usize> {
     code.find(&quoted).or_else(|| code.find(item))
 }
 
-/// The files a controller loads with the program at `src`: the other modules of its folder and
-/// the `$config.dat` in reach. Unreadable files are left out.
+/// The files a controller loads with the program at `src`: the other modules of its folder (of
+/// the whole `R1` tree in a controller backup) and the `$config.dat` in reach. Unreadable files
+/// are left out.
 pub fn other_modules(src: &Path) -> Vec<(PathBuf, String)> {
-    let dir = src.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let own_dat = src.with_extension("dat");
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(dir).map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    let mut files = super::krl::project::module_context(src);
     files.retain(|p| {
+        let beside = p.parent() == src.parent();
         p.is_file()
-            && super::krl::project::is_krl(p)
             && !super::krl::project::is_config(p)
-            && p.file_name() != src.file_name()
-            && p.file_name() != own_dat.file_name()
+            && !(beside && (p.file_name() == src.file_name() || p.file_name() == own_dat.file_name()))
     });
-    files.sort();
     files.extend(super::krl::project::find_config(src));
     files.into_iter().filter_map(|p| super::krl::source::read_text(&p).ok().map(|t| (p, t))).collect()
 }
