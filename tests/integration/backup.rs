@@ -173,6 +173,14 @@ fn a_program_without_its_config_dat_is_refused_once_and_runs_with_config_or_assu
     assert!(out.contains("Program end reached"), "{out}");
     assert!(!out.contains("KRL09"), "{out}");
     assert_eq!(code, 1, "{out}");
+    // A type nothing declares is named in the refusal, and cannot be assumed.
+    std::fs::write(&prog, "DEF flags( )\n  DECL STATION_T st\n  b_ready = TRUE\nEND\n").unwrap();
+    let (code, out) = check(&[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("1 name(s) and 1 type(s) declared nowhere (and no $config.dat in reach): B_READY, type STATION_T"), "{out}");
+    let (code, out) = check(&["--assume-config"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("type STATION_T is declared nowhere: --assume-config cannot tell a type's members"), "{out}");
     // A name used as an array cannot be assumed: it says so.
     std::fs::write(&prog, "DEF flags( )\n  slots[2] = 1\nEND\n").unwrap();
     let (code, out) = check(&["--assume-config"]);

@@ -89,13 +89,9 @@ impl Controller {
         let (module, mut diags) = super::krl::parser::parse_module_with(&src_name, &loaded.src, dat_ref, &outside);
         if !has_config {
             let names = super::krl::assume::config_names(&module, &outside);
-            // A type only a $config.dat would declare cannot run either.
-            for d in diags.iter_mut().filter(|d| d.code == "KRL019") {
-                d.severity = super::krl::Severity::Error;
-            }
-            if !names.is_empty() {
-                diags.retain(|d| d.code != "KRL080");
-                diags.push(super::krl::assume::refusal(&src_name, &loaded.src, &names));
+            if !names.is_empty() || !module.unknown_types.is_empty() {
+                diags.retain(|d| d.code != "KRL080" && d.code != "KRL019");
+                diags.push(super::krl::assume::refusal(&src_name, &loaded.src, &names, &module.unknown_types));
             }
         }
         if diags.iter().any(Diagnostic::is_error) {
@@ -553,6 +549,12 @@ pub fn assume_config(loaded: &mut Loaded) -> Result<Vec<Diagnostic>, Vec<Diagnos
     let dat = loaded.dat.as_ref().map(|(p, t)| (p.display().to_string(), t.clone()));
     let (module, _) =
         super::krl::parser::parse_module_with(&src_name, &loaded.src, dat.as_ref().map(|(n, t)| (n.as_str(), t.as_str())), &outside);
+    if let Some((ty, span)) = module.unknown_types.first() {
+        let mut sink = super::krl::diag::DiagSink::new(&src_name, &loaded.src);
+        let msg = format!("type {ty} is declared nowhere: --assume-config cannot tell a type's members");
+        sink.error("KRL093", *span, msg, Some("give the program the $config.dat that declares it: --config FILE"));
+        return Err(sink.out);
+    }
     let names = super::krl::assume::config_names(&module, &outside);
     if names.is_empty() {
         return Ok(Vec::new());

@@ -14,14 +14,21 @@ pub fn config_names(module: &Module, outside: &Outside) -> Vec<(Span, String)> {
 }
 
 /// The refusal: one error at the first use, listing every name and how to give a `$config.dat`.
-pub fn refusal(file: &str, src: &str, names: &[(Span, String)]) -> Diagnostic {
-    let list: Vec<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
+pub fn refusal(file: &str, src: &str, names: &[(Span, String)], types: &[(String, Span)]) -> Diagnostic {
+    let mut list: Vec<String> = names.iter().map(|(_, n)| n.clone()).collect();
+    list.extend(types.iter().map(|(t, _)| format!("type {t}")));
+    let first = names.iter().map(|(s, _)| *s).chain(types.iter().map(|(_, s)| *s)).min_by_key(|s| (s.line, s.col)).unwrap_or_default();
     let mut sink = DiagSink::new(file, src);
-    let msg = format!("{} name(s) declared nowhere (and no $config.dat in reach): {}", list.len(), list.join(", "));
+    let what = match (names.len(), types.len()) {
+        (n, 0) => format!("{n} name(s)"),
+        (0, t) => format!("{t} type(s)"),
+        (n, t) => format!("{n} name(s) and {t} type(s)"),
+    };
+    let msg = format!("{what} declared nowhere (and no $config.dat in reach): {}", list.join(", "));
     let hint = "declare each in the program (e.g. DECL INT name), or give the program the $config.dat that declares \
                 them (`--config FILE`, or one beside the program or in its backup's KRC/R1/System), or let robocell \
                 declare them from their use: `--assume-config`";
-    sink.error("KRL092", names[0].0, msg, Some(hint));
+    sink.error("KRL092", first, msg, Some(hint));
     sink.out.remove(0)
 }
 

@@ -352,6 +352,9 @@ pub struct Module {
     /// Names a data list declares with a type robocell does not know: (name, type). They are
     /// known to lint (and, from `$config.dat`, to other modules); using one stops the program.
     pub left_out: Vec<(String, String)>,
+    /// Types used that nothing declares, when checked without a `$config.dat` (only that file
+    /// could declare them): (type, first use).
+    pub unknown_types: Vec<(String, Span)>,
 }
 
 /// `EXT name(params)` or `EXTFCT type name(params)`.

@@ -66,6 +66,9 @@ impl Parser<'_, '_> {
             return false;
         }
         if !known && self.without_config {
+            if !self.unknown_types.iter().any(|(t, _)| t == ty) {
+                self.unknown_types.push((ty.to_string(), span));
+            }
             let msg = format!("type {ty} is not declared here; on a controller it must come from $config.dat");
             self.d.push(super::Severity::Warning, "KRL019", span, msg, Some("lint the program with its $config.dat in reach"));
             return true;

@@ -38,6 +38,8 @@ struct Parser<'s, 'd> {
     left_out: Vec<(String, String)>,
     /// The data list's name and where it stands.
     defdat: Option<(String, Span)>,
+    /// Types nothing declares, checked without a `$config.dat` (which may declare them).
+    unknown_types: Vec<(String, Span)>,
 }
 
 /// The STRUC/ENUM type names a token stream declares, so a type can be used before (or
@@ -228,8 +230,10 @@ pub fn parse_module_with(
             config,
             left_out: Vec::new(),
             defdat: None,
+            unknown_types: Vec::new(),
         };
         p.parse_src(&mut module);
+        module.unknown_types.append(&mut p.unknown_types);
         signals.append(&mut p.signals);
         types.append(&mut p.types);
         externals.append(&mut p.externals);
@@ -250,8 +254,10 @@ pub fn parse_module_with(
             config,
             left_out: Vec::new(),
             defdat: None,
+            unknown_types: Vec::new(),
         };
         p.parse_dat(&mut module);
+        module.unknown_types.append(&mut p.unknown_types);
         module.left_out.append(&mut p.left_out);
         defdat = p.defdat.take();
         signals.append(&mut p.signals);
