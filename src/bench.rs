@@ -10,7 +10,7 @@ use nalgebra::Vector3;
 
 use crate::sim::cell::physics::PartState;
 use crate::sim::scenario::{Loaded, Scenario};
-use crate::sim::world::{Command, World};
+use crate::sim::world::{Command, Phase, PhaseClock, World};
 
 /// The real-time factor of one scenario's graded public run.
 #[derive(Clone, Debug)]
@@ -45,6 +45,77 @@ pub fn scenario_speeds(dir: &Path) -> Vec<Result<ScenarioSpeed, String>> {
         .collect()
 }
 
+/// Wall time per phase of a tick: the clock `robocell bench --profile` gives `World::step_timed`.
+pub struct PhaseTimes {
+    last: Instant,
+    /// Nanoseconds per phase, in `Phase::ALL`'s order.
+    pub ns: [u128; Phase::ALL.len()],
+    pub ticks: u64,
+    /// The simulated time of one tick, seconds.
+    pub dt_s: f64,
+}
+
+impl Default for PhaseTimes {
+    fn default() -> Self {
+        PhaseTimes { last: Instant::now(), ns: [0; Phase::ALL.len()], ticks: 0, dt_s: 0.004 }
+    }
+}
+
+impl PhaseClock for PhaseTimes {
+    fn lap(&mut self, phase: Phase) {
+        let now = Instant::now();
+        let i = Phase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
+        self.ns[i] += (now - self.last).as_nanos();
+        self.last = now;
+        if phase == Phase::Messages {
+            self.ticks += 1;
+        }
+    }
+}
+
+impl PhaseTimes {
+    /// Microseconds per tick of each phase, and in all.
+    pub fn per_tick_us(&self) -> (Vec<(&'static str, f64)>, f64) {
+        let n = self.ticks.max(1) as f64;
+        let each: Vec<_> = Phase::ALL.iter().zip(&self.ns).map(|(p, ns)| (p.name(), *ns as f64 / n / 1000.0)).collect();
+        let total = each.iter().map(|(_, us)| us).sum();
+        (each, total)
+    }
+}
+
+/// Each shipped scenario's public run with its ticks split into phases, and the pile heaping up
+/// for `pile_s` simulated seconds.
+pub fn profile(dir: &Path, default_scenario: &Path, pile_s: f64) -> Vec<Result<(String, PhaseTimes), String>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "ron")).collect())
+        .unwrap_or_default();
+    files.sort();
+    let mut out: Vec<Result<(String, PhaseTimes), String>> = files
+        .iter()
+        .map(|f| {
+            let loaded = Scenario::load(f).map_err(|d| format!("{}: {}", f.display(), d[0].message))?;
+            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let (mut world, _) = World::new(loaded).map_err(|d| format!("{name}: {}", d[0].message))?;
+            let mut t = PhaseTimes { dt_s: world.dt(), ..PhaseTimes::default() };
+            world.run_to_end_timed(&mut t);
+            Ok((name, t))
+        })
+        .collect();
+    out.push((|| {
+        let l = soak_cell(default_scenario, pile_s, false)?;
+        let (mut w, _) = World::new(l).map_err(|d| d[0].to_string())?;
+        let ticks = (pile_s / w.dt()).round() as u64;
+        w.step(&[Command::Start]);
+        let mut t = PhaseTimes { dt_s: w.dt(), ..PhaseTimes::default() };
+        for _ in 0..ticks {
+            t.last = Instant::now();
+            w.step_timed(&[], &mut t);
+        }
+        Ok(("pile (no drain)".to_string(), t))
+    })());
+    out
+}
+
 /// What a soak found.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SoakReport {
@@ -64,6 +135,9 @@ pub struct SoakReport {
     pub windows: Vec<f64>,
     /// What was found, for the report: "part 12 lost at 341.2 s: below the floor".
     pub findings: Vec<String>,
+    /// Parts still in the cell at the end, and how many of them were awake.
+    pub parts_at_end: usize,
+    pub awake_at_end: usize,
 }
 
 /// The bundled pick-and-place program, forever.
@@ -230,6 +304,7 @@ pub fn soak(loaded: Loaded, seconds: f64) -> Result<SoakReport, String> {
         events = w.step(&[]);
     }
     r.simulated_s = w.time_s();
+    (r.parts_at_end, r.awake_at_end) = w.parts_awake();
     let rate = |wall: f64| window / wall.max(1e-9);
     r.realtime_start = first_window_end.map_or(0.0, |t: Instant| rate((t - t0).as_secs_f64()));
     r.realtime_end = last_window_start.map_or(0.0, |t: Instant| rate(t.elapsed().as_secs_f64()));

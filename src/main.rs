@@ -106,6 +106,9 @@ enum Cmd {
         /// Write the figures as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Where a tick's time goes: each scenario's and the pile's ticks split into phases.
+        #[arg(long)]
+        profile: bool,
     },
     /// Check KRL: .src/.sub/.dat files, folders or a controller backup, with the modules of the
     /// set and the $config.dat in reach: exit 0 clean, 1 errors, 2 unreadable.
@@ -171,7 +174,7 @@ fn main() -> ExitCode {
             &submissions,
             cli::grade::GradeOptions { jobs: jobs.map(|j| j as usize), csv, json, junit, gradescope, feedback },
         ),
-        Some(Cmd::Bench { quick, network, json }) => cli::bench::bench(quick, network, json.as_deref()),
+        Some(Cmd::Bench { quick, network, json, profile }) => cli::bench::bench(quick, network, profile, json.as_deref()),
         Some(Cmd::Lint { paths }) => cli::lint::lint(&paths),
         Some(Cmd::Replay { file, check }) => cli::replay::replay(&file, check),
         Some(Cmd::Serve { scenario, net, speed, record, duration, start }) => {

@@ -9,10 +9,13 @@ use robocell::bench::{self, SoakReport};
 
 use super::DEFAULT_SCENARIO;
 
-pub fn bench(quick: bool, network_only: bool, json: Option<&Path>) -> ExitCode {
+pub fn bench(quick: bool, network_only: bool, profile: bool, json: Option<&Path>) -> ExitCode {
     if !Path::new(DEFAULT_SCENARIO).is_file() {
         eprintln!("run robocell bench from the repository's root: it measures the scenarios in ./scenarios");
         return ExitCode::from(2);
+    }
+    if profile {
+        return finish(json, phases(), true);
     }
     if network_only {
         let (ok, v) = network();
@@ -31,8 +34,8 @@ pub fn bench(quick: bool, network_only: bool, json: Option<&Path>) -> ExitCode {
     let pile = bench::soak_cell(Path::new(DEFAULT_SCENARIO), 600.0, false).and_then(|l| bench::soak(l, 600.0));
     match &pile {
         Ok(p) => println!(
-            "{:<24} {:>10.1} s {:>10} {:>11.0}x  ({} parts, the last 50 s)",
-            "pile (no drain)", p.simulated_s, "", p.realtime_end, p.spawned
+            "{:<24} {:>10.1} s {:>10} {:>11.0}x  ({} parts, {} of them awake at the end; the last 50 s)",
+            "pile (no drain)", p.simulated_s, "", p.realtime_end, p.spawned, p.awake_at_end
         ),
         Err(e) => println!("pile: {e}"),
     }
@@ -71,6 +74,30 @@ pub fn bench(quick: bool, network_only: bool, json: Option<&Path>) -> ExitCode {
         "network": network,
     });
     finish(json, v, r.lost + r.stalled + r.nan == 0 && net_ok)
+}
+
+/// `--profile`: microseconds per tick of each phase, per scenario and for the pile (600 simulated
+/// seconds of heaping up).
+fn phases() -> serde_json::Value {
+    let runs = bench::profile(Path::new("scenarios"), Path::new(DEFAULT_SCENARIO), 600.0);
+    let names: Vec<&str> = robocell::sim::world::Phase::ALL.iter().map(|p| p.name()).collect();
+    println!("microseconds per tick (share of the tick)");
+    let mut out = Vec::new();
+    for r in &runs {
+        match r {
+            Ok((name, t)) => {
+                let (each, total) = t.per_tick_us();
+                println!("{name:<20} {total:>6.2} us/tick, {} ticks, {:.0}x real time", t.ticks, t.dt_s * 1e6 / total.max(1e-9));
+                let parts: Vec<String> =
+                    each.iter().filter(|(_, us)| *us >= 0.005).map(|(n, us)| format!("{n} {us:.2} ({:.0} %)", 100.0 * us / total.max(1e-9))).collect();
+                println!("    {}", parts.join(", "));
+                let phases: serde_json::Map<String, serde_json::Value> = each.iter().map(|(n, us)| (n.to_string(), serde_json::json!(us))).collect();
+                out.push(serde_json::json!({"name": name, "ticks": t.ticks, "us_per_tick": total, "phases_us": phases}));
+            }
+            Err(e) => println!("{e}"),
+        }
+    }
+    serde_json::json!({ "phases": names, "profile": out })
 }
 
 /// Writes the JSON when asked; exit 0 when all went well, 1 otherwise.

@@ -6,6 +6,9 @@
 //! outputs to actuators -> physics -> collisions -> the exercise's judgement -> events.
 
 mod files;
+mod phases;
+
+pub use self::phases::{NoClock, Phase, PhaseClock};
 
 use std::path::PathBuf;
 
@@ -376,6 +379,10 @@ impl World {
     pub fn robot_shape(&self) -> &RobotShape {
         self.cell.robot_shape()
     }
+    /// Parts in the cell and how many of them are awake (the physics pays for those).
+    pub fn parts_awake(&self) -> (usize, usize) {
+        self.cell.parts_awake()
+    }
     /// A fingerprint of the whole state, equal for bit-identical runs.
     pub fn fingerprint(&self) -> u64 {
         let mut h = self.cell.fingerprint();
@@ -405,15 +412,21 @@ impl World {
     // ---------- the tick ----------
 
     pub fn step(&mut self, commands: &[Command]) -> Vec<Event> {
-        let ev = self.tick_once(commands);
+        self.step_timed(commands, &mut NoClock)
+    }
+
+    /// As `step`, telling `clock` as each phase of the tick ends (`robocell bench --profile`).
+    pub fn step_timed(&mut self, commands: &[Command], clock: &mut dyn PhaseClock) -> Vec<Event> {
+        let ev = self.tick_once(commands, clock);
         self.stepped = true;
         if let Some(r) = &mut self.recorder {
             r.step(commands, &ev);
         }
+        clock.lap(Phase::Messages);
         ev
     }
 
-    fn tick_once(&mut self, commands: &[Command]) -> Vec<Event> {
+    fn tick_once(&mut self, commands: &[Command], clock: &mut dyn PhaseClock) -> Vec<Event> {
         let mut ev = Vec::new();
         for c in commands {
             match c {
@@ -467,17 +480,23 @@ impl World {
             self.log_messages(&ev);
             return ev;
         }
+        clock.lap(Phase::Commands);
         let now = self.time_s();
         self.orders.update(&mut self.io, now, &mut ev);
         self.cell.read_sensors(&mut self.io, &mut ev);
-        self.controller.step(&mut self.io, now, &mut ev);
+        clock.lap(Phase::Sensors);
+        self.controller.step(&mut self.io, now, &mut ev, clock);
         // The line the robot is on, before a collision can stop it.
         let line = self.controller.main_run_line().or(Some(self.controller.advance_line()));
         let tcp = self.tcp_world();
         self.cell.drive_actuators(&self.io, &tcp, &mut ev);
+        clock.lap(Phase::Actuators);
         let q = self.axes_deg();
         let robroot = self.controller.robroot();
-        let report = self.cell.step(self.controller.model(), &robroot, &q, tcp);
+        self.cell.move_robot(self.controller.model(), &robroot, &q);
+        clock.lap(Phase::RobotBodies);
+        let report = self.cell.step(tcp);
+        clock.lap(Phase::Physics);
         for id in report.spawned {
             let kind = self.cell.kind_of_part(id).unwrap_or(0);
             ev.push(Event::PartSpawned { id, kind });
@@ -501,6 +520,7 @@ impl World {
             }
         }
         self.tick += 1;
+        clock.lap(Phase::Events);
         let flange = (self.controller.robroot() * fk(self.controller.model(), &q)).translation.vector;
         self.exercise.observe(&Tick {
             time_s: self.time_s(),
@@ -512,6 +532,7 @@ impl World {
             line,
             pen_down: matches!(self.loaded.scenario.gripper, super::scenario::GripperSpec::Pen).then(|| self.cell.pen_down()),
         });
+        clock.lap(Phase::Observation);
         self.log_messages(&ev);
         ev
     }
@@ -601,12 +622,17 @@ impl World {
     /// 2 s more, so a part just dropped lands and is counted), or until the time limit passes.
     /// What happens after the last part counts too.
     pub fn run_to_end(&mut self) -> RunRecord {
+        self.run_to_end_timed(&mut NoClock)
+    }
+
+    /// As `run_to_end`, each tick told to `clock` (`robocell bench --profile`).
+    pub fn run_to_end_timed(&mut self, clock: &mut dyn PhaseClock) -> RunRecord {
         // In T1 and T2 the student holds the enabling switch and Start.
         let mut cmds = vec![Command::EnablingSwitch(true), Command::Start];
         let limit = self.loaded.scenario.time_limit_s;
         let mut settle_until: Option<f64> = None;
         while self.time_s() < limit {
-            self.step(&cmds);
+            self.step_timed(&cmds, clock);
             cmds.clear();
             if self.run_over() {
                 let until = *settle_until.get_or_insert(self.time_s() + 2.0);

@@ -176,6 +176,10 @@ impl Cell {
     pub fn fingerprint(&self) -> u64 {
         self.physics.fingerprint()
     }
+    /// Parts in the cell and how many of them are awake.
+    pub fn parts_awake(&self) -> (usize, usize) {
+        self.physics.parts_awake()
+    }
 
     /// Sensors to inputs: light barriers, type sensors, the gripper's part-held signal.
     pub fn read_sensors(&mut self, io: &mut Io, ev: &mut Vec<Event>) {
@@ -416,8 +420,13 @@ impl Cell {
     }
 
     /// Moves the robot's bodies to axes `q`, carries a held part with the TCP and steps physics.
-    pub fn step(&mut self, model: &RobotModel, robroot: &Isometry3<f64>, q: &[f64; 6], tcp: Isometry3<f64>) -> PhysicsReport {
+    /// The robot's collision bodies to the axes `q`.
+    pub fn move_robot(&mut self, model: &RobotModel, robroot: &Isometry3<f64>, q: &[f64; 6]) {
         self.physics.set_robot(&Self::collision_poses(model, robroot, q));
+    }
+
+    /// One physics step, the held part following the TCP.
+    pub fn step(&mut self, tcp: Isometry3<f64>) -> PhysicsReport {
         let report = self.physics.step(&tcp);
         self.prev_tcp = tcp;
         report

@@ -408,15 +408,18 @@ impl Controller {
 
     /// One tick of the controller at simulated time `time_s`: the advance run (while the program
     /// runs), then the main run, which brakes the robot to a standstill when it may not move.
-    pub fn step(&mut self, io: &mut Io, time_s: f64, ev: &mut Vec<Event>) {
+    pub fn step(&mut self, io: &mut Io, time_s: f64, ev: &mut Vec<Event>, clock: &mut dyn crate::sim::world::PhaseClock) {
+        use crate::sim::world::Phase;
         self.time_s = time_s;
         if self.jog.is_some() {
             self.jog_tick(ev);
+            clock.lap(Phase::MainRun);
             return;
         }
         if self.op.state == ProgramState::Running && self.at_breakpoint.is_none() {
             self.advance_run(io, ev);
         }
+        clock.lap(Phase::AdvanceRun);
         self.main_run(io, ev);
         if let Some(line) = self.at_breakpoint
             && self.op.state == ProgramState::Running
@@ -431,6 +434,7 @@ impl Controller {
             // ISTEP: the statement and its motion are done.
             self.set_state(ProgramState::Stopped, ev);
         }
+        clock.lap(Phase::MainRun);
     }
 
     /// Stops the program and the robot at once with a red message.

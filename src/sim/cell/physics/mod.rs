@@ -543,6 +543,14 @@ impl PhysicsCell {
         id
     }
 
+    /// Free and delivered parts still in the cell, and how many of them are awake (what the
+    /// solver pays for): (in the cell, awake).
+    pub fn parts_awake(&self) -> (usize, usize) {
+        let bodies: Vec<_> =
+            self.parts.iter().filter(|p| matches!(p.state, PartState::Free | PartState::Delivered)).filter_map(|p| self.world.bodies.get(p.body)).collect();
+        (bodies.len(), bodies.iter().filter(|b| !b.is_sleeping()).count())
+    }
+
     /// Parts at rest sleep and cost almost nothing; a part on a running belt must not (the belt
     /// moves it through the contact, which does not wake it). A part queued at the end stop
     /// stays awake so it follows when the part ahead is taken.
