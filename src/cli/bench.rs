@@ -88,10 +88,14 @@ fn phases() -> serde_json::Value {
             Ok((name, t)) => {
                 let (each, total) = t.per_tick_us();
                 println!("{name:<20} {total:>6.2} us/tick, {} ticks, {:.0}x real time", t.ticks, t.dt_s * 1e6 / total.max(1e-9));
-                let parts: Vec<String> =
-                    each.iter().filter(|(_, us)| *us >= 0.005).map(|(n, us)| format!("{n} {us:.2} ({:.0} %)", 100.0 * us / total.max(1e-9))).collect();
+                let parts: Vec<String> = each
+                    .iter()
+                    .filter(|(_, us)| *us >= 0.005)
+                    .map(|(n, us)| format!("{n} {us:.2} ({:.0} %)", 100.0 * us / total.max(1e-9)))
+                    .collect();
                 println!("    {}", parts.join(", "));
-                let phases: serde_json::Map<String, serde_json::Value> = each.iter().map(|(n, us)| (n.to_string(), serde_json::json!(us))).collect();
+                let phases: serde_json::Map<String, serde_json::Value> =
+                    each.iter().map(|(n, us)| (n.to_string(), serde_json::json!(us))).collect();
                 out.push(serde_json::json!({"name": name, "ticks": t.ticks, "us_per_tick": total, "phases_us": phases}));
             }
             Err(e) => println!("{e}"),

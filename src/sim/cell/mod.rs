@@ -111,6 +111,8 @@ pub struct Cell {
     /// The TCP one tick ago (world, mm): a released part leaves with the TCP's velocity.
     prev_tcp: Isometry3<f64>,
     dt: f64,
+    /// The axes and base the robot's collision bodies stand at (they move only when these do).
+    robot_at: Option<([f64; 6], Isometry3<f64>)>,
 }
 
 impl Cell {
@@ -149,6 +151,7 @@ impl Cell {
             shape,
             prev_tcp: tcp,
             dt: sc.tick_ms as f64 / 1000.0,
+            robot_at: None,
         }
     }
 
@@ -422,7 +425,12 @@ impl Cell {
     /// Moves the robot's bodies to axes `q`, carries a held part with the TCP and steps physics.
     /// The robot's collision bodies to the axes `q`.
     pub fn move_robot(&mut self, model: &RobotModel, robroot: &Isometry3<f64>, q: &[f64; 6]) {
+        // A robot standing still: its bodies' next poses are already these (rapier keeps them).
+        if self.robot_at.is_some_and(|(at, base)| at == *q && base == *robroot) {
+            return;
+        }
         self.physics.set_robot(&Self::collision_poses(model, robroot, q));
+        self.robot_at = Some((*q, *robroot));
     }
 
     /// One physics step, the held part following the TCP.

@@ -546,8 +546,12 @@ impl PhysicsCell {
     /// Free and delivered parts still in the cell, and how many of them are awake (what the
     /// solver pays for): (in the cell, awake).
     pub fn parts_awake(&self) -> (usize, usize) {
-        let bodies: Vec<_> =
-            self.parts.iter().filter(|p| matches!(p.state, PartState::Free | PartState::Delivered)).filter_map(|p| self.world.bodies.get(p.body)).collect();
+        let bodies: Vec<_> = self
+            .parts
+            .iter()
+            .filter(|p| matches!(p.state, PartState::Free | PartState::Delivered))
+            .filter_map(|p| self.world.bodies.get(p.body))
+            .collect();
         (bodies.len(), bodies.iter().filter(|b| !b.is_sleeping()).count())
     }
 
