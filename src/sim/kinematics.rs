@@ -84,6 +84,23 @@ pub fn turn_of(q_deg: &[f64; 6]) -> u8 {
     (0..6).filter(|&i| q_deg[i] < -1e-9).fold(0, |t, i| t | (1 << i))
 }
 
+/// `norm_deg` without the division for the angles IK makes (within +-720 degrees): subtracting
+/// 360 from such an angle is exact, so the result is the same to the bit.
+fn wrap_deg(mut d: f64) -> f64 {
+    if !(d.abs() < 720.0) {
+        return super::math::norm_deg(d);
+    }
+    let sign = d;
+    while d > 180.0 {
+        d -= 360.0;
+    }
+    while d <= -180.0 {
+        d += 360.0;
+    }
+    // A multiple of 360 keeps its sign, as the remainder does (-360 -> -0).
+    if d == 0.0 { 0.0f64.copysign(sign) } else { d }
+}
+
 fn acos_checked(x: f64) -> Option<f64> {
     if x.abs() <= 1.0 + 1e-12 { Some(x.clamp(-1.0, 1.0).acos()) } else { None }
 }
@@ -98,8 +115,9 @@ pub fn ik(model: &RobotModel, flange: &Isometry3<f64>) -> Vec<IkSolution> {
 
 /// Calls `f` for every IK solution (see [`ik`]) without allocating.
 pub fn ik_each(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnMut(IkSolution)) {
-    let phi_deg = -(model.geometry.a2.atan2(model.geometry.c3)).to_degrees();
-    ik_raw_each_with(model, flange, |q, overhead| {
+    let psi3 = model.geometry.a2.atan2(model.geometry.c3);
+    let phi_deg = -psi3.to_degrees();
+    ik_raw_each_with(model, flange, psi3, |q, overhead| {
         // The same bits as `status_of`, from what the solver already knows.
         let status = overhead as u8 | ((q[2] >= phi_deg - 1e-9) as u8) << 1 | ((q[4] <= 1e-9) as u8) << 2;
         emit_branches(model, q, status, &mut f)
@@ -124,11 +142,12 @@ pub fn ik_near(model: &RobotModel, flange: &Isometry3<f64>, prev: &[f64; 6]) -> 
 
 /// Up to 8 solutions, each axis in (-180, 180], limits not applied.
 pub fn ik_raw_each(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnMut([f64; 6])) {
-    ik_raw_each_with(model, flange, |q, _| f(q));
+    ik_raw_each_with(model, flange, model.geometry.a2.atan2(model.geometry.c3), |q, _| f(q));
 }
 
 /// As [`ik_raw_each`], also telling whether the wrist centre is behind A1 (Status bit 0).
-fn ik_raw_each_with(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnMut([f64; 6], bool)) {
+/// `psi3` is the elbow's offset angle, atan2(a2, c3).
+fn ik_raw_each_with(model: &RobotModel, flange: &Isometry3<f64>, psi3: f64, mut f: impl FnMut([f64; 6], bool)) {
     let g = &model.geometry;
     let r = flange.rotation.to_rotation_matrix();
     let p = flange.translation.vector;
@@ -147,10 +166,15 @@ fn ik_raw_each_with(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnM
     let k = k_sq.sqrt();
     let s1 = s1_sq.sqrt();
     let s2 = s2_sq.sqrt();
-    let psi3 = g.a2.atan2(g.c3);
 
     let base = cy.atan2(cx);
-    let off = g.b.atan2(nx1 + g.a1);
+    // atan2(0, x) is 0 or pi: most arms have no shoulder offset b.
+    let off = if g.b == 0.0 && !(nx1 + g.a1).is_nan() {
+        let x = nx1 + g.a1;
+        if x > 0.0 || (x == 0.0 && x.is_sign_positive()) { g.b } else { std::f64::consts::PI.copysign(g.b) }
+    } else {
+        g.b.atan2(nx1 + g.a1)
+    };
     let th1_i = base - off;
     let th1_ii = base + off - std::f64::consts::PI;
 
@@ -174,21 +198,35 @@ fn ik_raw_each_with(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnM
         arms[3] = (th1_ii, a2 - at, -a3 - psi3);
     }
 
+    // The wrist's rotation m = (Rz(t1) Ry(t2 + t3))^T r, row by row: u = Rz(t1)^T r (once per
+    // A1 angle), then m = Ry(t2 + t3)^T u.
+    let r = r.matrix();
+    let row = |i: usize| [r[(i, 0)], r[(i, 1)], r[(i, 2)]];
+    let (r0, r1, r2) = (row(0), row(1), row(2));
+    let rz_t = |t: f64| {
+        let (s, c) = t.sin_cos();
+        let u0: [f64; 3] = std::array::from_fn(|j| c * r0[j] + s * r1[j]);
+        let u1: [f64; 3] = std::array::from_fn(|j| -s * r0[j] + c * r1[j]);
+        (u0, u1)
+    };
+    let (u_i, u_ii) = (rz_t(th1_i), rz_t(th1_ii));
     for (arm, &(t1, t2, t3)) in arms.iter().enumerate().filter(|(_, a)| !a.0.is_nan()) {
         let overhead = if arm < 2 { front < -1e-9 } else { front > 1e-9 };
-        let rc = rz(t1) * ry(t2 + t3);
-        let m = rc.transpose() * r;
-        let m = m.matrix();
-        let sxy = (m[(0, 2)].powi(2) + m[(1, 2)].powi(2)).sqrt();
+        let (u0, u1) = if arm < 2 { u_i } else { u_ii };
+        let (s, c) = (t2 + t3).sin_cos();
+        let m0: [f64; 3] = std::array::from_fn(|j| c * u0[j] - s * r2[j]);
+        let m2: [f64; 3] = std::array::from_fn(|j| s * u0[j] + c * r2[j]);
+        let m1 = u1;
+        let sxy = (m0[2] * m0[2] + m1[2] * m1[2]).sqrt();
         let wrists: [(f64, f64, f64); 2] = if sxy > 1e-9 {
-            let t5 = sxy.atan2(m[(2, 2)]);
-            let t4 = m[(1, 2)].atan2(m[(0, 2)]);
-            let t6 = m[(2, 1)].atan2(-m[(2, 0)]);
+            let t5 = sxy.atan2(m2[2]);
+            let t4 = m1[2].atan2(m0[2]);
+            let t6 = m2[1].atan2(-m2[0]);
             let pi = std::f64::consts::PI;
             [(t4, t5, t6), (t4 + pi, -t5, t6 + pi)]
-        } else if m[(2, 2)] > 0.0 {
+        } else if m2[2] > 0.0 {
             // Wrist singularity (A5 = 0): only A4 + A6 is defined; put it all on A6.
-            let t46 = m[(1, 0)].atan2(m[(0, 0)]);
+            let t46 = m1[0].atan2(m0[0]);
             [(0.0, 0.0, t46), (f64::NAN, 0.0, 0.0)]
         } else {
             [(f64::NAN, 0.0, 0.0); 2]
@@ -197,7 +235,7 @@ fn ik_raw_each_with(model: &RobotModel, flange: &Isometry3<f64>, mut f: impl FnM
             let theta = [t1, t2, t3, t4, t5, t6];
             let mut q = from_theta(model, &theta);
             for a in q.iter_mut() {
-                *a = super::math::norm_deg(*a);
+                *a = wrap_deg(*a);
             }
             f(q, overhead);
         }
@@ -312,6 +350,16 @@ mod tests {
         let m = RobotModel::kr6_r900_sixx();
         assert_eq!(status_of(&m, &m.home_deg), 6);
         assert_eq!(turn_of(&m.home_deg), 2);
+    }
+
+    #[test]
+    fn wrap_deg_is_norm_deg_to_the_bit() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let edges = [-720.0, -540.0, -360.0, -180.0, -0.0, 0.0, 180.0, 360.0, 540.0, 719.999, 1e6, f64::NAN];
+        for d in edges.into_iter().chain((0..100_000).map(|_| rng.random_range(-800.0..800.0))) {
+            let (a, b) = (wrap_deg(d), crate::sim::math::norm_deg(d));
+            assert!(a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan(), "{d}: {a} vs {b}");
+        }
     }
 
     #[test]
