@@ -207,3 +207,100 @@ fn a_module_or_data_list_named_otherwise_than_its_file_is_refused_with_a_hint() 
     assert!(!out.contains("Segment_1().src:1"), "{out}");
     assert!(out.contains("3 file(s): 2 error(s)"), "{out}");
 }
+
+/// What the `krl_folder` fuzz target does, on its seed corpus and seeded mutations of it (the
+/// fuzzer itself needs a nightly toolchain): a backup's folder of files, linted and its main
+/// module loaded with the others, must never panic. Mutations splice in the constructs of real
+/// backups: redeclared types, open-index rows, left-out arguments, VARSTATE, CONFIRM.
+#[test]
+fn mutated_backup_folders_never_panic_lint_or_load() {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+    use robocell::sim::krl::project::lint_paths;
+    use robocell::sim::scenario::Scenario;
+    use robocell::sim::world::World;
+    const NAMES: [&str; 8] = [
+        "KRC/R1/Program/main.src",
+        "KRC/R1/Program/main.dat",
+        "KRC/R1/Program/lib.src",
+        "KRC/R1/Program/lib.dat",
+        "KRC/R1/System/$config.dat",
+        "KRC/R1/Program/sub/pick.src",
+        "KRC/R1/Program/sub/pick.dat",
+        "KRC/R1/Program/$config.dat",
+    ];
+    let pieces: [&[u8]; 16] = [
+        b"STRUC PDAT REAL VEL\n",
+        b"TOOL_NAME[1,]=\"x\"\n",
+        b"f(1,,3)",
+        b"VARSTATE(\"a\")",
+        b"CONFIRM 0\n",
+        b"ENUM BAS_COMMAND A,B\n",
+        b"DECL NOSUCH_T n\n",
+        b"EKI_Init(\"x\")\n",
+        b",",
+        b"]",
+        b"[",
+        b"\n",
+        b"DEFDAT other\n",
+        b"GLOBAL SIGNAL s $OUT[2]\n",
+        b"# ",
+        b"\0FILE\0",
+    ];
+    let scenario = std::fs::read_to_string(root().join("scenarios/pick_and_place.ron")).unwrap();
+    let mut seeds: Vec<Vec<u8>> =
+        std::fs::read_dir(root().join("fuzz/corpus/krl_folder")).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
+    seeds.sort();
+    assert!(seeds.len() >= 4, "the krl_folder seeds, kss_backup.folder among them");
+    let dir = std::env::temp_dir().join(format!("robocell-mutated-{}", std::process::id()));
+    let mut rng = StdRng::seed_from_u64(21);
+    let mut loaded_ok = 0;
+    for round in 0..240 {
+        let mut data = seeds[round % seeds.len()].clone();
+        for _ in 0..rng.random_range(0..4) {
+            let at = rng.random_range(0..=data.len());
+            match rng.random_range(0..3) {
+                0 => data.splice(at..at, pieces[rng.random_range(0..pieces.len())].iter().copied()).for_each(drop),
+                1 if at < data.len() => {
+                    let end = (at + rng.random_range(1..20)).min(data.len());
+                    data.drain(at..end);
+                }
+                _ if at < data.len() => data[at] = rng.random(),
+                _ => {}
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut parts = Vec::new();
+        let mut rest = data.as_slice();
+        while let Some(i) = rest.windows(6).position(|w| w == b"\0FILE\0") {
+            parts.push(&rest[..i]);
+            rest = &rest[i + 6..];
+        }
+        parts.push(rest);
+        for (name, bytes) in NAMES.iter().zip(&parts) {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, bytes).unwrap();
+        }
+        let (files, _) = lint_paths(std::slice::from_ref(&dir));
+        files.iter().flat_map(|f| &f.diagnostics).for_each(|d| drop(d.to_string()));
+        let program = dir.join(NAMES[0]);
+        if let Ok(loaded) = Scenario::from_texts(
+            &root().join("scenarios/pick_and_place.ron"),
+            &scenario,
+            Some((program.clone(), robocell::sim::krl::source::read_text(&program))),
+            robocell::sim::krl::source::read_text(&dir.join(NAMES[1])).ok().map(|t| (dir.join(NAMES[1]), t)),
+        ) {
+            let mut loaded = loaded;
+            loaded.others = robocell::sim::scenario::other_modules(&program);
+            if let Ok((mut w, _)) = World::new(loaded) {
+                loaded_ok += 1;
+                for _ in 0..50 {
+                    w.step(&[robocell::sim::world::Command::Start]);
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    // Not every mutation breaks the program: some must still load and run.
+    assert!(loaded_ok > 0, "no mutated backup loaded");
+}
