@@ -87,7 +87,7 @@ pub fn turn_of(q_deg: &[f64; 6]) -> u8 {
 /// `norm_deg` without the division for the angles IK makes (within +-720 degrees): subtracting
 /// 360 from such an angle is exact, so the result is the same to the bit.
 fn wrap_deg(mut d: f64) -> f64 {
-    if !(d.abs() < 720.0) {
+    if d.is_nan() || d.abs() >= 720.0 {
         return super::math::norm_deg(d);
     }
     let sign = d;
