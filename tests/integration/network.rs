@@ -313,12 +313,13 @@ fn the_mes_example_sends_an_order_over_opcua_and_sees_it_filled() {
         "--pki",
         pki.to_str().unwrap(),
         "--speed",
-        "10",
+        "2",
+        // Started with the server, not when the client gets round to it: under load that could
+        // be tens of simulated seconds later, when parts may already queue two abreast.
+        "--start",
     ]);
-    let out = python(
-        "examples/mes_client.py",
-        &["--url", "opc.tcp://127.0.0.1:48403/", "--start", "--order", "red cube=1,blue cylinder=1", "--wait", "60"],
-    );
+    let out =
+        python("examples/mes_client.py", &["--url", "opc.tcp://127.0.0.1:48403/", "--order", "red cube=1,blue cylinder=1", "--wait", "90"]);
     assert!(out.contains("all orders sent were filled"), "{out}");
     // Orders are filled first come, first served: the scheduled one of 0 s, then this one (sent
     // within the first seconds), before the scheduled one of 20 s.
