@@ -9,42 +9,32 @@
 use std::path::{Path, PathBuf};
 
 use libfuzzer_sys::fuzz_target;
-use robocell::sim::krl::project::lint_paths;
+use robocell::sim::krl::project::{lint_paths, split_folder};
 use robocell::sim::krl::source::decode;
 use robocell::sim::scenario::Scenario;
 use robocell::sim::world::World;
 
-const NAMES: [&str; 8] = [
-    "KRC/R1/Program/main.src",
-    "KRC/R1/Program/main.dat",
-    "KRC/R1/Program/lib.src",
-    "KRC/R1/Program/lib.dat",
-    "KRC/R1/System/$config.dat",
-    "KRC/R1/Program/sub/pick.src",
-    "KRC/R1/Program/sub/pick.dat",
-    "KRC/R1/Program/$config.dat",
-];
 const SCENARIO: &str = include_str!("../../scenarios/pick_and_place.ron");
 
 fuzz_target!(|data: &[u8]| {
-    let parts: Vec<&[u8]> = split(data, b"\0FILE\0").into_iter().take(NAMES.len()).collect();
+    let files = split_folder(data);
     let dir = std::env::temp_dir().join(format!("robocell-fuzz-folder-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    for (name, bytes) in NAMES.iter().zip(&parts) {
+    for (name, bytes) in &files {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("temp dir");
         }
         std::fs::write(&path, bytes).expect("temp file");
     }
-    let (files, _) = lint_paths(&[dir.clone()]);
-    for f in &files {
+    let (linted, _) = lint_paths(&[dir.clone()]);
+    for f in &linted {
         for d in &f.diagnostics {
             let _ = d.to_string();
         }
     }
     // In memory, as the cell loads a program folder: main.src with every other file beside it.
-    let text = |i: usize| parts.get(i).map(|b| decode(b).text);
+    let text = |i: usize| files.get(i).map(|(_, b)| decode(b).text);
     if let Some(src) = text(0)
         && let Ok(mut loaded) = Scenario::from_texts(
             Path::new("pick_and_place.ron"),
@@ -53,19 +43,8 @@ fuzz_target!(|data: &[u8]| {
             text(1).map(|t| (PathBuf::from("main.dat"), t)),
         )
     {
-        loaded.others = (2..parts.len()).filter_map(|i| text(i).map(|t| (PathBuf::from(NAMES[i]), t))).collect();
+        loaded.others = (2..files.len()).filter_map(|i| text(i).map(|t| (PathBuf::from(files[i].0), t))).collect();
         let _ = World::new(loaded);
     }
     let _ = std::fs::remove_dir_all(&dir);
 });
-
-fn split<'a>(data: &'a [u8], sep: &[u8]) -> Vec<&'a [u8]> {
-    let mut out = Vec::new();
-    let mut rest = data;
-    while let Some(i) = rest.windows(sep.len()).position(|w| w == sep) {
-        out.push(&rest[..i]);
-        rest = &rest[i + sep.len()..];
-    }
-    out.push(rest);
-    out
-}

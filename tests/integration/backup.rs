@@ -216,18 +216,9 @@ fn a_module_or_data_list_named_otherwise_than_its_file_is_refused_with_a_hint() 
 fn mutated_backup_folders_never_panic_lint_or_load() {
     use rand::{Rng, SeedableRng, rngs::StdRng};
     use robocell::sim::krl::project::lint_paths;
+    use robocell::sim::krl::project::{FOLDER_FILES, split_folder};
     use robocell::sim::scenario::Scenario;
     use robocell::sim::world::World;
-    const NAMES: [&str; 8] = [
-        "KRC/R1/Program/main.src",
-        "KRC/R1/Program/main.dat",
-        "KRC/R1/Program/lib.src",
-        "KRC/R1/Program/lib.dat",
-        "KRC/R1/System/$config.dat",
-        "KRC/R1/Program/sub/pick.src",
-        "KRC/R1/Program/sub/pick.dat",
-        "KRC/R1/Program/$config.dat",
-    ];
     let pieces: [&[u8]; 16] = [
         b"STRUC PDAT REAL VEL\n",
         b"TOOL_NAME[1,]=\"x\"\n",
@@ -269,26 +260,19 @@ fn mutated_backup_folders_never_panic_lint_or_load() {
             }
         }
         let _ = std::fs::remove_dir_all(&dir);
-        let mut parts = Vec::new();
-        let mut rest = data.as_slice();
-        while let Some(i) = rest.windows(6).position(|w| w == b"\0FILE\0") {
-            parts.push(&rest[..i]);
-            rest = &rest[i + 6..];
-        }
-        parts.push(rest);
-        for (name, bytes) in NAMES.iter().zip(&parts) {
+        for (name, bytes) in split_folder(&data) {
             let path = dir.join(name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, bytes).unwrap();
         }
         let (files, _) = lint_paths(std::slice::from_ref(&dir));
         files.iter().flat_map(|f| &f.diagnostics).for_each(|d| drop(d.to_string()));
-        let program = dir.join(NAMES[0]);
+        let program = dir.join(FOLDER_FILES[0]);
         if let Ok(loaded) = Scenario::from_texts(
             &root().join("scenarios/pick_and_place.ron"),
             &scenario,
             Some((program.clone(), robocell::sim::krl::source::read_text(&program))),
-            robocell::sim::krl::source::read_text(&dir.join(NAMES[1])).ok().map(|t| (dir.join(NAMES[1]), t)),
+            robocell::sim::krl::source::read_text(&dir.join(FOLDER_FILES[1])).ok().map(|t| (dir.join(FOLDER_FILES[1]), t)),
         ) {
             let mut loaded = loaded;
             loaded.others = robocell::sim::scenario::other_modules(&program);

@@ -556,6 +556,33 @@ pub fn lint_paths(paths: &[std::path::PathBuf]) -> (Vec<FileLint>, Option<std::p
     (out, config)
 }
 
+/// Where the files of a backup written as one byte string go, in turn (the `krl_folder` fuzz
+/// target's input and its seeds): modules, data lists and `$config.dat` beside them or in
+/// `KRC/R1/System`.
+pub const FOLDER_FILES: [&str; 8] = [
+    "KRC/R1/Program/main.src",
+    "KRC/R1/Program/main.dat",
+    "KRC/R1/Program/lib.src",
+    "KRC/R1/Program/lib.dat",
+    "KRC/R1/System/$config.dat",
+    "KRC/R1/Program/sub/pick.src",
+    "KRC/R1/Program/sub/pick.dat",
+    "KRC/R1/Program/$config.dat",
+];
+
+/// A backup written as one byte string: its files split at `\0FILE\0`, each with its path
+/// from `FOLDER_FILES` (at most eight; the rest is dropped).
+pub fn split_folder(data: &[u8]) -> Vec<(&'static str, &[u8])> {
+    let mut parts = Vec::new();
+    let mut rest = data;
+    while let Some(i) = rest.windows(6).position(|w| w == b"\0FILE\0") {
+        parts.push(&rest[..i]);
+        rest = &rest[i + 6..];
+    }
+    parts.push(rest);
+    FOLDER_FILES.iter().copied().zip(parts).collect()
+}
+
 /// The analog inputs a module reads with a constant index (`$ANIN[3]`), with where.
 pub fn analog_inputs_read(module: &Module) -> Vec<(usize, Span)> {
     let mut out = Vec::new();
