@@ -93,6 +93,10 @@ enum Cmd {
         /// Write one Markdown feedback file per student into this folder.
         #[arg(long)]
         feedback: Option<PathBuf>,
+        /// Write each student's run recordings into this folder (DIR/student/run.ron), for
+        /// `robocell replay`; the feedback names them.
+        #[arg(long, value_name = "DIR")]
+        record: Option<PathBuf>,
     },
     /// Measure: each shipped scenario's real-time factor, and a soak (an hour simulated) that
     /// must lose, stall and break nothing (exit 1 when it does).
@@ -169,10 +173,10 @@ fn main() -> ExitCode {
             &scenario,
             cli::check::CheckOptions { program: program.as_deref(), verbose, record: record.as_deref(), config },
         ),
-        Some(Cmd::Grade { scenario, submissions, jobs, csv, json, junit, gradescope, feedback }) => cli::grade::grade(
+        Some(Cmd::Grade { scenario, submissions, jobs, csv, json, junit, gradescope, feedback, record }) => cli::grade::grade(
             &scenario,
             &submissions,
-            cli::grade::GradeOptions { jobs: jobs.map(|j| j as usize), csv, json, junit, gradescope, feedback },
+            cli::grade::GradeOptions { jobs: jobs.map(|j| j as usize), csv, json, junit, gradescope, feedback, record },
         ),
         Some(Cmd::Bench { quick, network, json, profile }) => cli::bench::bench(quick, network, profile, json.as_deref()),
         Some(Cmd::Lint { paths }) => cli::lint::lint(&paths),

@@ -16,6 +16,7 @@ pub struct GradeOptions {
     pub junit: Option<PathBuf>,
     pub gradescope: Option<PathBuf>,
     pub feedback: Option<PathBuf>,
+    pub record: Option<PathBuf>,
 }
 
 pub fn grade(scenario: &Path, paths: &[PathBuf], o: GradeOptions) -> ExitCode {
@@ -53,7 +54,11 @@ pub fn grade(scenario: &Path, paths: &[PathBuf], o: GradeOptions) -> ExitCode {
             let _ = std::io::stderr().flush();
         }
     };
-    let class = grading::grade_class(&ex, &subs, jobs, &bar);
+    let class = grading::grade_class_recorded(&ex, &subs, jobs, &bar, o.record.as_deref());
+    if let Some(dir) = &o.record {
+        let n: usize = class.students.iter().map(|s| s.recordings.len()).sum();
+        eprintln!("{n} run recording(s) in {} (robocell replay FILE)", dir.display());
+    }
     print!("{}", outputs::table(&class));
     let sim_s: f64 = class.students.iter().map(|s| s.sim_s).sum();
     let bad = class.students.iter().filter(|s| s.error.is_some()).count();

@@ -19,7 +19,10 @@ pub fn replay(path: &Path, check: bool) -> ExitCode {
     };
     let dt_s = rec.loaded().map(|l| l.scenario.tick_ms as f64 / 1000.0).unwrap_or(0.004);
     println!("recording:  {} (robocell {}, format {})", path.display(), rec.robocell, rec.format);
-    println!("scenario:   {}", rec.scenario.path);
+    match &rec.variant {
+        Some(v) => println!("scenario:   {} (variant `{v}`)", rec.scenario.path),
+        None => println!("scenario:   {}", rec.scenario.path),
+    }
     for p in &rec.programs {
         println!("program:    {} ({} lines)", p.path, p.text.lines().count());
     }

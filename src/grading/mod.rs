@@ -127,6 +127,8 @@ pub struct StudentResult {
     pub error: Option<String>,
     /// Simulated seconds over all runs.
     pub sim_s: f64,
+    /// The recordings of its runs (`robocell grade --record DIR`): (run, hidden, file).
+    pub recordings: Vec<(String, bool, PathBuf)>,
 }
 
 /// A class graded.
@@ -180,6 +182,18 @@ impl<F: Fn(usize, usize) + Sync> Progress for F {
 /// Grades every submission on the public scenario and every variant (hidden ones too), on
 /// `jobs` threads. Never fails as a whole: each student gets a result.
 pub fn grade_class(ex: &Exercise, submissions: &[Submission], jobs: usize, progress: &dyn Progress) -> ClassResult {
+    grade_class_recorded(ex, submissions, jobs, progress, None)
+}
+
+/// As `grade_class`; with `record`, each run's recording is written to `record/<student>/<run>.ron`
+/// (a file that cannot be written is reported in the student's error, the grade stands).
+pub fn grade_class_recorded(
+    ex: &Exercise,
+    submissions: &[Submission],
+    jobs: usize,
+    progress: &dyn Progress,
+    record: Option<&Path>,
+) -> ClassResult {
     let t0 = std::time::Instant::now();
     // Load every program first (quick): what does not load is graded at once.
     let mut students: Vec<StudentResult> = Vec::new();
@@ -208,13 +222,14 @@ pub fn grade_class(ex: &Exercise, submissions: &[Submission], jobs: usize, progr
             runs_of.push(0);
         }
         loaded_of.push(loaded);
-        students.push(StudentResult { name: sub.name.clone(), program, grade, error, sim_s: 0.0 });
+        students.push(StudentResult { name: sub.name.clone(), program, grade, error, sim_s: 0.0, recordings: Vec::new() });
     }
     // Run everything in parallel: threads take the next (student, run) as they finish one.
     let total = work.len();
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<RunRecord, String>>>> = Mutex::new(vec![None; total]);
+    type Run = Result<(RunRecord, Option<crate::sim::record::Recording>), String>;
+    let results: Mutex<Vec<Option<Run>>> = Mutex::new(vec![None; total]);
     progress.update(0, total);
     std::thread::scope(|s| {
         for _ in 0..jobs.max(1).min(total.max(1)) {
@@ -222,7 +237,13 @@ pub fn grade_class(ex: &Exercise, submissions: &[Submission], jobs: usize, progr
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some((_, _, name, hidden, l)) = work.get(i) else { break };
-                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| exercise::run_one(l.clone(), name, *hidden)));
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        if record.is_some() {
+                            exercise::run_one_recorded(l.clone(), name, *hidden).map(|(r, rec)| (r, Some(rec)))
+                        } else {
+                            exercise::run_one(l.clone(), name, *hidden).map(|r| (r, None))
+                        }
+                    }));
                     let r = match r {
                         Ok(Ok(rec)) => Ok(rec),
                         Ok(Err(d)) => Err(diagnostics_text(&d)),
@@ -239,9 +260,20 @@ pub fn grade_class(ex: &Exercise, submissions: &[Submission], jobs: usize, progr
         let Some(l) = &loaded_of[si] else { continue };
         let mut runs = Vec::new();
         let mut broken = None;
+        let mut unwritten = Vec::new();
         for _ in 0..runs_of[si] {
             match results.next().flatten() {
-                Some(Ok(r)) => runs.push(r),
+                Some(Ok((r, rec))) => {
+                    if let (Some(dir), Some(rec)) = (record, rec) {
+                        let folder = dir.join(outputs::file_stem(&st.name));
+                        let file = folder.join(format!("{}.ron", outputs::file_stem(&r.variant)));
+                        match std::fs::create_dir_all(&folder).and_then(|_| rec.save(&file)) {
+                            Ok(()) => st.recordings.push((r.variant.clone(), r.hidden, file)),
+                            Err(e) => unwritten.push(format!("{}: {e}", file.display())),
+                        }
+                    }
+                    runs.push(r)
+                }
                 Some(Err(e)) => broken = broken.or(Some(e)),
                 None => broken = broken.or(Some("the run did not finish".into())),
             }
@@ -263,6 +295,10 @@ pub fn grade_class(ex: &Exercise, submissions: &[Submission], jobs: usize, progr
                     st.error = Some(format!("the program stopped with a fault: {}", faults.join("; ")));
                 }
             }
+        }
+        if !unwritten.is_empty() {
+            let note = format!("recordings not written: {}", unwritten.join("; "));
+            st.error = Some(st.error.take().map_or(note.clone(), |e| format!("{e}; {note}")));
         }
     }
     ClassResult { scenario: ex.scenario.name.clone(), students, wall_s: t0.elapsed().as_secs_f64() }

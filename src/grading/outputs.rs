@@ -303,6 +303,13 @@ pub fn feedback(s: &StudentResult, scenario: &str) -> String {
         let variant = if o.hidden { format!("{} (hidden run)", o.variant) } else { o.variant.clone() };
         out += &format!("- **{variant}**, {mark}: {}\n", o.explanation);
     }
+    let shown: Vec<_> = s.recordings.iter().filter(|(_, hidden, _)| !hidden).collect();
+    if !shown.is_empty() {
+        out += "\n## Recordings\n\nWatch a run again, step by step, exactly as it was graded:\n\n";
+        for (run, _, file) in shown {
+            out += &format!("- {run}: `robocell replay {}`\n", file.display());
+        }
+    }
     out
 }
 

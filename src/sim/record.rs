@@ -43,6 +43,10 @@ pub struct Recording {
     #[serde(default)]
     pub modules: Vec<FileText>,
     pub seed: u64,
+    /// The scenario's variant the run was made on (a graded run's `robocell grade --record`);
+    /// None: the scenario as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     pub commands: Vec<TimedCommand>,
     /// Steps run in all.
     pub steps: u64,
@@ -91,6 +95,7 @@ impl Recorder {
             programs,
             modules: l.others.iter().map(|(p, t)| FileText { path: p.display().to_string(), text: t.clone() }).collect(),
             seed: l.scenario.seed,
+            variant: None,
             commands: self.commands.clone(),
             steps: self.steps,
             fingerprint: world.fingerprint(),
@@ -174,6 +179,13 @@ impl Recording {
         let src = self.programs.first().map(|f| (PathBuf::from(&f.path), Ok(f.text.clone())));
         let dat = self.programs.get(1).map(|f| (PathBuf::from(&f.path), f.text.clone()));
         let mut loaded = Scenario::from_texts(Path::new(&self.scenario.path), &self.scenario.text, src, dat)?;
+        if let Some(name) = &self.variant {
+            let Some(v) = loaded.scenario.variants.iter().find(|v| v.name == *name) else {
+                let msg = format!("the recording was made on the variant `{name}`, which its scenario does not have");
+                return Err(vec![diag(&self.scenario.path, "", 1, 1, msg, "the recording's scenario text is damaged")]);
+            };
+            loaded.scenario = v.apply(&loaded.scenario);
+        }
         loaded.scenario.seed = self.seed;
         loaded.others = self.modules.iter().map(|f| (PathBuf::from(&f.path), f.text.clone())).collect();
         Ok(loaded)

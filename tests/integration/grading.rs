@@ -449,6 +449,7 @@ fn hand_class() -> ClassResult {
         },
         error: None,
         sim_s: 40.0,
+        recordings: Vec::new(),
     };
     let bob = StudentResult {
         name: "bob".into(),
@@ -465,6 +466,7 @@ fn hand_class() -> ClassResult {
         },
         error: Some("the program has 1 error(s) and was not run:\nx.src:3:1: error[KRL041]: WHILE without ENDWHILE\n".into()),
         sim_s: 0.0,
+        recordings: Vec::new(),
     };
     ClassResult { scenario: "Cell, \"A\"".into(), students: vec![ada, bob], wall_s: 2.0 }
 }
@@ -572,4 +574,46 @@ fn grade_cli_writes_every_output_and_goes_on_after_bad_submissions() {
     // A bad scenario: exit 2, nothing graded.
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_robocell")).args(["grade", "no/such.ron", "x"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// `robocell grade --record DIR`: every run of every student who ran is recorded, each recording
+/// replays the graded run identically (the variants' too, named in the file), and the feedback
+/// names the recordings of the runs the student may see.
+#[test]
+fn grading_with_record_writes_each_run_and_the_feedback_names_the_visible_ones() {
+    use robocell::grading::grade_class_recorded;
+    use robocell::sim::record::{Recording, Replay};
+    let dir = std::env::temp_dir().join(format!("robocell-graderec-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let src = std::fs::read_to_string(root().join("scenarios/pick_place.src")).unwrap();
+    let dat = std::fs::read_to_string(root().join("scenarios/pick_place.dat")).unwrap();
+    write(&dir.join("class/ada"), "pick_place.src", &src);
+    write(&dir.join("class/ada"), "pick_place.dat", &dat);
+    write(&dir.join("class/bob"), "pick_place.src", &src.replace("ENDWHILE", "ENDWHIL"));
+    let ex = Exercise::load(&root().join("scenarios/pick_and_place.ron")).unwrap();
+    let subs: Vec<Submission> = ["ada", "bob"].iter().map(|n| Submission::find(&dir.join("class").join(n), &ex.scenario.program)).collect();
+    let out = dir.join("recordings");
+    let class = grade_class_recorded(&ex, &subs, 2, &|_: usize, _: usize| {}, Some(&out));
+    let ada = &class.students[0];
+    // The public run and the scenario's three variants (one public, two hidden).
+    let runs: Vec<(&str, bool)> = ada.recordings.iter().map(|(r, h, _)| (r.as_str(), *h)).collect();
+    assert_eq!(runs, [("public", false), ("another seed", false), ("slower belt", true), ("bin moved", true)]);
+    assert_eq!(ada.recordings[0].2, out.join("ada/public.ron"));
+    assert_eq!(ada.recordings[3].2, out.join("ada/bin_moved.ron"));
+    for (run, _, file) in &ada.recordings {
+        let rec = Recording::load(file).unwrap();
+        assert_eq!(rec.variant.as_deref(), (run != "public").then_some(run.as_str()), "{run}");
+        assert!(matches!(rec.replay().unwrap(), Replay::Identical { .. }), "{run} replays as graded");
+    }
+    // Each recording is the run that was graded: its simulated time is the run's.
+    let total: f64 = ada.recordings.iter().map(|(_, _, f)| Recording::load(f).unwrap().steps as f64 * 0.004).sum();
+    assert!((total - ada.sim_s).abs() < 0.05, "{total} vs {}", ada.sim_s);
+    // bob's program does not load: nothing to record.
+    assert!(class.students[1].recordings.is_empty());
+    assert!(!out.join("bob").exists());
+    let fb = robocell::grading::outputs::feedback(ada, "Infeed to bin");
+    assert!(fb.contains(&format!("- public: `robocell replay {}`", out.join("ada/public.ron").display())), "{fb}");
+    assert!(fb.contains("another_seed.ron"), "{fb}");
+    assert!(!fb.contains("slower_belt.ron") && !fb.contains("bin_moved.ron"), "hidden runs stay the instructor's: {fb}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

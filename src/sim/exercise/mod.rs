@@ -193,6 +193,21 @@ pub fn run_one(loaded: Loaded, variant: &str, hidden: bool) -> Result<RunRecord,
     Ok(world.run_record(variant, hidden))
 }
 
+/// As `run_one`, recorded: the run and its recording (which names the variant).
+pub fn run_one_recorded(
+    loaded: Loaded,
+    variant: &str,
+    hidden: bool,
+) -> Result<(RunRecord, crate::sim::record::Recording), Vec<Diagnostic>> {
+    let is_variant = loaded.scenario.variants.iter().any(|v| v.name == variant);
+    let (mut world, _) = World::new(loaded)?;
+    world.start_recording();
+    world.run_to_end();
+    let mut rec = world.recording().expect("recording from the start");
+    rec.variant = is_variant.then(|| variant.to_string());
+    Ok((world.run_record(variant, hidden), rec))
+}
+
 /// Judges the program objectives on the parsed program.
 pub fn program_results(loaded: &Loaded) -> Vec<ObjectiveResult> {
     let src_name = loaded.src_path.display().to_string();
