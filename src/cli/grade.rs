@@ -39,6 +39,12 @@ pub fn grade(scenario: &Path, paths: &[PathBuf], o: GradeOptions) -> ExitCode {
     };
     let mut subs: Vec<Submission> = paths.iter().filter(|p| !companion(p)).map(|p| Submission::find(p, &ex.scenario.program)).collect();
     grading::unique_names(&mut subs);
+    if let Some(dir) = &o.record
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("--record {}: cannot make the folder: {e}", dir.display());
+        return ExitCode::from(2);
+    }
     let jobs = o.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     let runs = 1 + ex.scenario.variants.len();
     eprintln!("grading {} submission(s) x {runs} run(s) on {jobs} thread(s)", subs.len());

@@ -617,3 +617,16 @@ fn grading_with_record_writes_each_run_and_the_feedback_names_the_visible_ones()
     assert!(!fb.contains("slower_belt.ron") && !fb.contains("bin_moved.ron"), "hidden runs stay the instructor's: {fb}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn grade_refuses_a_record_folder_it_cannot_make_before_grading() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_robocell"))
+        .args(["grade", "scenarios/pick_and_place.ron", "scenarios/pick_place.src", "--record", "Cargo.toml/runs"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--record Cargo.toml/runs: cannot make the folder"), "{err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("score"), "nothing was graded");
+}
