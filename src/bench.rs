@@ -26,18 +26,26 @@ impl ScenarioSpeed {
     }
 }
 
-/// Runs every `.ron` scenario in `dir` (their own programs) and times it.
-pub fn scenario_speeds(dir: &Path) -> Vec<Result<ScenarioSpeed, String>> {
+/// Every `.ron` scenario in `dir`, sorted, each as (file name, its world with its own program),
+/// built as it is taken.
+fn scenario_worlds(dir: &Path) -> impl Iterator<Item = Result<(String, World), String>> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "ron")).collect())
         .unwrap_or_default();
     files.sort();
-    files
-        .iter()
-        .map(|f| {
-            let loaded = Scenario::load(f).map_err(|d| format!("{}: {}", f.display(), d[0].message))?;
-            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let (mut world, _) = World::new(loaded).map_err(|d| format!("{name}: {}", d[0].message))?;
+    files.into_iter().map(|f| {
+        let loaded = Scenario::load(&f).map_err(|d| format!("{}: {}", f.display(), d[0].message))?;
+        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let (world, _) = World::new(loaded).map_err(|d| format!("{name}: {}", d[0].message))?;
+        Ok((name, world))
+    })
+}
+
+/// Runs every `.ron` scenario in `dir` (their own programs) and times it.
+pub fn scenario_speeds(dir: &Path) -> Vec<Result<ScenarioSpeed, String>> {
+    scenario_worlds(dir)
+        .map(|w| {
+            let (name, mut world) = w?;
             let t0 = Instant::now();
             let r = world.run_to_end();
             Ok(ScenarioSpeed { name, simulated_s: r.end_s, wall_s: t0.elapsed().as_secs_f64() })
@@ -64,8 +72,7 @@ impl Default for PhaseTimes {
 impl PhaseClock for PhaseTimes {
     fn lap(&mut self, phase: Phase) {
         let now = Instant::now();
-        let i = Phase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
-        self.ns[i] += (now - self.last).as_nanos();
+        self.ns[phase as usize] += (now - self.last).as_nanos();
         self.last = now;
         if phase == Phase::Messages {
             self.ticks += 1;
@@ -86,16 +93,9 @@ impl PhaseTimes {
 /// Each shipped scenario's public run with its ticks split into phases, and the pile heaping up
 /// for `pile_s` simulated seconds.
 pub fn profile(dir: &Path, default_scenario: &Path, pile_s: f64) -> Vec<Result<(String, PhaseTimes), String>> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "ron")).collect())
-        .unwrap_or_default();
-    files.sort();
-    let mut out: Vec<Result<(String, PhaseTimes), String>> = files
-        .iter()
-        .map(|f| {
-            let loaded = Scenario::load(f).map_err(|d| format!("{}: {}", f.display(), d[0].message))?;
-            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let (mut world, _) = World::new(loaded).map_err(|d| format!("{name}: {}", d[0].message))?;
+    let mut out: Vec<Result<(String, PhaseTimes), String>> = scenario_worlds(dir)
+        .map(|w| {
+            let (name, mut world) = w?;
             let mut t = PhaseTimes { dt_s: world.dt(), ..PhaseTimes::default() };
             world.run_to_end_timed(&mut t);
             Ok((name, t))

@@ -422,8 +422,7 @@ impl Cell {
             .collect()
     }
 
-    /// Moves the robot's bodies to axes `q`, carries a held part with the TCP and steps physics.
-    /// The robot's collision bodies to the axes `q`.
+    /// Moves the robot's collision bodies to the axes `q`.
     pub fn move_robot(&mut self, model: &RobotModel, robroot: &Isometry3<f64>, q: &[f64; 6]) {
         // A robot standing still: its bodies' next poses are already these (rapier keeps them).
         if self.robot_at.is_some_and(|(at, base)| at == *q && base == *robroot) {

@@ -452,7 +452,7 @@ pub fn lint_paths(paths: &[std::path::PathBuf]) -> (Vec<FileLint>, Option<std::p
                 // linted, else once, as one line.
                 let errors = diags.iter().filter(|d| d.is_error()).count();
                 if !given.iter().any(|g| same_file(g, c)) {
-                    diags.retain(|_| false);
+                    diags.clear();
                     if errors > 0 {
                         diags.push(Diagnostic {
                             severity: super::diag::Severity::Warning,

@@ -2,7 +2,7 @@
 //! ends, and whoever measures (with a wall clock, outside the core) books the time since the
 //! last lap to it.
 
-/// A phase of `World::step`, in the order it runs.
+/// A phase of `World::step`, in the order it runs (`phase as usize` is its place in `ALL`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
     /// Operator and scheduled commands, faults, orders due.
@@ -66,4 +66,14 @@ pub struct NoClock;
 
 impl PhaseClock for NoClock {
     fn lap(&mut self, _: Phase) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Phase;
+
+    #[test]
+    fn all_lists_the_phases_in_their_order() {
+        assert!(Phase::ALL.iter().enumerate().all(|(i, p)| *p as usize == i));
+    }
 }

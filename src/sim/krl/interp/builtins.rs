@@ -357,7 +357,6 @@ impl Interpreter {
             "SJERK" => global(self, "$JERK"),
             "USE_CM_PRO_VALUES" => Value::Real(0.0),
             _ if let Some(package) = super::tech_package(name) => return Err(super::tech_stop(name, package, sp)),
-            _ if let Some(package) = super::tech_package(name) => return Err(super::tech_stop(name, package, sp)),
             _ => return Err(rt(sp, format!("function {name} is not defined"))),
         })
     }

@@ -49,7 +49,6 @@ fn fill(text: &str, pars: &[Value]) -> String {
 }
 
 impl Interpreter {
-    /// Runs a message function (or, for `MsgNotify` and `MsgQuit`, routine) at `sp`.
     /// `CONFIRM n`: acknowledges the acknowledgement message whose number (the handle
     /// Set_KrlMsg gave it) is n; 0 acknowledges all of them.
     pub(super) fn confirm(&mut self, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<(), RuntimeError> {
@@ -59,6 +58,7 @@ impl Interpreter {
         Ok(())
     }
 
+    /// Runs a message function (or, for `MsgNotify` and `MsgQuit`, routine) at `sp`.
     pub(super) fn message_fn(&mut self, name: &str, args: &[Expr], sp: Span, env: &mut dyn Env) -> Result<Value, RuntimeError> {
         let vals = args
             .iter()
