@@ -288,3 +288,26 @@ fn mutated_backup_folders_never_panic_lint_or_load() {
     // Not every mutation breaks the program: some must still load and run.
     assert!(loaded_ok > 0, "no mutated backup loaded");
 }
+
+/// Without a `$config.dat`, a name another module keeps to itself is still its own error (with
+/// the hint to make it GLOBAL), not one of the names only a `$config.dat` could declare.
+#[test]
+fn without_config_dat_a_neighbours_private_name_keeps_its_own_error() {
+    let dir = std::env::temp_dir().join(format!("robocell-private-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("lib.src"), "DEF lib( )\nEND\n").unwrap();
+    std::fs::write(dir.join("lib.dat"), "DEFDAT lib\nDECL INT secret=3\nENDDAT\n").unwrap();
+    std::fs::write(dir.join("main.src"), "DEF main( )\n  DECL INT n\n  n = secret\n  b_ready = TRUE\nEND\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_robocell"))
+        .args(["check", "scenarios/pick_and_place.ron", "--program", dir.join("main.src").to_str().unwrap()])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("main.src:3:7: error[KRL080]: SECRET is not declared"), "{text}");
+    assert!(text.contains("keeps it to itself"), "{text}");
+    assert!(text.contains("error[KRL092]: 1 name(s) declared nowhere (and no $config.dat in reach): B_READY"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

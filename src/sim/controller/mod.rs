@@ -69,30 +69,13 @@ impl Controller {
         let dat_ref = dat.as_ref().map(|(n, t)| (n.as_str(), t.as_str()));
         let sc = &loaded.scenario;
         let model = loaded.model.clone();
-        let home = sc.robot.home_deg.unwrap_or(model.home_deg);
         let q = sc.robot.start_deg.unwrap_or(model.home_deg);
-        let cfg =
-            ConfigGlobals { home_deg: home, tool: sc.tool.tcp, tool_number: sc.tool.number, robroot: sc.robot.base, bases: sc.bases() };
-        // The other modules first: the program may use what they offer.
-        let (others, warnings) = other_modules(loaded, &cfg);
-        let mut outside = super::krl::project::Outside::default();
-        for (m, file) in &others {
-            if super::krl::project::is_config(std::path::Path::new(file)) {
-                super::krl::project::add_config(&mut outside, m);
-            } else {
-                outside.add(m, file);
-            }
-        }
-        // Without a $config.dat, the names it would declare are refused once, all together.
-        let has_config = loaded.others.iter().any(|(p, _)| super::krl::project::is_config(p));
-        outside.without_config = !has_config;
-        let (module, mut diags) = super::krl::parser::parse_module_with(&src_name, &loaded.src, dat_ref, &outside);
-        if !has_config {
-            let names = super::krl::assume::config_names(&module, &outside);
-            if !names.is_empty() || !module.unknown_types.is_empty() {
-                diags.retain(|d| d.code != "KRL080" && d.code != "KRL019");
-                diags.push(super::krl::assume::refusal(&src_name, &loaded.src, &names, &module.unknown_types));
-            }
+        let Program { module, mut diags, others, warnings, cfg } = parse_program(loaded);
+        // Without a $config.dat, what only it could declare is refused once, all together (in
+        // place of each name's warning).
+        if !module.unknown_names.is_empty() || !module.unknown_types.is_empty() {
+            diags.retain(|d| d.is_error() || (d.code != "KRL080" && d.code != "KRL019"));
+            diags.push(super::krl::assume::refusal(&src_name, &loaded.src, &module.unknown_names, &module.unknown_types));
         }
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
@@ -534,6 +517,41 @@ impl Controller {
     }
 }
 
+/// The program as the controller loads it.
+struct Program {
+    /// The selected module, parsed against the others (without a `$config.dat` in reach, what
+    /// nothing declares is in its `unknown_names` and `unknown_types`).
+    module: super::krl::ast::Module,
+    diags: Vec<Diagnostic>,
+    /// The other modules that load, and the warnings about those that do not.
+    others: Vec<(super::krl::ast::Module, String)>,
+    warnings: Vec<Diagnostic>,
+    /// What `$config.dat` gives for this cell (HOME, tool, bases).
+    cfg: ConfigGlobals,
+}
+
+fn parse_program(loaded: &Loaded) -> Program {
+    let sc = &loaded.scenario;
+    let home = sc.robot.home_deg.unwrap_or(loaded.model.home_deg);
+    let cfg = ConfigGlobals { home_deg: home, tool: sc.tool.tcp, tool_number: sc.tool.number, robroot: sc.robot.base, bases: sc.bases() };
+    // The other modules first: the program may use what they offer.
+    let (others, warnings) = other_modules(loaded, &cfg);
+    let mut outside = super::krl::project::Outside::default();
+    for (m, file) in &others {
+        if super::krl::project::is_config(std::path::Path::new(file)) {
+            super::krl::project::add_config(&mut outside, m);
+        } else {
+            outside.add(m, file);
+        }
+    }
+    outside.without_config = !loaded.others.iter().any(|(p, _)| super::krl::project::is_config(p));
+    let src_name = loaded.src_path.display().to_string();
+    let dat = loaded.dat.as_ref().map(|(p, t)| (p.display().to_string(), t.as_str()));
+    let (module, diags) =
+        super::krl::parser::parse_module_with(&src_name, &loaded.src, dat.as_ref().map(|(n, t)| (n.as_str(), *t)), &outside);
+    Program { module, diags, others, warnings, cfg }
+}
+
 /// `--assume-config`: when no `$config.dat` is in reach, declares the names only one would
 /// declare as their use tells, in a `$config.dat` beside the program (kept in `loaded`, so runs
 /// and recordings have it). Returns a warning per name; Err when a name's type cannot be told.
@@ -541,29 +559,18 @@ pub fn assume_config(loaded: &mut Loaded) -> Result<Vec<Diagnostic>, Vec<Diagnos
     if loaded.others.iter().any(|(p, _)| super::krl::project::is_config(p)) {
         return Ok(Vec::new());
     }
-    let sc = &loaded.scenario;
-    let home = sc.robot.home_deg.unwrap_or(loaded.model.home_deg);
-    let cfg = ConfigGlobals { home_deg: home, tool: sc.tool.tcp, tool_number: sc.tool.number, robroot: sc.robot.base, bases: sc.bases() };
-    let (others, _) = other_modules(loaded, &cfg);
-    let mut outside = super::krl::project::Outside { without_config: true, ..Default::default() };
-    for (m, file) in &others {
-        outside.add(m, file);
-    }
+    let module = parse_program(loaded).module;
     let src_name = loaded.src_path.display().to_string();
-    let dat = loaded.dat.as_ref().map(|(p, t)| (p.display().to_string(), t.clone()));
-    let (module, _) =
-        super::krl::parser::parse_module_with(&src_name, &loaded.src, dat.as_ref().map(|(n, t)| (n.as_str(), t.as_str())), &outside);
     if let Some((ty, span)) = module.unknown_types.first() {
         let mut sink = super::krl::diag::DiagSink::new(&src_name, &loaded.src);
         let msg = format!("type {ty} is declared nowhere: --assume-config cannot tell a type's members");
         sink.error("KRL093", *span, msg, Some("give the program the $config.dat that declares it: --config FILE"));
         return Err(sink.out);
     }
-    let names = super::krl::assume::config_names(&module, &outside);
-    if names.is_empty() {
+    if module.unknown_names.is_empty() {
         return Ok(Vec::new());
     }
-    let (text, warnings) = super::krl::assume::assumed_config(&src_name, &loaded.src, &module, &names)?;
+    let (text, warnings) = super::krl::assume::assumed_config(&src_name, &loaded.src, &module, &module.unknown_names)?;
     loaded.others.push((loaded.src_path.with_file_name("$config.dat"), text));
     Ok(warnings)
 }

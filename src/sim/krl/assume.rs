@@ -3,21 +3,15 @@
 
 use super::ast::*;
 use super::diag::{DiagSink, Diagnostic, Severity, Span};
-use super::project::{Outside, each_subexpr, undeclared, visit_exprs, walk};
+use super::project::{each_subexpr, visit_exprs, walk};
 
-/// The names `module` uses that neither it, the modules beside it (`outside`) nor the
-/// controller declare: on a controller they come from `$config.dat`. In reading order.
-pub fn config_names(module: &Module, outside: &Outside) -> Vec<(Span, String)> {
-    let mut known = super::interp::predefined_names();
-    known.extend(outside.globals.iter().cloned());
-    undeclared(module, &known)
-}
-
-/// The refusal: one error at the first use, listing every name and how to give a `$config.dat`.
-pub fn refusal(file: &str, src: &str, names: &[(Span, String)], types: &[(String, Span)]) -> Diagnostic {
-    let mut list: Vec<String> = names.iter().map(|(_, n)| n.clone()).collect();
+/// The refusal of a program checked without a `$config.dat` that uses names and types nothing
+/// declares (`Module::unknown_names`, `unknown_types`): one error at the first use, listing them
+/// all and how to give a `$config.dat`.
+pub fn refusal(file: &str, src: &str, names: &[(String, Span)], types: &[(String, Span)]) -> Diagnostic {
+    let mut list: Vec<String> = names.iter().map(|(n, _)| n.clone()).collect();
     list.extend(types.iter().map(|(t, _)| format!("type {t}")));
-    let first = names.iter().map(|(s, _)| *s).chain(types.iter().map(|(_, s)| *s)).min_by_key(|s| (s.line, s.col)).unwrap_or_default();
+    let first = names.iter().chain(types).map(|(_, s)| *s).min_by_key(|s| (s.line, s.col)).unwrap_or_default();
     let mut sink = DiagSink::new(file, src);
     let what = match (names.len(), types.len()) {
         (n, 0) => format!("{n} name(s)"),
@@ -136,12 +130,12 @@ pub fn assumed_config(
     file: &str,
     src: &str,
     module: &Module,
-    names: &[(Span, String)],
+    names: &[(String, Span)],
 ) -> Result<(String, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut text = String::from("DEFDAT $CONFIG PUBLIC\n; Assumed by robocell (--assume-config) from the program's use of these names.\n");
     let mut sink = DiagSink::new(file, src);
     let mut unknown = DiagSink::new(file, src);
-    for (span, name) in names {
+    for (name, span) in names {
         match infer_type(module, name) {
             Some(ty) => {
                 let decl = match fresh_value(ty) {

@@ -355,6 +355,8 @@ pub struct Module {
     /// Types used that nothing declares, when checked without a `$config.dat` (only that file
     /// could declare them): (type, first use).
     pub unknown_types: Vec<(String, Span)>,
+    /// Names used that nothing declares, likewise: (name, first use).
+    pub unknown_names: Vec<(String, Span)>,
 }
 
 /// `EXT name(params)` or `EXTFCT type name(params)`.

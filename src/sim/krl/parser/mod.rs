@@ -377,6 +377,7 @@ pub fn parse_module_with(
             let hint = "lint the program with its $config.dat in reach (beside it, or a backup's KRC/R1/System)";
             let msg = format!("{name} is not declared here; on a controller it must come from $config.dat");
             sink.push(Severity::Warning, "KRL080", span, msg, Some(hint));
+            module.unknown_names.push((name, span));
         } else {
             sink.error("KRL080", span, format!("{name} is not declared"), Some(&hint));
         }
