@@ -311,3 +311,37 @@ fn without_config_dat_a_neighbours_private_name_keeps_its_own_error() {
     assert!(text.contains("error[KRL092]: 1 name(s) declared nowhere (and no $config.dat in reach): B_READY"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Modules with errors beside the program are left out with a warning each; more than three
+/// (a backup's tree) are named in one warning.
+#[test]
+fn modules_left_out_for_errors_are_named_once_when_many() {
+    use robocell::sim::scenario::Scenario;
+    use robocell::sim::world::World;
+    let dir = std::env::temp_dir().join(format!("robocell-leftout-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("main.src"), "DEF main( )\nEND\n").unwrap();
+    let scenario = root().join("scenarios/pick_and_place.ron");
+    let left_out = |n: usize| {
+        for k in 0..n {
+            std::fs::write(dir.join(format!("bad{k}.src")), format!("DEF bad{k}( )\n  WHILE\nEND\n")).unwrap();
+        }
+        let loaded = Scenario::load_with_program(&scenario, Some(&dir.join("main.src"))).unwrap();
+        let (_, warnings) = World::new(loaded).unwrap();
+        warnings.into_iter().filter(|d| d.code == "KRL090").map(|d| d.message).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        left_out(3),
+        [
+            "module bad0.src has errors and is not loaded with the program",
+            "module bad1.src has errors and is not loaded with the program",
+            "module bad2.src has errors and is not loaded with the program"
+        ]
+    );
+    assert_eq!(
+        left_out(5),
+        ["5 modules beside the program have errors and are not loaded with it: bad0.src, bad1.src, bad2.src, bad3.src, bad4.src"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -584,23 +584,26 @@ fn other_modules(loaded: &Loaded, cfg: &ConfigGlobals) -> (Vec<(super::krl::ast:
     let name = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     use super::krl::project::{ext_is as is, is_config};
     let mut out = Vec::new();
-    let mut warn = |file: &std::path::Path, msg: String| {
+    let mut warn = |file: &std::path::Path, msg: String, hint: &str| {
         diags.push(Diagnostic {
             severity: super::krl::Severity::Warning,
             code: "KRL090",
             file: file.display().to_string(),
             span: super::krl::Span::new(1, 1, 0),
             message: msg,
-            hint: Some("lint it to see why: robocell lint FILE".into()),
+            hint: Some(hint.into()),
             excerpt: String::new(),
         });
     };
+    const LINT_IT: &str = "lint it to see why: robocell lint FILE";
+    // Data lists and modules with errors, left out: (file, what it is).
+    let mut left: Vec<(&std::path::Path, &str)> = Vec::new();
     for (p, text) in loaded.others.iter().filter(|(p, _)| is_config(p)) {
         let (mut m, d) = parse_module_with("", "", Some((&p.display().to_string(), text)), &Outside::default());
         // What parsed is loaded: a line with an error declares nothing, the rest stands.
         let errors = d.iter().filter(|d| d.is_error()).count();
         if errors > 0 {
-            warn(p, format!("$config.dat has {errors} error(s): what those lines declare is missing"));
+            warn(p, format!("$config.dat has {errors} error(s): what those lines declare is missing"), LINT_IT);
         }
         m.public = true;
         m.data.iter_mut().for_each(|d| d.global = true);
@@ -617,7 +620,7 @@ fn other_modules(loaded: &Loaded, cfg: &ConfigGlobals) -> (Vec<(super::krl::ast:
     for (p, text) in loaded.others.iter().filter(|(p, _)| is(p, "dat") && !is_config(p) && !has_module(p)) {
         let (m, d) = parse_module_with("", "", Some((&p.display().to_string(), text)), &ctx);
         if d.iter().any(|d| d.is_error() && d.code != "KRL080") {
-            warn(p, format!("data list {} has errors and is not loaded with the program", name(p)));
+            left.push((p, "data list"));
             continue;
         }
         ctx.add(&m, &name(p));
@@ -631,24 +634,20 @@ fn other_modules(loaded: &Loaded, cfg: &ConfigGlobals) -> (Vec<(super::krl::ast:
         // Names from other modules are not errors here: the program's whole set is checked by lint.
         let errors = d.iter().filter(|d| d.is_error() && d.code != "KRL080").count();
         if errors > 0 || m.routines.is_empty() || Interpreter::check(&m, cfg).is_err() {
-            warn(p, format!("module {} has errors and is not loaded with the program", name(p)));
+            left.push((p, "module"));
             continue;
         }
         out.push((m, name(p)));
     }
-    // Many modules left out (a backup's tree): one line naming them.
-    let left: Vec<&Diagnostic> = diags.iter().filter(|d| d.message.contains("is not loaded with the program")).collect();
+    // Many left out (a backup's tree): one line naming them.
     if left.len() > 3 {
-        let files: Vec<String> = left
-            .iter()
-            .map(|d| std::path::Path::new(&d.file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
-            .collect();
-        let mut one = left[0].clone();
-        one.file = loaded.src_path.display().to_string();
-        one.message = format!("{} modules beside the program have errors and are not loaded with it: {}", files.len(), files.join(", "));
-        one.hint = Some("lint the folder to see why: robocell lint FOLDER".into());
-        diags.retain(|d| !d.message.contains("is not loaded with the program"));
-        diags.push(one);
+        let files: Vec<String> = left.iter().map(|(p, _)| name(p)).collect();
+        let msg = format!("{} modules beside the program have errors and are not loaded with it: {}", files.len(), files.join(", "));
+        warn(&loaded.src_path, msg, "lint the folder to see why: robocell lint FOLDER");
+    } else {
+        for (p, what) in left {
+            warn(p, format!("{what} {} has errors and is not loaded with the program", name(p)), LINT_IT);
+        }
     }
     (out, diags)
 }
