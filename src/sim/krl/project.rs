@@ -372,8 +372,9 @@ pub struct FileLint {
     pub diagnostics: Vec<Diagnostic>,
     /// The module, when it parsed (for the compile checks).
     pub module: Option<Module>,
-    /// The types its context declares (`$config.dat`, GLOBAL types of the other modules).
-    pub context_types: Vec<TypeDecl>,
+    /// The types its context declares (`$config.dat`, GLOBAL types of the other modules): the
+    /// same for every module of a lint, shared.
+    pub context_types: std::rc::Rc<[TypeDecl]>,
 }
 
 /// Every `.src`, `.sub` and `.dat` under the paths (folders walked, sorted), each once.
@@ -465,7 +466,7 @@ pub fn lint_paths(paths: &[std::path::PathBuf]) -> (Vec<FileLint>, Option<std::p
                         });
                     }
                 }
-                config_lint = Some(FileLint { file: c.clone(), diagnostics: diags, module: None, context_types: Vec::new() });
+                config_lint = Some(FileLint { file: c.clone(), diagnostics: diags, module: None, context_types: Default::default() });
             }
             Err(e) => {
                 let d = Diagnostic {
@@ -477,7 +478,7 @@ pub fn lint_paths(paths: &[std::path::PathBuf]) -> (Vec<FileLint>, Option<std::p
                     hint: None,
                     excerpt: String::new(),
                 };
-                config_lint = Some(FileLint { file: c.clone(), diagnostics: vec![d], module: None, context_types: Vec::new() });
+                config_lint = Some(FileLint { file: c.clone(), diagnostics: vec![d], module: None, context_types: Default::default() });
             }
         }
     }
@@ -526,6 +527,7 @@ pub fn lint_paths(paths: &[std::path::PathBuf]) -> (Vec<FileLint>, Option<std::p
         context_types.extend(parsed.types.iter().filter(|t| t.global).cloned());
         first.push(parsed);
     }
+    let context_types: std::rc::Rc<[TypeDecl]> = context_types.into();
     let mut out: Vec<FileLint> = config_lint.into_iter().collect();
     let reported = |m: &Path, d: Option<&std::path::PathBuf>| given.iter().any(|g| same_file(g, m) || d.is_some_and(|d| same_file(g, d)));
     for (i, ((m, d), (src, dat))) in modules.iter().zip(&texts).enumerate() {
