@@ -57,24 +57,28 @@ const INLINE_FORM_TYPES: &str = "DEFDAT INLINE_FORM_TYPES PUBLIC
 ENDDAT
 ";
 
+/// The names the parser knows robocell's own declarations by (as their data list's file name):
+/// the system types are parsed without themselves, the inline-form types with them.
+pub(super) const SYSTEM_TYPES_FILE: &str = "system types";
+pub(super) const INLINE_FORM_TYPES_FILE: &str = "inline form types";
+
+/// The types robocell declares in `text`, parsed as the data list `file`.
+fn parse_own(file: &str, text: &str) -> Vec<TypeDecl> {
+    let (m, diags) = super::parser::parse_module("", "", Some((file, text)));
+    debug_assert!(diags.is_empty(), "{diags:?}");
+    m.types
+}
+
 /// The controller's types, parsed once.
 pub fn system_types() -> &'static [TypeDecl] {
     static TYPES: OnceLock<Vec<TypeDecl>> = OnceLock::new();
-    TYPES.get_or_init(|| {
-        let (m, diags) = super::parser::parse_module("", "", Some(("system types", SYSTEM_TYPES)));
-        debug_assert!(diags.is_empty(), "{diags:?}");
-        m.types
-    })
+    TYPES.get_or_init(|| parse_own(SYSTEM_TYPES_FILE, SYSTEM_TYPES))
 }
 
 /// The inline-form structures PDAT, LDAT and FDAT, as robocell declares them.
 pub fn inline_form_types() -> &'static [TypeDecl] {
     static TYPES: OnceLock<Vec<TypeDecl>> = OnceLock::new();
-    TYPES.get_or_init(|| {
-        let (m, diags) = super::parser::parse_module("", "", Some(("inline form types", INLINE_FORM_TYPES)));
-        debug_assert!(diags.is_empty(), "{diags:?}");
-        m.types
-    })
+    TYPES.get_or_init(|| parse_own(INLINE_FORM_TYPES_FILE, INLINE_FORM_TYPES))
 }
 
 /// robocell's own declaration of a type a data list declares again (`$config.dat` declares

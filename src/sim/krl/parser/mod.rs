@@ -205,10 +205,11 @@ pub fn parse_module_with(
         (Some(sink), Some((_, t))) => lex(t, sink),
         _ => Vec::new(),
     };
-    let system = dat.is_some_and(|d| d.0 == "system types" || d.0 == "inline form types");
+    use super::system_types::{INLINE_FORM_TYPES_FILE, SYSTEM_TYPES_FILE};
+    let system = dat.is_some_and(|d| d.0 == SYSTEM_TYPES_FILE || d.0 == INLINE_FORM_TYPES_FILE);
     let config = dat.is_some_and(|d| super::project::is_config(std::path::Path::new(d.0)));
     let mut user_types = outside.types.clone();
-    if dat.is_none_or(|d| d.0 != "system types") {
+    if dat.is_none_or(|d| d.0 != SYSTEM_TYPES_FILE) {
         user_types.extend(super::system_types::system_type_names());
     }
     user_types.extend(declared_type_names(&src_toks));
