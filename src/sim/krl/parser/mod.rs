@@ -63,6 +63,35 @@ fn end_span() -> Span {
 }
 
 impl<'s, 'd> Parser<'s, 'd> {
+    fn new(toks: Vec<Token>, d: &'d mut DiagSink<'s>, user_types: Vec<String>, without_config: bool, system: bool, config: bool) -> Self {
+        Parser {
+            toks,
+            pos: 0,
+            d,
+            user_types,
+            signals: Vec::new(),
+            types: Vec::new(),
+            externals: Vec::new(),
+            without_config,
+            in_spline: false,
+            system,
+            config,
+            left_out: Vec::new(),
+            defdat: None,
+            unknown_types: Vec::new(),
+        }
+    }
+
+    /// Moves what was declared module-wide (signals, types, externals, names left out, unknown
+    /// types) into `module`.
+    fn collect_into(&mut self, module: &mut Module) {
+        module.signals.append(&mut self.signals);
+        module.types.append(&mut self.types);
+        module.externals.append(&mut self.externals);
+        module.left_out.append(&mut self.left_out);
+        module.unknown_types.append(&mut self.unknown_types);
+    }
+
     pub(super) fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos).map(|t| &t.tok)
     }
@@ -214,56 +243,20 @@ pub fn parse_module_with(
     }
     user_types.extend(declared_type_names(&src_toks));
     user_types.extend(declared_type_names(&dat_toks));
-    let (mut signals, mut types, mut externals) = (Vec::new(), Vec::new(), Vec::new());
     let mut defdat = None;
     {
-        let mut p = Parser {
-            toks: src_toks,
-            pos: 0,
-            d: &mut src_sink,
-            user_types: user_types.clone(),
-            signals: Vec::new(),
-            types: Vec::new(),
-            externals: Vec::new(),
-            without_config: outside.without_config,
-            in_spline: false,
-            system,
-            config,
-            left_out: Vec::new(),
-            defdat: None,
-            unknown_types: Vec::new(),
-        };
+        let mut p = Parser::new(src_toks, &mut src_sink, user_types.clone(), outside.without_config, system, config);
         p.parse_src(&mut module);
-        module.unknown_types.append(&mut p.unknown_types);
-        signals.append(&mut p.signals);
-        types.append(&mut p.types);
-        externals.append(&mut p.externals);
-        diags.append(&mut src_sink.out);
+        p.collect_into(&mut module);
     }
+    diags.append(&mut src_sink.out);
     if let Some(mut sink) = dat_sink {
-        let mut p = Parser {
-            toks: dat_toks,
-            pos: 0,
-            d: &mut sink,
-            user_types,
-            signals: Vec::new(),
-            types: Vec::new(),
-            externals: Vec::new(),
-            without_config: outside.without_config,
-            in_spline: false,
-            system,
-            config,
-            left_out: Vec::new(),
-            defdat: None,
-            unknown_types: Vec::new(),
-        };
-        p.parse_dat(&mut module);
-        module.unknown_types.append(&mut p.unknown_types);
-        module.left_out.append(&mut p.left_out);
-        defdat = p.defdat.take();
-        signals.append(&mut p.signals);
-        types.append(&mut p.types);
-        externals.append(&mut p.externals);
+        {
+            let mut p = Parser::new(dat_toks, &mut sink, user_types, outside.without_config, system, config);
+            p.parse_dat(&mut module);
+            p.collect_into(&mut module);
+            defdat = p.defdat.take();
+        }
         diags.append(&mut sink.out);
     }
     if let (Some((n, sp)), Some((dat_name, dat_text))) = (&defdat, dat)
@@ -277,9 +270,6 @@ pub fn parse_module_with(
         sink.error("KRL070", *sp, format!("the data list is DEFDAT {n} but its file is {stem}"), Some(&hint));
         diags.append(&mut sink.out);
     }
-    module.signals = signals;
-    module.types = types;
-    module.externals = externals;
     // The module's name is its file's, as on the controller.
     let stem = stem_of(src_name);
     if let Some(first) = module.routines.first() {
