@@ -8,7 +8,12 @@ use std::process::Command;
 use super::root;
 
 fn lint(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_robocell")).arg("lint").args(args).current_dir(root()).output().unwrap();
+    robocell(&[&["lint"], args].concat())
+}
+
+/// `robocell ARGS` in the repository's root: (exit code, stdout then stderr).
+fn robocell(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_robocell")).args(args).current_dir(root()).output().unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
 }
 
@@ -143,15 +148,8 @@ fn a_program_without_its_config_dat_is_refused_once_and_runs_with_config_or_assu
         "DEF flags( )\n  b_ready = TRUE\n  n_parts = 3\n  r_gap = n_parts * 2.5\n  IF b_ready AND (r_gap > 1.5) THEN\n    n_parts = n_parts + 1\n  ENDIF\nEND\n",
     )
     .unwrap();
-    let check = |extra: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_robocell"))
-            .args(["check", "scenarios/pick_and_place.ron", "--program", prog.to_str().unwrap()])
-            .args(extra)
-            .current_dir(root())
-            .output()
-            .unwrap();
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
-    };
+    let check =
+        |extra: &[&str]| robocell(&[&["check", "scenarios/pick_and_place.ron", "--program", prog.to_str().unwrap()], extra].concat());
     let (code, out) = check(&[]);
     assert_eq!(code, 2, "{out}");
     assert_eq!(out.matches("error[").count(), 1, "{out}");
@@ -299,13 +297,8 @@ fn without_config_dat_a_neighbours_private_name_keeps_its_own_error() {
     std::fs::write(dir.join("lib.src"), "DEF lib( )\nEND\n").unwrap();
     std::fs::write(dir.join("lib.dat"), "DEFDAT lib\nDECL INT secret=3\nENDDAT\n").unwrap();
     std::fs::write(dir.join("main.src"), "DEF main( )\n  DECL INT n\n  n = secret\n  b_ready = TRUE\nEND\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_robocell"))
-        .args(["check", "scenarios/pick_and_place.ron", "--program", dir.join("main.src").to_str().unwrap()])
-        .current_dir(root())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{text}");
+    let (code, text) = robocell(&["check", "scenarios/pick_and_place.ron", "--program", dir.join("main.src").to_str().unwrap()]);
+    assert_eq!(code, 2, "{text}");
     assert!(text.contains("main.src:3:7: error[KRL080]: SECRET is not declared"), "{text}");
     assert!(text.contains("keeps it to itself"), "{text}");
     assert!(text.contains("error[KRL092]: 1 name(s) declared nowhere (and no $config.dat in reach): B_READY"), "{text}");
