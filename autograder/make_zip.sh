@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Builds autograder.zip for Gradescope ("Zip file upload"): robocell's source and one exercise.
-# Usage: autograder/make_zip.sh EXERCISE.ron [OUT.zip]
+# Usage: autograder/make_zip.sh EXERCISE.ron [OUT.zip], or a lesson folder: make_zip.sh lessons/07
 # The exercise folder is copied whole (the scenario file; the instructor's solution may stay
 # out of it: grading needs only the scenario).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-scenario=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+scenario=$1
+# A lesson's folder: its scenario.ron (the solution stays out).
+[ -d "$scenario" ] && scenario=$scenario/scenario.ron
+scenario=$(cd "$(dirname "$scenario")" && pwd)/$(basename "$scenario")
 out=${2:-autograder.zip}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -233,6 +233,11 @@ fn build_cell(
                 child(cuboid(40.0, 40.0, top - 80.0), &pal.steel, end * (len / 2.0 - 60.0), s * (hw - 20.0), (top - 80.0) / 2.0);
             }
         }
+        if let Some(g) = c.guide_mm {
+            for s in [-1.0, 1.0] {
+                child(cuboid(len, 6.0, 30.0), &pal.steel, 0.0, s * (g / 2.0 + 3.0), top + 20.0);
+            }
+        }
         if c.end_stop {
             child(cuboid(10.0, c.width_mm + 20.0, 70.0), &safety, len / 2.0 + 5.0, 0.0, top + 5.0);
         }

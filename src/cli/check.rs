@@ -122,6 +122,12 @@ pub fn print_grade(g: &Grade) {
         let mark = if r.passed { "ok  " } else { "FAIL" };
         println!("      {mark} {:<14} {}", r.variant, r.explanation);
     }
+    if !g.hints.is_empty() {
+        println!("hints:");
+        for (title, hint) in &g.hints {
+            println!("  {title}:\n    {hint}");
+        }
+    }
     if let Some(gate) = &g.gate_failed {
         println!("  the gate objective `{gate}` failed: the score is 0");
     }

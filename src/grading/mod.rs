@@ -25,6 +25,7 @@ pub struct Exercise {
 impl Exercise {
     /// Reads and checks a scenario without its program (the grader brings the programs).
     pub fn load(path: &Path) -> Result<Exercise, Vec<Diagnostic>> {
+        let path = &Scenario::resolve(path);
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
             vec![Diagnostic {
@@ -160,7 +161,14 @@ fn zero_grade(sc: &Scenario, why: &str) -> Grade {
             });
         }
     }
-    Grade { objectives, score: 0.0, max_score: sc.objectives.iter().map(|o| o.points).sum(), gate_failed: None, cycle_time_s: None }
+    Grade {
+        objectives,
+        score: 0.0,
+        max_score: sc.objectives.iter().map(|o| o.points).sum(),
+        gate_failed: None,
+        cycle_time_s: None,
+        hints: Vec::new(),
+    }
 }
 
 fn diagnostics_text(diags: &[Diagnostic]) -> String {

@@ -259,6 +259,9 @@ pub fn gradescope(s: &StudentResult, time_limit_s: f64, execution_s: f64) -> Str
         output += &format!(" (the objective `{g}` must pass for any points)");
     }
     output += "\n";
+    for (title, hint) in &s.grade.hints {
+        output += &format!("Hint for `{title}`: {hint}\n");
+    }
     // The leaderboard needs a value: a program that did not end ranks at the time limit.
     let cycle = s.grade.cycle_time_s.unwrap_or(time_limit_s);
     let v = json!({
@@ -302,6 +305,12 @@ pub fn feedback(s: &StudentResult, scenario: &str) -> String {
         let mark = if o.passed { "passed" } else { "not yet" };
         let variant = if o.hidden { format!("{} (hidden run)", o.variant) } else { o.variant.clone() };
         out += &format!("- **{variant}**, {mark}: {}\n", o.explanation);
+    }
+    if !s.grade.hints.is_empty() && !not_run {
+        out += "\n## Hints\n\n";
+        for (title, hint) in &s.grade.hints {
+            out += &format!("- *{title}*: {hint}\n");
+        }
     }
     let shown: Vec<_> = s.recordings.iter().filter(|(_, hidden, _)| !hidden).collect();
     if !shown.is_empty() {

@@ -83,7 +83,9 @@ pub fn plan_ptp_capped(
     let mut scale = 1.0;
     let mut t = plan_ptp_scaled(model, start, end, p, scale, dt);
     if let Some((tool, cap)) = cap {
-        for _ in 0..4 {
+        // The speed is not proportional to the scale (the acceleration scales with its
+        // square): slow down until both the TCP and the flange keep the cap.
+        for _ in 0..16 {
             let v = max_tcp_speed(model, tool, start, &t.samples, dt);
             if v <= cap {
                 break;
@@ -598,12 +600,17 @@ fn time_path(g: &Guided, dense: &Dense, v_cap: &[f64], a_cap: &[f64], slow: f64,
 }
 
 /// The largest TCP speed (mm/s) along axis samples taken `dt` apart.
+/// The fastest the TCP or the flange moves along `samples` (mm/s): T1 watches both.
 pub fn max_tcp_speed(model: &RobotModel, tool: &Isometry3<f64>, start: &[f64; 6], samples: &[[f64; 6]], dt: f64) -> f64 {
-    let mut prev = (fk(model, start) * tool).translation.vector;
+    let points = |q: &[f64; 6]| {
+        let flange = fk(model, q);
+        ((flange * tool).translation.vector, flange.translation.vector)
+    };
+    let mut prev = points(start);
     let mut best: f64 = 0.0;
     for q in samples {
-        let p = (fk(model, q) * tool).translation.vector;
-        best = best.max((p - prev).norm() / dt);
+        let p = points(q);
+        best = best.max((p.0 - prev.0).norm() / dt).max((p.1 - prev.1).norm() / dt);
         prev = p;
     }
     best

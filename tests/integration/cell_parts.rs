@@ -125,7 +125,13 @@ fn sort_only(penalty: f64) -> ObjectiveSpec {
     let mut bins = std::collections::BTreeMap::new();
     bins.insert("red cube".to_string(), "red".to_string());
     bins.insert("blue cylinder".to_string(), "blue".to_string());
-    ObjectiveSpec { title: "sort".into(), points: 60.0, gate: false, kind: ObjectiveKind::Sort { bins, count: 6, penalty } }
+    ObjectiveSpec {
+        title: "sort".into(),
+        points: 60.0,
+        gate: false,
+        kind: ObjectiveKind::Sort { bins, count: 6, penalty },
+        hint: String::new(),
+    }
 }
 
 #[test]
@@ -160,7 +166,7 @@ fn deliver_can_ask_for_one_part_type() {
     let mut l = sort_scenario();
     l.scenario.variants.clear();
     let reds_wanted = ObjectiveKind::Deliver { count: 6, bin: None, part_type: Some("red cube".into()) };
-    l.scenario.objectives = vec![ObjectiveSpec { title: "reds".into(), points: 12.0, gate: false, kind: reds_wanted }];
+    l.scenario.objectives = vec![ObjectiveSpec { title: "reds".into(), points: 12.0, gate: false, kind: reds_wanted, hint: String::new() }];
     let (g, runs) = exercise::grade_program(&l, true).unwrap();
     let reds = runs[0].obs.parts.iter().filter(|p| p.kind == 0).count() as f64;
     assert_eq!(g.objectives[0].points, (12.0 * reds / 6.0 * 100.0).round() / 100.0, "{:#?}", g.objectives[0]);

@@ -148,7 +148,8 @@ fn path(polyline: Vec<(f64, f64, f64)>) -> ObjectiveSpec {
         title: "draw".into(),
         points: 10.0,
         gate: false,
-        kind: ObjectiveKind::Path { tolerance_mm: 1.0, points: vec![], polyline, arc: None },
+        kind: ObjectiveKind::Path { tolerance_mm: 1.0, points: vec![], polyline, arc: None, base: None },
+        hint: String::new(),
     }
 }
 

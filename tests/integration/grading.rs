@@ -13,7 +13,7 @@ use robocell::sim::scenario::{Loaded, OperatingMode, Point};
 use super::{default_scenario, root, strip_cell};
 
 fn objective(title: &str, points: f64, kind: ObjectiveKind) -> ObjectiveSpec {
-    ObjectiveSpec { title: title.into(), points, gate: false, kind }
+    ObjectiveSpec { title: title.into(), points, gate: false, kind, hint: String::new() }
 }
 
 /// The scenario with these objectives, no variants, and program `src` (with the default .dat).
@@ -139,6 +139,7 @@ fn path_follows_points_lines_and_arcs_within_the_tolerance() {
         points,
         polyline,
         arc,
+        base: None,
     };
     // On the first LIN, in order.
     let o = path_grade(path(vec![p(500.0, -100.0, 500.0), p(500.0, 100.0, 500.0)], vec![], None));
@@ -446,6 +447,7 @@ fn hand_class() -> ClassResult {
             max_score: 10.0,
             gate_failed: None,
             cycle_time_s: Some(19.42),
+            hints: vec![("Deliver".into(), "Look under the belt.".into())],
         },
         error: None,
         sim_s: 40.0,
@@ -463,6 +465,7 @@ fn hand_class() -> ClassResult {
             max_score: 10.0,
             gate_failed: None,
             cycle_time_s: None,
+            hints: Vec::new(),
         },
         error: Some("the program has 1 error(s) and was not run:\nx.src:3:1: error[KRL041]: WHILE without ENDWHILE\n".into()),
         sim_s: 0.0,
@@ -533,6 +536,7 @@ fn gradescope_output_follows_its_spec() {
     assert_eq!((t["status"].as_str(), t["visibility"].as_str()), (Some("failed"), Some("after_published")));
     assert_eq!((v["tests"][0]["status"].as_str(), v["tests"][0]["visibility"].as_str()), (Some("passed"), Some("visible")));
     assert_eq!(t["output"], "part 2 on the floor <x & y>");
+    assert!(v["output"].as_str().unwrap().contains("Hint for `Deliver`: Look under the belt."), "{v}");
     let lb = &v["leaderboard"][0];
     assert_eq!((lb["name"].as_str(), lb["value"].as_f64(), lb["order"].as_str()), (Some("Cycle time (s)"), Some(19.42), Some("asc")));
     // Not run: the compile errors are in the output a student reads; ranks at the time limit.
@@ -629,4 +633,31 @@ fn grade_refuses_a_record_folder_it_cannot_make_before_grading() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("--record Cargo.toml/runs: cannot make the folder"), "{err}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("score"), "nothing was graded");
+}
+
+#[test]
+fn feedback_gives_the_hints_of_the_failed_objectives() {
+    let c = hand_class();
+    let fb = robocell::grading::outputs::feedback(&c.students[0], "Cell");
+    assert!(fb.contains("## Hints\n\n- *Deliver*: Look under the belt.\n"), "{fb}");
+    // Not run: its hints would not help (and it has none).
+    assert!(!robocell::grading::outputs::feedback(&c.students[1], "Cell").contains("## Hints"));
+}
+
+#[test]
+fn an_objective_passed_in_every_run_earns_its_points_not_the_sum_of_rounded_shares() {
+    let third = |variant: &str, passed: bool| ObjectiveResult {
+        title: "Deliver".into(),
+        variant: variant.into(),
+        hidden: false,
+        points: if passed { 3.33 } else { 0.0 },
+        max_points: 10.0 / 3.0,
+        passed,
+        gate: false,
+        explanation: String::new(),
+    };
+    let all = Grade { objectives: vec![third("a", true), third("b", true), third("c", true)], max_score: 10.0, ..Grade::default() };
+    assert_eq!(all.totals("Deliver"), (10.0, 10.0));
+    let two = Grade { objectives: vec![third("a", true), third("b", true), third("c", false)], max_score: 10.0, ..Grade::default() };
+    assert_eq!(two.totals("Deliver"), (6.66, 10.0));
 }

@@ -9,6 +9,7 @@ mod cli;
 mod determinism;
 mod grading;
 mod krl_programs;
+mod lessons;
 mod motion_features;
 mod motion_props;
 mod multi_module;

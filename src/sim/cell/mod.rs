@@ -74,6 +74,8 @@ struct Fingers {
     gap_mm: f64,
     /// Closing stopped on something the jaws cannot take.
     blocked: bool,
+    /// The part slipped out of the jaws (a failed grip): they close on nothing until opened.
+    slipped: bool,
 }
 
 /// The part between the jaws of a parallel gripper at `tcp` (world, mm) opened `gap` mm with
@@ -133,7 +135,7 @@ impl Cell {
         };
         let physics = PhysicsCell::new(sc, &Self::collision_poses(model, robroot, q), &shape);
         let fingers = match &sc.gripper {
-            GripperSpec::Parallel { stroke_mm, .. } => Fingers { gap_mm: *stroke_mm, blocked: false },
+            GripperSpec::Parallel { stroke_mm, .. } => Fingers { gap_mm: *stroke_mm, blocked: false, slipped: false },
             _ => Fingers::default(),
         };
         Cell {
@@ -293,6 +295,7 @@ impl Cell {
                 let f = &mut self.fingers;
                 if open && !close {
                     f.blocked = false;
+                    f.slipped = false;
                     if let Some(id) = self.physics.holding().and_then(|_| self.physics.release(v)) {
                         ev.push(Event::PartReleased { id });
                     }
@@ -301,10 +304,15 @@ impl Cell {
                     // Closing: the fingers stop on a part between the jaws and hold it.
                     let next = (f.gap_mm - step).max(0.0);
                     match jaw_part(&self.physics.parts(), tcp, f.gap_mm, finger_mm) {
+                        // A failed grip: the part slips out of the jaws, which close on nothing.
+                        Some(_) if fails || f.slipped => {
+                            f.slipped = true;
+                            f.gap_mm = next;
+                        }
                         Some((_, width)) if width > f.gap_mm + 1e-6 => f.blocked = true,
                         Some((id, width)) if width >= next => {
                             f.gap_mm = width;
-                            if !fails && self.physics.attach(id, tcp) {
+                            if self.physics.attach(id, tcp) {
                                 ev.push(Event::PartPicked { id });
                             } else {
                                 f.blocked = true;

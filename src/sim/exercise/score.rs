@@ -59,6 +59,8 @@ pub struct Grade {
     pub gate_failed: Option<String>,
     /// The public run's time from start to END, if it ended.
     pub cycle_time_s: Option<f64>,
+    /// (objective, hint) for each failed objective that has a hint, in the scenario's order.
+    pub hints: Vec<(String, String)>,
 }
 
 impl Grade {
@@ -68,7 +70,11 @@ impl Grade {
 
     /// An objective's points and its most points, over all its runs.
     pub fn totals(&self, title: &str) -> (f64, f64) {
-        self.objectives.iter().filter(|o| o.title == title).fold((0.0, 0.0), |a, o| (a.0 + o.points, a.1 + o.max_points))
+        let mine = || self.objectives.iter().filter(|o| o.title == title);
+        let (p, m) = mine().fold((0.0, 0.0), |a, o| (a.0 + o.points, a.1 + o.max_points));
+        // Shares are rounded to cents: three thirds of 10 are 9.99 and 10.01, but passing in
+        // every run earns the objective's points.
+        if mine().all(|o| o.passed) { (round2(m), round2(m)) } else { (round2(p).min(round2(m)), round2(m)) }
     }
 }
 
@@ -89,9 +95,20 @@ pub fn grade(objectives: &[ObjectiveSpec], program_results: Vec<ObjectiveResult>
     }
     let max_score = objectives.iter().map(|o| o.points).sum();
     let gate_failed = out.iter().find(|r| r.gate && !r.passed).map(|r| format!("{} ({})", r.title, r.variant));
-    let score = if gate_failed.is_some() { 0.0 } else { out.iter().map(|r| r.points).sum::<f64>().min(max_score) };
+    // Per objective, its shares (rounded to cents) never add up to more than its points.
+    let earned = objectives.iter().map(|o| {
+        let mine = || out.iter().filter(|r| r.title == o.title);
+        if mine().all(|r| r.passed) { o.points } else { mine().map(|r| r.points).sum::<f64>().min(o.points) }
+    });
+    let score = if gate_failed.is_some() { 0.0 } else { earned.sum::<f64>().min(max_score) };
     let cycle_time_s = runs.first().and_then(|r| r.obs.finished_s);
-    Grade { objectives: out, score: round2(score), max_score, gate_failed, cycle_time_s }
+    let hints = objectives
+        .iter()
+        .filter(|o| out.iter().any(|r| r.title == o.title && !r.passed))
+        .filter(|o| !o.hint.is_empty())
+        .map(|o| (o.title.clone(), o.hint.clone()))
+        .collect();
+    Grade { objectives: out, score: round2(score), max_score, gate_failed, cycle_time_s, hints }
 }
 
 fn round2(x: f64) -> f64 {
@@ -107,7 +124,14 @@ pub fn judge(spec: &ObjectiveSpec, run: &RunRecord, max: f64) -> ObjectiveResult
             let spots = super::spec::place_targets(&run.scenario, targets, pallet.as_deref(), slots, *base);
             place(run, &spots, *tolerance_mm, *tolerance_deg, *in_order)
         }
-        ObjectiveKind::Path { tolerance_mm, points, polyline, arc } => path(run, *tolerance_mm, points, polyline, arc.as_ref()),
+        ObjectiveKind::Path { tolerance_mm, points, polyline, arc, base } => {
+            let world = |ps: &[Point]| in_world(&run.scenario, *base, ps);
+            let arc = arc.as_ref().map(|(a, b, c)| {
+                let w = world(&[*a, *b, *c]);
+                (w[0], w[1], w[2])
+            });
+            path(run, *tolerance_mm, &world(points), &world(polyline), arc.as_ref())
+        }
         ObjectiveKind::CycleTime { full_s, zero_s } => cycle_time(run, *full_s, *zero_s),
         ObjectiveKind::Safety { no_collision, t1_speed, no_limit_stop, ends_at_home } => {
             safety(run, *no_collision, *t1_speed, *no_limit_stop, *ends_at_home)
@@ -126,6 +150,20 @@ pub fn judge(spec: &ObjectiveSpec, run: &RunRecord, max: f64) -> ObjectiveResult
         gate: spec.gate,
         explanation,
     }
+}
+
+/// Points given in `BASE_DATA[base]` of the scenario, in the world; world points as they are.
+fn in_world(sc: &Scenario, base: Option<usize>, points: &[Point]) -> Vec<Point> {
+    let Some(frame) = base.and_then(|n| sc.bases().get(n.wrapping_sub(1)).map(crate::sim::math::Frame::to_iso)) else {
+        return points.to_vec();
+    };
+    points
+        .iter()
+        .map(|p| {
+            let w = frame * nalgebra::Point3::new(p.x, p.y, p.z);
+            Point { x: w.x, y: w.y, z: w.z }
+        })
+        .collect()
 }
 
 impl RunRecord {

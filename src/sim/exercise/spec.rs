@@ -19,6 +19,9 @@ pub struct ObjectiveSpec {
     #[serde(default)]
     pub gate: bool,
     pub kind: ObjectiveKind,
+    /// What a student should look at when this objective fails (a lesson's hint); none when empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hint: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -65,6 +68,9 @@ pub enum ObjectiveKind {
     /// its start through its via point to its end, within `tolerance_mm` (world frame).
     Path {
         tolerance_mm: f64,
+        /// The points are given in `BASE_DATA[n]` (so they move with the base); else the world.
+        #[serde(default)]
+        base: Option<usize>,
         #[serde(default)]
         points: Vec<Point>,
         #[serde(default)]
@@ -197,9 +203,15 @@ pub struct Variant {
     /// Spawn timing and count, for every spawner.
     #[serde(default)]
     pub spawn: Option<SpawnChange>,
-    /// Bins moved, each with the base that is taught on it.
+    /// Bins, tables or pallets moved, each with the base that is taught on it.
     #[serde(default)]
     pub shift: Vec<Shift>,
+    /// Where the robot stands when the run starts (axis angles, degrees).
+    #[serde(default)]
+    pub start_deg: Option<[f64; 6]>,
+    /// Faults of this run besides the scenario's own.
+    #[serde(default)]
+    pub faults: Vec<crate::sim::scenario::FaultSpec>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -220,10 +232,12 @@ pub struct SpawnChange {
     pub parts: Option<crate::sim::scenario::PartSource>,
 }
 
-/// Moves a bin by `by` (world, mm) and `BASE_DATA[base]` with it.
+/// Moves the bin, table or pallet named `bin` by `by` (world, mm) and `BASE_DATA[base]` with it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Shift {
+    /// A bin's, a table's or a pallet's name (`fixture:` says the same).
+    #[serde(alias = "fixture")]
     pub bin: String,
     #[serde(default)]
     pub base: Option<usize>,
@@ -255,10 +269,12 @@ impl Variant {
             }
         }
         for sh in &self.shift {
-            for b in sc.bins.iter_mut().filter(|b| b.name == sh.bin) {
-                b.center.x += sh.by.x;
-                b.center.y += sh.by.y;
-                b.center.z += sh.by.z;
+            let centres = sc.bins.iter_mut().filter(|b| b.name == sh.bin).map(|b| &mut b.center);
+            let centres = centres.chain(sc.tables.iter_mut().filter(|t| t.name == sh.bin).map(|t| &mut t.center));
+            for c in centres.chain(sc.pallets.iter_mut().filter(|p| p.name == sh.bin).map(|p| &mut p.origin)) {
+                c.x += sh.by.x;
+                c.y += sh.by.y;
+                c.z += sh.by.z;
             }
             if let Some(n) = sh.base {
                 while sc.base_data.len() < n {
@@ -270,6 +286,10 @@ impl Variant {
                 f.z += sh.by.z;
             }
         }
+        if let Some(a) = self.start_deg {
+            sc.robot.start_deg = Some(a);
+        }
+        sc.faults.extend(self.faults.iter().cloned());
         sc
     }
 
@@ -290,8 +310,11 @@ impl Variant {
             out.push(("interval_s".into(), format!("variant {}: interval_s must be positive", self.name)));
         }
         for sh in &self.shift {
-            if !sc.bins.iter().any(|b| b.name == sh.bin) {
-                out.push((sh.bin.clone(), format!("variant {}: no bin named `{}`", self.name, sh.bin)));
+            let fixture = |n: &str| {
+                sc.bins.iter().any(|b| b.name == n) || sc.tables.iter().any(|t| t.name == n) || sc.pallets.iter().any(|p| p.name == n)
+            };
+            if !fixture(&sh.bin) {
+                out.push((sh.bin.clone(), format!("variant {}: no bin, table or pallet named `{}`", self.name, sh.bin)));
             }
             if sh.base.is_some_and(|n| !(1..=32).contains(&n)) {
                 out.push(("base".into(), format!("variant {}: BASE_DATA has entries 1..32", self.name)));
@@ -389,7 +412,12 @@ impl ObjectiveSpec {
                     out.push(("base".into(), format!("objective `{t}`: BASE_DATA[{n}] is not given in base_data")));
                 }
             }
-            ObjectiveKind::Path { tolerance_mm, points, polyline, arc } => {
+            ObjectiveKind::Path { tolerance_mm, points, polyline, arc, base } => {
+                if let Some(n) = base
+                    && !(1..=sc.base_data.len()).contains(n)
+                {
+                    out.push(("base".into(), format!("objective `{t}`: BASE_DATA[{n}] is not given in base_data")));
+                }
                 let given = [!points.is_empty(), !polyline.is_empty(), arc.is_some()].iter().filter(|x| **x).count();
                 if given != 1 {
                     out.push(("Path".into(), format!("objective `{t}`: give exactly one of points, polyline or arc")));

@@ -11,7 +11,8 @@ pub enum FaultKind {
     SensorStuck { input: usize, value: bool },
     /// The vacuum breaks down: a held part drops, and nothing is held until it ends.
     VacuumLost,
-    /// The gripper does not take the next parts (the vacuum does not build up).
+    /// The gripper does not take the next parts: the vacuum does not build up, a parallel
+    /// gripper's jaws slip off the part and close on nothing.
     GripFails,
     /// The belt stops although its motor output is on.
     ConveyorJam { conveyor: String },

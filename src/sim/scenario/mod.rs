@@ -239,6 +239,9 @@ pub struct ConveyorSpec {
     /// A stop plate at the `to` end that holds parts back.
     #[serde(default = "yes")]
     pub end_stop: bool,
+    /// Guide rails along the belt, this far apart (mm): parts travel and queue in single file.
+    #[serde(default)]
+    pub guide_mm: Option<f64>,
 }
 
 fn yes() -> bool {
@@ -414,6 +417,9 @@ fn diag(file: &str, src: &str, line: usize, col: usize, msg: String, hint: Optio
         excerpt,
     }
 }
+
+/// The scenario of a folder (a lesson): `robocell check lessons/07` runs `lessons/07/scenario.ron`.
+pub const FOLDER_SCENARIO: &str = "scenario.ron";
 
 /// The largest magnitude of a decimal number in a scenario: 100 m in mm.
 pub const MAX_NUMBER: f64 = 100_000.0;
@@ -619,6 +625,30 @@ impl Scenario {
             }
             if c.width_mm <= 0.0 {
                 err(&field_of(&c.name, "width_mm"), format!("conveyor {}: width_mm {} must be positive", c.name, c.width_mm), None);
+            }
+            if let Some(g) = c.guide_mm {
+                if !(g > 0.0 && g <= c.width_mm) {
+                    err(
+                        &field_of(&c.name, "guide_mm"),
+                        format!("conveyor {}: guide_mm {g} must be positive and at most the belt's width", c.name),
+                        None,
+                    );
+                }
+                let types = self.all_part_types();
+                for s in self.spawners.iter().filter(|s| s.conveyor == c.name) {
+                    let sizes = s.parts.names().into_iter().filter_map(|n| types.iter().find(|t| t.name == n).map(|t| t.size_mm));
+                    let widest = sizes.map(|(x, y, _)| x.max(y)).fold(0.0, f64::max);
+                    if widest + 2.0 * s.lateral_jitter_mm > g {
+                        err(
+                            &field_of(&c.name, "guide_mm"),
+                            format!(
+                                "conveyor {}: its guides are {g} mm apart, but parts {widest} mm wide arrive up to {} mm off the middle",
+                                c.name, s.lateral_jitter_mm
+                            ),
+                            Some("widen guide_mm, or lower the spawner's lateral_jitter_mm"),
+                        );
+                    }
+                }
             }
             if c.speed_mm_s < 0.0 {
                 err(
@@ -950,13 +980,21 @@ impl Scenario {
         out
     }
 
+    /// The scenario file a path names: itself, or a folder's `scenario.ron` (a lesson's).
+    pub fn resolve(path: &Path) -> PathBuf {
+        let in_folder = path.join(FOLDER_SCENARIO);
+        if path.is_dir() && in_folder.is_file() { in_folder } else { path.to_path_buf() }
+    }
+
     /// Reads, parses and validates a scenario and reads its program files.
     pub fn load(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
         Scenario::load_with_program(path, None)
     }
 
     /// As `load`, with another program than the scenario's (a `.src`; its `.dat` beside it).
+    /// A folder holding a `scenario.ron` (a lesson's) stands for that file.
     pub fn load_with_program(path: &Path, program: Option<&Path>) -> Result<Loaded, Vec<Diagnostic>> {
+        let path = &Scenario::resolve(path);
         let file = path.display().to_string();
         let given_program = program;
         let text = std::fs::read_to_string(path)

@@ -45,6 +45,17 @@ pub enum PartSource {
     Sequence(Vec<String>),
 }
 
+impl PartSource {
+    /// The names of the part types it gives.
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            PartSource::One(p) => vec![p.name.clone()],
+            PartSource::Mix(m) => m.iter().map(|(n, _)| n.clone()).collect(),
+            PartSource::Sequence(q) => q.clone(),
+        }
+    }
+}
+
 /// sRGB components 0..1 of a colour name or `#rrggbb`.
 pub fn colour_rgb(c: &str) -> Option<[f32; 3]> {
     let named = match c.to_ascii_lowercase().as_str() {

@@ -215,6 +215,14 @@ impl PhysicsCell {
                 let iso = Isometry3::from_parts(Translation3::new(mid.x + off.x, mid.y + off.y, top + 15.0 - 10.0), rot);
                 add_fixed(&mut world, &mut env_names, format!("conveyor {} rail", c.name), iso, cuboid_mm(len / 2.0, 5.0, 25.0));
             }
+            // Guide rails over the belt: single file.
+            if let Some(g) = c.guide_mm {
+                for side in [-1.0, 1.0] {
+                    let off = rot * Vector3::new(0.0, side * (g / 2.0 + 3.0), 0.0);
+                    let iso = Isometry3::from_parts(Translation3::new(mid.x + off.x, mid.y + off.y, top + 20.0), rot);
+                    add_fixed(&mut world, &mut env_names, format!("conveyor {} guide", c.name), iso, cuboid_mm(len / 2.0, 3.0, 15.0));
+                }
+            }
             if c.end_stop {
                 let off = rot * Vector3::new(len / 2.0 + 5.0, 0.0, 0.0);
                 let iso = Isometry3::from_parts(Translation3::new(mid.x + off.x, mid.y + off.y, top + 30.0 - 15.0), rot);
