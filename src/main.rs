@@ -44,6 +44,9 @@ enum Cmd {
         /// The pendant's tab to open: program, edit (the program in the editor), jog, watch or io.
         #[arg(long, default_value = "program", value_parser = ["program", "edit", "jog", "watch", "io"])]
         tab: String,
+        /// Run this program (.src, its .dat beside it) instead of the scenario's.
+        #[arg(long)]
+        program: Option<PathBuf>,
         /// Serve the window's cell on the plant network too (as `robocell serve`).
         #[command(flatten)]
         net: cli::serve::NetArgs,
@@ -120,6 +123,34 @@ enum Cmd {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// The course: each lesson with your best score.
+    Lessons {
+        #[command(flatten)]
+        course: cli::lesson::CourseArgs,
+    },
+    /// Open lesson N: its starter is copied into your work folder (never over your work) and the
+    /// window opens on it, with the lesson's text, objectives and Check.
+    Lesson {
+        /// The lesson's number (`robocell lessons` lists them).
+        number: u32,
+        #[command(flatten)]
+        course: cli::lesson::CourseArgs,
+        /// Save a screenshot (PNG) at the simulated time given by --at, then quit.
+        #[arg(long)]
+        screenshot: Option<PathBuf>,
+        /// Simulated time of the screenshot, seconds.
+        #[arg(long, default_value_t = 0.0)]
+        at: f64,
+        /// Press Start as soon as the window opens.
+        #[arg(long)]
+        start: bool,
+        /// Window size, WIDTHxHEIGHT in pixels.
+        #[arg(long, default_value = "1400x860", value_parser = parse_size)]
+        size: (u32, u32),
+        /// The tab to open: lesson, program, edit, jog, watch or io.
+        #[arg(long, default_value = "lesson", value_parser = ["lesson", "program", "edit", "jog", "watch", "io"])]
+        tab: String,
+    },
     /// Serve the cell on the plant network (OPC UA, MQTT, Modbus TCP) until Ctrl+C. Without a
     /// server flag all three run on their default addresses.
     Serve {
@@ -166,8 +197,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => cli::run::run(Path::new(DEFAULT_SCENARIO), cli::run::RunOptions::default()),
-        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, net, config }) => {
-            cli::run::run(&scenario, cli::run::RunOptions { start, speed, screenshot, at, record, size, tab, net, config })
+        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, program, net, config }) => cli::run::run(
+            &scenario,
+            cli::run::RunOptions { start, speed, screenshot, at, record, size, tab, net, config, program, ..Default::default() },
+        ),
+        Some(Cmd::Lessons { course }) => cli::lesson::list(&course),
+        Some(Cmd::Lesson { number, course, screenshot, at, start, size, tab }) => {
+            cli::lesson::open(number, &course, cli::run::RunOptions { screenshot, at, start, size, tab, ..Default::default() })
         }
         Some(Cmd::Check { scenario, program, verbose, record, config }) => cli::check::check(
             &scenario,

@@ -5,6 +5,7 @@ mod camera;
 pub mod convert;
 mod editor;
 mod jogging;
+pub mod lesson;
 mod panel;
 pub mod scene;
 mod watch;
@@ -37,6 +38,8 @@ pub struct Sim {
     pub hold_at: Option<f64>,
     /// This run's grade once it is over, and the tick it was judged at.
     pub grade: Option<(u64, Grade)>,
+    /// Close the window at the next frame (another lesson opens in its place).
+    pub quit: bool,
     /// The plant network's servers, when the window is served too (`run --opcua ...`).
     #[cfg(feature = "net")]
     pub net: Option<crate::net::Bridge>,
@@ -66,6 +69,7 @@ impl Sim {
             record_to: None,
             hold_at: None,
             grade: None,
+            quit: false,
             #[cfg(feature = "net")]
             net: None,
         }
@@ -139,8 +143,11 @@ impl Plugin for SimPlugin {
     }
 }
 
-fn step_sim(time: Res<Time>, mut sim: ResMut<Sim>) {
+fn step_sim(time: Res<Time>, mut sim: ResMut<Sim>, mut exit: MessageWriter<AppExit>) {
     sim.advance(time.delta_secs_f64());
+    if sim.quit {
+        exit.write(AppExit::Success);
+    }
 }
 
 impl Default for Script {
@@ -152,6 +159,7 @@ impl Default for Script {
             record: None,
             size: (1400, 860),
             tab: "program".into(),
+            lesson: None,
             #[cfg(feature = "net")]
             serve: None,
         }
@@ -171,8 +179,10 @@ pub struct Script {
     pub record: Option<PathBuf>,
     /// The window's size in pixels (e.g. a projector's 1280 x 720).
     pub size: (u32, u32),
-    /// The pendant's tab at the start: program, jog, watch or io.
+    /// The pendant's tab at the start: lesson, program, jog, watch or io.
     pub tab: String,
+    /// The lesson the window shows in its Lesson tab (`robocell lesson N`).
+    pub lesson: Option<lesson::LessonInfo>,
     /// Serve the cell on the plant network too (OPC UA, MQTT, Modbus TCP).
     #[cfg(feature = "net")]
     pub serve: Option<crate::net::ServeOptions>,
@@ -247,7 +257,11 @@ pub fn build(loaded: Loaded, script: Script) -> Result<App, RunError> {
     if script.speed > 0.0 {
         sim.speed = script.speed;
     }
+    let lesson = script.lesson.clone();
     let mut app = App::new();
+    if let Some(l) = lesson {
+        app.insert_resource(l);
+    }
     app.insert_resource(ClearColor(Color::srgb(0.80, 0.84, 0.88)))
         .add_plugins(
             DefaultPlugins

@@ -10,6 +10,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use super::Sim;
 use super::editor::{EditorUi, program_view};
 use super::jogging::{Held, jog_view, keys};
+use super::lesson::{LessonInfo, LessonUi, lesson_view};
 use super::watch::{WatchUi, watch_view};
 use crate::sim::math::Frame;
 use crate::sim::scenario::FaultKind;
@@ -51,10 +52,12 @@ pub struct PendantUi {
     held: Held,
     editor: EditorUi,
     watch: WatchUi,
+    lesson: LessonUi,
 }
 
 #[derive(Default, Clone, Copy, PartialEq)]
 enum Tab {
+    Lesson,
     #[default]
     Program,
     Jog,
@@ -67,6 +70,7 @@ fn panel(
     mut sim: ResMut<Sim>,
     mut pad: Local<PendantUi>,
     script: Option<Res<super::Script>>,
+    lesson: Option<Res<LessonInfo>>,
     mut camera: Single<&mut Camera, With<Camera3d>>,
     window: Single<&Window, With<PrimaryWindow>>,
 ) -> Result {
@@ -74,6 +78,7 @@ fn panel(
     if !pad.opened {
         pad.opened = true;
         pad.tab = match script.as_ref().map(|s| s.tab.as_str()) {
+            Some("lesson") if lesson.is_some() => Tab::Lesson,
             Some("jog") => Tab::Jog,
             Some("watch") => Tab::Watch,
             Some("io") => Tab::Cell,
@@ -92,7 +97,7 @@ fn panel(
         // The cell keeps at least half of the window, whatever the panel shows.
         .size_range(320.0..=(window.width() * 0.5).max(330.0))
         .show(&mut root, |ui| {
-            pendant(ui, &mut sim, &mut pad);
+            pendant(ui, &mut sim, &mut pad, lesson.as_deref());
         })
         .response
         .rect
@@ -128,11 +133,14 @@ fn tidy(x: f64) -> f64 {
     if x.abs() < 0.005 { 0.0 } else { x }
 }
 
-fn pendant(ui: &mut egui::Ui, sim: &mut Sim, pad: &mut PendantUi) {
+fn pendant(ui: &mut egui::Ui, sim: &mut Sim, pad: &mut PendantUi, lesson: Option<&LessonInfo>) {
     let sc = sim.world.loaded().scenario.clone();
     ui.add_space(4.0);
     ui.heading(&sc.name);
-    ui.label(egui::RichText::new(&sc.description).small());
+    if lesson.is_none() {
+        // A lesson says it in its text.
+        ui.label(egui::RichText::new(&sc.description).small());
+    }
     ui.separator();
 
     // Controls.
@@ -238,11 +246,13 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim, pad: &mut PendantUi) {
         (Some((_, g)), true) => {
             let colour = if g.full_marks() { egui::Color32::from_rgb(80, 220, 100) } else { egui::Color32::from_rgb(255, 170, 60) };
             ui.label(egui::RichText::new(format!("Score {:.0} / {:.0} (this run)", g.score, g.max_score)).color(colour).strong());
-            for r in &g.objectives {
-                let mark = if r.passed { "✔" } else { "✘" };
+            for r in g.objectives.iter().filter(|_| lesson.is_none()) {
+                let mark = if r.passed { "✔" } else { "✖" };
                 ui.label(format!("{mark} {:.0}/{:.0} {}", r.points, r.max_points, r.title)).on_hover_text(&r.explanation);
             }
         }
+        // The Lesson tab lists them with their state.
+        _ if lesson.is_some() => {}
         _ => {
             for o in &sc.objectives {
                 ui.label(format!("· {:.0} pts  {}", o.points, o.title));
@@ -253,7 +263,9 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim, pad: &mut PendantUi) {
 
     // Tabs: the program, jogging, the watch panel, the cell's I/O.
     ui.horizontal(|ui| {
-        for (t, name) in [(Tab::Program, "Program"), (Tab::Jog, "Jog"), (Tab::Watch, "Watch"), (Tab::Cell, "I/O and axes")] {
+        let tabs =
+            [(Tab::Lesson, "Lesson"), (Tab::Program, "Program"), (Tab::Jog, "Jog"), (Tab::Watch, "Watch"), (Tab::Cell, "I/O and axes")];
+        for (t, name) in tabs.into_iter().filter(|(t, _)| *t != Tab::Lesson || lesson.is_some()) {
             if ui.selectable_label(pad.tab == t, egui::RichText::new(name).strong()).clicked() {
                 pad.tab = t;
             }
@@ -262,6 +274,10 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim, pad: &mut PendantUi) {
     let body_h = (ui.available_height() - 170.0).max(150.0);
     let mut jog_down = None;
     egui::ScrollArea::vertical().id_salt("tab").max_height(body_h).auto_shrink([false, true]).show(ui, |ui| match pad.tab {
+        Tab::Lesson => match lesson {
+            Some(info) => lesson_view(ui, sim, info, &mut pad.lesson),
+            None => program_view(ui, sim, &mut pad.editor, body_h - 10.0),
+        },
         Tab::Program => program_view(ui, sim, &mut pad.editor, body_h - 10.0),
         Tab::Jog => jog_down = jog_view(ui, sim, &mut pad.held),
         Tab::Watch => watch_view(ui, sim, &mut pad.watch),

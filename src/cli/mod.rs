@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod check;
 pub mod grade;
+pub mod lesson;
 pub mod lint;
 pub mod replay;
 pub mod run;

@@ -23,6 +23,11 @@ pub struct RunOptions {
     pub net: super::serve::NetArgs,
     /// The program's `$config.dat`, given or assumed.
     pub config: super::ConfigArgs,
+    /// Run this program instead of the scenario's (a lesson's work copy).
+    pub program: Option<PathBuf>,
+    /// The lesson the window teaches (`robocell lesson N`).
+    #[cfg(feature = "app")]
+    pub lesson: Option<robocell::app::lesson::LessonInfo>,
 }
 
 impl Default for RunOptions {
@@ -37,13 +42,16 @@ impl Default for RunOptions {
             tab: "program".into(),
             net: Default::default(),
             config: Default::default(),
+            program: None,
+            #[cfg(feature = "app")]
+            lesson: None,
         }
     }
 }
 
 #[cfg(feature = "app")]
 pub fn run(path: &Path, o: RunOptions) -> ExitCode {
-    let mut loaded = match Scenario::load(path) {
+    let mut loaded = match Scenario::load_with_program(path, o.program.as_deref()) {
         Ok(l) => l,
         Err(diags) => {
             print_diags(&diags);
@@ -73,6 +81,7 @@ pub fn run(path: &Path, o: RunOptions) -> ExitCode {
         record: o.record,
         size: o.size,
         tab: o.tab,
+        lesson: o.lesson,
         #[cfg(feature = "net")]
         serve,
     };
@@ -90,8 +99,8 @@ pub fn run(path: &Path, o: RunOptions) -> ExitCode {
 }
 
 #[cfg(not(feature = "app"))]
-pub fn run(path: &Path, _: RunOptions) -> ExitCode {
-    if let Err(diags) = Scenario::load(path) {
+pub fn run(path: &Path, o: RunOptions) -> ExitCode {
+    if let Err(diags) = Scenario::load_with_program(path, o.program.as_deref()) {
         print_diags(&diags);
     }
     eprintln!("this robocell was built without the window (feature `app`); try `robocell check`");

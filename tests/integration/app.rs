@@ -51,30 +51,32 @@ fn app_steps_the_cell_and_moves_the_robot_and_parts() {
     }
 }
 
-/// Renders the window under Xvfb with software Vulkan and checks the picture shows the cell.
-/// Needs `xvfb-run` and a Vulkan driver (Debian: xvfb mesa-vulkan-drivers libvulkan1); CI
-/// installs both (`.ci/run`). Without them the test fails and says what to install. The cell is
-/// held at exactly 3 simulated seconds, so the picture does not depend on frame times.
-#[test]
-fn renders_the_cell_offscreen() {
+/// A screenshot of the window under Xvfb with software Vulkan: RGB rows of `size`. Needs
+/// `xvfb-run` and a Vulkan driver (Debian: xvfb mesa-vulkan-drivers libvulkan1); CI installs
+/// both (`.ci/run`). Without them the test fails and says what to install.
+struct Shot {
+    rgb: Vec<u8>,
+    width: u32,
+}
+
+impl Shot {
+    fn px(&self, x: u32, y: u32) -> (u8, u8, u8) {
+        let i = (y * self.width + x) as usize * 3;
+        (self.rgb[i], self.rgb[i + 1], self.rgb[i + 2])
+    }
+}
+
+fn screenshot(args: &[&str], size: (u32, u32), name: &str) -> Shot {
     let have_xvfb = std::process::Command::new("sh").args(["-c", "command -v xvfb-run"]).output().is_ok_and(|o| o.status.success());
     assert!(have_xvfb, "the render test needs xvfb-run and a Vulkan driver: apt-get install xvfb mesa-vulkan-drivers libvulkan1");
-    let out = std::env::temp_dir().join(format!("robocell-render-{}.png", std::process::id()));
+    let out = std::env::temp_dir().join(format!("robocell-{name}-{}.png", std::process::id()));
     let _ = std::fs::remove_file(&out);
     let mut child = std::process::Command::new("xvfb-run")
-        .args([
-            "-a",
-            "-s",
-            "-screen 0 1400x860x24",
-            env!("CARGO_BIN_EXE_robocell"),
-            "run",
-            "--start",
-            "--speed",
-            "4",
-            "--at",
-            "3",
-            "--screenshot",
-        ])
+        .args(["-a", "-s", &format!("-screen 0 {}x{}x24", size.0, size.1), env!("CARGO_BIN_EXE_robocell")])
+        .args(args)
+        .arg("--size")
+        .arg(format!("{}x{}", size.0, size.1))
+        .arg("--screenshot")
         .arg(&out)
         .current_dir(super::root())
         .env("RUST_LOG", "error")
@@ -89,35 +91,67 @@ fn renders_the_cell_offscreen() {
         }
         if std::time::Instant::now() > deadline {
             let _ = child.kill();
-            panic!("robocell run did not finish within 300 s");
+            panic!("robocell {args:?} did not finish within 300 s");
         }
         std::thread::sleep(Duration::from_millis(200));
     };
-    assert!(status.success(), "robocell run exited with {status}");
+    assert!(status.success(), "robocell {args:?} exited with {status}");
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&out).expect("screenshot written")));
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut buf).unwrap();
-    assert_eq!((info.width, info.height), (1400, 860));
+    assert_eq!((info.width, info.height), size);
     let bpp = info.line_size / info.width as usize;
-    let px = |x: u32, y: u32| {
-        let i = y as usize * info.line_size + x as usize * bpp;
-        (buf[i], buf[i + 1], buf[i + 2])
-    };
+    let mut rgb = Vec::with_capacity((size.0 * size.1 * 3) as usize);
+    for y in 0..info.height as usize {
+        for x in 0..info.width as usize {
+            let i = y * info.line_size + x * bpp;
+            rgb.extend_from_slice(&buf[i..i + 3]);
+        }
+    }
+    let _ = std::fs::remove_file(&out);
+    Shot { rgb, width: info.width }
+}
+
+/// The window with the default scenario: the robot in the 3D view, the pendant on the right.
+/// The cell is held at exactly 3 simulated seconds, so the picture does not depend on frame times.
+#[test]
+fn renders_the_cell_offscreen() {
+    let shot = screenshot(&["run", "--start", "--speed", "4", "--at", "3"], (1400, 860), "render");
     // KUKA orange of the robot in the 3D view, the dark pendant panel on the right.
     let mut orange = 0;
     for y in (0..860).step_by(2) {
         for x in (0..900).step_by(2) {
-            let (r, g, b) = px(x, y);
+            let (r, g, b) = shot.px(x, y);
             if r > 180 && (60..150).contains(&g) && b < 60 {
                 orange += 1;
             }
         }
     }
     assert!(orange > 500, "the robot is drawn: {orange} orange samples");
-    let (r, g, b) = px(1300, 800);
+    let (r, g, b) = shot.px(1300, 800);
     assert!(r < 60 && g < 60 && b < 60, "the panel is drawn: {:?}", (r, g, b));
-    let _ = std::fs::remove_file(&out);
+}
+
+/// `robocell lesson 7` at a projector's 1280x720: the starter lands in the work folder and the
+/// Lesson tab draws the lesson (its text, objectives and Check) where the Program tab draws the
+/// listing: the two pictures of the panel differ.
+#[test]
+fn renders_a_lesson_in_its_tab() {
+    let work = std::env::temp_dir().join(format!("robocell-lesson-window-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let w = work.to_str().unwrap();
+    let lesson = screenshot(&["lesson", "7", "--work", w, "--at", "1"], (1280, 720), "lesson");
+    assert!(work.join("07/sort_parts.src").is_file() && work.join("07/sort_parts.dat").is_file(), "the starter was copied");
+    let program = screenshot(&["lesson", "7", "--work", w, "--at", "1", "--tab", "program"], (1280, 720), "lesson-program");
+    let mut differ = 0;
+    for y in (250..720).step_by(2) {
+        for x in (830..1280).step_by(2) {
+            differ += usize::from(lesson.px(x, y) != program.px(x, y));
+        }
+    }
+    assert!(differ > 2000, "the Lesson tab draws something else than the Program tab: {differ} samples differ");
+    std::fs::remove_dir_all(&work).unwrap();
 }
 
 /// The pendant's commands through the app: jog in T1 with the enabling switch, touch up, and
