@@ -224,3 +224,32 @@ fn a_conveyors_bad_width_and_a_bins_size_are_reported_at_their_fields() {
     let barrier = errs.iter().find(|d| d.message.contains("input 4097 is outside")).unwrap_or_else(|| panic!("{errs:?}"));
     assert_eq!((barrier.span.line, barrier.span.col), at("input: 4097"), "{barrier}");
 }
+
+#[test]
+fn mistakes_in_unnamed_items_are_reported_at_their_own_item() {
+    // Lesson 5 stacks three cubes: the third stack's count is the mistake, not the first's.
+    let text = std::fs::read_to_string(root().join("lessons/05/scenario.ron")).unwrap();
+    let bad = text.replacen(
+        "(part_type: \"cube\", at: (x: 700, y: -300, z: 200), count: 1)",
+        "(part_type: \"cube\", at: (x: 700, y: -300, z: 200), count: 0)",
+        1,
+    );
+    assert_ne!(bad, text);
+    let at = |text: &str, needle: &str| {
+        let (i, l) = text.lines().enumerate().find(|(_, l)| l.contains(needle)).unwrap();
+        (i as u32 + 1, l.find(needle).unwrap() as u32 + 1)
+    };
+    let errs = Scenario::parse("bad.ron", &bad).unwrap().validate("bad.ron", &bad);
+    let stack = errs.iter().find(|d| d.message.contains("a stack holds")).unwrap_or_else(|| panic!("{errs:?}"));
+    let (line, _) = at(&bad, "x: 700, y: -300, z: 200), count: 0");
+    let col = bad.lines().nth(line as usize - 1).unwrap().find("count: 0").unwrap() as u32 + 1;
+    assert_eq!((stack.span.line, stack.span.col), (line, col), "{stack}");
+    // Lesson 12's second fault lasts -1 s; its spawner waits -5 s between parts.
+    let text = std::fs::read_to_string(root().join("lessons/12/scenario.ron")).unwrap();
+    let bad = text.replacen("for_s: Some(6.0)", "for_s: Some(-1.0)", 1).replacen("interval_s: 5.0,", "interval_s: -5.0,", 1);
+    let errs = Scenario::parse("bad.ron", &bad).unwrap().validate("bad.ron", &bad);
+    let fault = errs.iter().find(|d| d.message.contains("a fault needs")).unwrap_or_else(|| panic!("{errs:?}"));
+    assert_eq!((fault.span.line, fault.span.col), at(&bad, "for_s: Some(-1.0)"), "{fault}");
+    let spawner = errs.iter().find(|d| d.message.contains("interval_s must be positive")).unwrap_or_else(|| panic!("{errs:?}"));
+    assert_eq!((spawner.span.line, spawner.span.col), at(&bad, "interval_s: -5.0"), "{spawner}");
+}

@@ -3,6 +3,7 @@
 
 mod faults;
 mod fixtures;
+mod locate;
 mod parts;
 mod plant;
 
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::faults::{FaultKind, FaultSpec};
 pub use self::fixtures::{PalletSpec, TableSpec, slot_name};
+use self::locate::{field_of, line_of, path};
 pub use self::parts::{PartShape, PartSource, PartSpec, colour_rgb};
 pub use self::plant::{InputGroup, OrderSpec, PlantSpec, ScheduledOrder};
 use super::exercise::{ObjectiveSpec, Variant};
@@ -451,70 +453,6 @@ fn claim(wired: &mut Vec<usize>, n: usize) -> bool {
     free
 }
 
-/// A needle for [`line_of`] that finds `field` inside the item named `item` (the one declared
-/// with `name: "item"`), e.g. a conveyor's `width_mm`.
-fn field_of(item: &str, field: &str) -> String {
-    format!("{item}\0{field}")
-}
-
-/// Where a semantic error points (1-based line and column): the first occurrence of `needle`
-/// outside comments; for a [`field_of`] needle, the field after its item's `name: "item"`
-/// (the item itself when the field is not written, e.g. left at its default).
-fn line_of(src: &str, needle: &str) -> (usize, usize) {
-    let code = code_only(src);
-    let at = match needle.split_once('\0') {
-        Some((item, field)) => {
-            let decl = declaration(&code, item);
-            decl.and_then(|d| code[d..].find(field).map(|f| d + f)).or(decl)
-        }
-        None => code.find(needle),
-    };
-    let Some(at) = at else { return (1, 1) };
-    let line = code[..at].matches('\n').count() + 1;
-    let col = at - code[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
-    (line, col)
-}
-
-/// `src` with every `//` comment blanked out (same length, so positions stay).
-fn code_only(src: &str) -> String {
-    let mut out = String::with_capacity(src.len());
-    for line in src.split_inclusive('\n') {
-        let mut in_string = false;
-        let mut cut = line.len();
-        let b = line.as_bytes();
-        for i in 0..b.len() {
-            match b[i] {
-                b'"' if i == 0 || b[i - 1] != b'\\' => in_string = !in_string,
-                b'/' if !in_string && b.get(i + 1) == Some(&b'/') => {
-                    cut = i;
-                    break;
-                }
-                _ => {}
-            }
-        }
-        out.push_str(&line[..cut]);
-        out.extend(line[cut..].chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
-    }
-    out
-}
-
-/// The position of `name: "item"` or `title: "item"` (any spacing), else of `"item"`, else of
-/// `item` itself (an anchor such as `plant:`).
-fn declaration(code: &str, item: &str) -> Option<usize> {
-    let quoted = format!("\"{item}\"");
-    let mut from = 0;
-    while let Some(q) = code[from..].find(&quoted).map(|q| from + q) {
-        let before = code[..q].trim_end();
-        if let Some(key) = before.strip_suffix(':').map(str::trim_end)
-            && (key.ends_with("name") || key.ends_with("title"))
-        {
-            return Some(key.len() - if key.ends_with("name") { 4 } else { 5 });
-        }
-        from = q + quoted.len();
-    }
-    code.find(&quoted).or_else(|| code.find(item))
-}
-
 /// The files a controller loads with the program at `src`: the other modules of its folder (of
 /// the whole `R1` tree in a controller backup) and the `$config.dat` in reach. Unreadable files
 /// are left out.
@@ -551,7 +489,7 @@ impl Scenario {
             let bad = (0..6).any(|i| m.min_deg[i] >= m.max_deg[i] || m.max_speed_deg_s[i] <= 0.0 || m.max_acc_deg_s2[i] <= 0.0);
             if bad || m.geometry.c2 <= 0.0 || m.geometry.c3 <= 0.0 {
                 err(
-                    "custom",
+                    &path("robot.custom"),
                     format!("robot {}: each axis needs min < max and positive speed and acceleration; c2 and c3 must be positive", m.name),
                     None,
                 );
@@ -564,13 +502,13 @@ impl Scenario {
             );
         }
         if !(1..=50).contains(&self.tick_ms) {
-            err("tick_ms", format!("tick_ms {} is outside 1..50", self.tick_ms), None);
+            err(&path("tick_ms"), format!("tick_ms {} is outside 1..50", self.tick_ms), None);
         }
         let io_ok = |n: usize| (1..=4096).contains(&n);
         let mut outputs: Vec<(&str, usize)> = Vec::new();
         for (what, n) in self.gripper.outputs() {
             if !io_ok(n) || outputs.iter().any(|o| o.1 == n) {
-                err("output", format!("{what} output {n} is outside 1..4096 or wired twice"), None);
+                err(&path("gripper"), format!("{what} output {n} is outside 1..4096 or wired twice"), None);
             }
             outputs.push((what, n));
         }
@@ -578,13 +516,13 @@ impl Scenario {
             && (*stroke_mm <= 0.0 || *stroke_s <= 0.0 || *finger_mm <= 0.0 || *finger_mm >= self.tool.tcp.pos().norm())
         {
             err(
-                "Parallel",
+                &path("gripper"),
                 "parallel gripper: stroke, stroke time and fingers must be positive, the fingers shorter than the TCP's distance".into(),
                 None,
             );
         }
         if !(1..=16).contains(&self.tool.number) {
-            err("number", format!("tool number {} is outside TOOL_DATA's 1..16", self.tool.number), None);
+            err(&path("tool.number"), format!("tool number {} is outside TOOL_DATA's 1..16", self.tool.number), None);
         }
         for c in &self.conveyors {
             if !io_ok(c.motor_output) {
@@ -667,17 +605,18 @@ impl Scenario {
             }
         }
         let conv = |n: &str| self.conveyors.iter().any(|c| c.name == n);
-        for s in &self.spawners {
+        for (i, s) in self.spawners.iter().enumerate() {
+            let at = |field: &str| path(&format!("spawners[{i}].{field}"));
             if !conv(&s.conveyor) {
-                err(&format!("\"{}\"", s.conveyor), format!("spawner: no conveyor named `{}`", s.conveyor), None);
+                err(&at("conveyor"), format!("spawner: no conveyor named `{}`", s.conveyor), None);
             }
             if s.interval_s <= 0.0 {
-                err("interval_s", "spawner interval_s must be positive".into(), None);
+                err(&at("interval_s"), "spawner interval_s must be positive".into(), None);
             }
             match &s.parts {
                 PartSource::One(p) => {
                     for (needle, msg) in p.problems() {
-                        err(&field_of(&p.name, &needle), msg, None);
+                        err(&at(&format!("parts.{needle}")), msg, None);
                     }
                 }
                 PartSource::Mix(m) => {
@@ -688,13 +627,13 @@ impl Scenario {
                         }
                     }
                     if m.is_empty() {
-                        err("Mix", "spawner: the mix names no part type".into(), None);
+                        err(&at("parts"), "spawner: the mix names no part type".into(), None);
                     }
                 }
                 PartSource::Sequence(q) => {
                     q.iter().for_each(|name| self.check_type_name(name, &mut err));
                     if q.is_empty() {
-                        err("Sequence", "spawner: the sequence names no part type".into(), None);
+                        err(&at("parts"), "spawner: the sequence names no part type".into(), None);
                     }
                 }
             }
@@ -702,7 +641,7 @@ impl Scenario {
         let mut inputs: Vec<usize> = Vec::new();
         for (what, n) in self.gripper.inputs() {
             if !claim(&mut inputs, n) {
-                err("input", format!("{what} input {n} is outside 1..4096 or wired twice"), None);
+                err(&path("gripper"), format!("{what} input {n} is outside 1..4096 or wired twice"), None);
             }
         }
         for b in &self.light_barriers {
@@ -828,31 +767,32 @@ impl Scenario {
         }
         if let Some(n) = self.door_input {
             if !io_ok(n) {
-                err("door_input", format!("door_input {n} is outside 1..4096"), None);
+                err(&path("door_input"), format!("door_input {n} is outside 1..4096"), None);
             } else if inputs.contains(&n) {
-                err("door_input", format!("door_input: $IN[{n}] is wired twice"), None);
+                err(&path("door_input"), format!("door_input: $IN[{n}] is wired twice"), None);
             }
         }
-        for f in &self.faults {
-            for (needle, msg) in self.fault_problems(&f.kind) {
-                err(&needle, msg, None);
+        for (i, f) in self.faults.iter().enumerate() {
+            for (_, msg) in self.fault_problems(&f.kind) {
+                err(&path(&format!("faults[{i}].kind")), msg, None);
             }
             if f.at_s < 0.0 || f.for_s.is_some_and(|d| d <= 0.0) {
-                err("at_s", "a fault needs at_s >= 0 and a positive for_s".into(), None);
+                let field = if f.at_s < 0.0 { "at_s" } else { "for_s" };
+                err(&path(&format!("faults[{i}].{field}")), "a fault needs at_s >= 0 and a positive for_s".into(), None);
             }
         }
-        for st in &self.stacks {
+        for (i, st) in self.stacks.iter().enumerate() {
             if !self.all_part_types().iter().any(|t| t.name == st.part_type) {
-                err(&st.part_type, format!("stack: no part type named `{}`", st.part_type), None);
+                err(&path(&format!("stacks[{i}].part_type")), format!("stack: no part type named `{}`", st.part_type), None);
             }
             if st.count == 0 || st.count > 50 {
-                err("count", "a stack holds 1..50 parts".into(), None);
+                err(&path(&format!("stacks[{i}].count")), "a stack holds 1..50 parts".into(), None);
             }
         }
         if let Some(n) = self.estop_input
             && !claim(&mut inputs, n)
         {
-            err("estop_input", format!("estop_input: $IN[{n}] is outside 1..4096 or wired twice"), None);
+            err(&path("estop_input"), format!("estop_input: $IN[{n}] is outside 1..4096 or wired twice"), None);
         }
         let mut sensed = inputs.clone();
         sensed.extend(self.door_input);
@@ -872,25 +812,25 @@ impl Scenario {
             }
         }
         if self.base_data.len() > 32 {
-            err("base_data", format!("base_data has {} entries; BASE_DATA holds 32", self.base_data.len()), None);
+            err(&path("base_data"), format!("base_data has {} entries; BASE_DATA holds 32", self.base_data.len()), None);
         }
         if !(self.time_limit_s > 0.0 && self.time_limit_s <= 3600.0) {
-            err("time_limit_s", "time_limit_s must lie within 0..3600 seconds".into(), None);
+            err(&path("time_limit_s"), "time_limit_s must lie within 0..3600 seconds".into(), None);
         }
         // NaN and infinity parse as numbers in RON, but nothing in a cell can be either; nor can
         // a length beyond what the physics resolves (it runs in f32 metres).
-        let mut at = non_finite_literals(text).into_iter();
-        for (path, key, v) in self.numbers_out_of_range() {
+        let mut literals = non_finite_literals(text).into_iter();
+        for (at, v) in self.numbers_out_of_range() {
             let (msg, hint, (l, c)) = if v.is_finite() {
-                let msg = format!("{path} = {v} is out of range");
+                let msg = format!("{at} = {v} is out of range");
                 (
                     msg,
                     format!("numbers in a scenario lie within +-{MAX_NUMBER} (mm, degrees, seconds): a cell is at most 100 m across"),
-                    line_of(text, &key),
+                    line_of(text, &path(&at)),
                 )
             } else {
-                let pos = at.next().unwrap_or_else(|| line_of(text, &key));
-                (format!("{path} is not a finite number"), "write a number (mm, degrees, seconds); NaN and inf are not allowed".into(), pos)
+                let pos = literals.next().unwrap_or_else(|| line_of(text, &path(&at)));
+                (format!("{at} is not a finite number"), "write a number (mm, degrees, seconds); NaN and inf are not allowed".into(), pos)
             };
             out.push(diag(file, text, l, c, msg, Some(&hint)));
         }
@@ -950,13 +890,14 @@ impl Scenario {
 
     /// Every decimal number that is NaN, infinite or beyond +-`MAX_NUMBER`, as (path, field
     /// name, value): `conveyors[0].to.z`.
-    fn numbers_out_of_range(&self) -> Vec<(String, String, f64)> {
-        fn walk(v: &ron::Value, path: &str, key: &str, out: &mut Vec<(String, String, f64)>) {
+    /// (path, value) of each number out of range, the path as [`path`] takes it.
+    fn numbers_out_of_range(&self) -> Vec<(String, f64)> {
+        fn walk(v: &ron::Value, at: &str, out: &mut Vec<(String, f64)>) {
             match v {
                 ron::Value::Number(n @ (ron::value::Number::F32(_) | ron::value::Number::F64(_)))
                     if n.into_f64().is_nan() || n.into_f64().abs() > MAX_NUMBER =>
                 {
-                    out.push((path.to_string(), key.to_string(), n.into_f64()))
+                    out.push((at.to_string(), n.into_f64()))
                 }
                 ron::Value::Map(m) => {
                     for (k, v) in m.iter() {
@@ -964,18 +905,18 @@ impl Scenario {
                             ron::Value::String(k) => k.clone(),
                             other => format!("{other:?}"),
                         };
-                        let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                        walk(v, &p, &k, out);
+                        let p = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                        walk(v, &p, out);
                     }
                 }
-                ron::Value::Seq(items) => items.iter().enumerate().for_each(|(i, v)| walk(v, &format!("{path}[{i}]"), key, out)),
-                ron::Value::Option(Some(v)) => walk(v, path, key, out),
+                ron::Value::Seq(items) => items.iter().enumerate().for_each(|(i, v)| walk(v, &format!("{at}[{i}]"), out)),
+                ron::Value::Option(Some(v)) => walk(v, at, out),
                 _ => {}
             }
         }
         let mut out = Vec::new();
         if let Ok(v) = ron::to_string(self).and_then(|t| ron::from_str::<ron::Value>(&t).map_err(Into::into)) {
-            walk(&v, "", "", &mut out);
+            walk(&v, "", &mut out);
         }
         out
     }
