@@ -199,7 +199,20 @@ fn main() -> ExitCode {
         None => cli::run::run(Path::new(DEFAULT_SCENARIO), cli::run::RunOptions::default()),
         Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, program, net, config }) => cli::run::run(
             &scenario,
-            cli::run::RunOptions { start, speed, screenshot, at, record, size, tab, net, config, program, ..Default::default() },
+            cli::run::RunOptions {
+                start,
+                speed,
+                screenshot,
+                at,
+                record,
+                size,
+                tab,
+                net,
+                config,
+                program,
+                #[cfg(feature = "app")]
+                lesson: None,
+            },
         ),
         Some(Cmd::Lessons { course }) => cli::lesson::list(&course),
         Some(Cmd::Lesson { number, course, screenshot, at, start, size, tab }) => {

@@ -395,3 +395,19 @@ fn step_modes_stop_after_each_motion_or_statement() {
         assert_eq!((got.as_deref(), *q), (Some(w), wq), "{seen:?}");
     }
 }
+
+/// T1 watches the flange as well as the TCP: a PTP that mostly turns the wrist moves the
+/// flange and the TCP differently, and neither may pass 250 mm/s (worked out here with FK).
+#[test]
+fn t1_keeps_the_flange_and_the_tcp_under_250_mm_s_when_the_wrist_turns() {
+    let m = RobotModel::kr6_r900_sixx();
+    let src = "DEF generated( )\n  PTP {A1 15, A2 -85, A3 90, A4 70, A5 -40, A6 -90}\n  PTP XHOME\n  PTP {A1 -80, A2 -95, A3 100, A4 10, A5 30, A6 0}\n  PTP XHOME\nEND\n";
+    let mut cell = empty_cell(src, OperatingMode::T1);
+    let (qs, _, _) = record(&mut cell);
+    assert_eq!(cell.state(), ProgramState::Finished, "{:?}", cell.messages());
+    let speed = |p: &dyn Fn(&[f64; 6]) -> Vector3<f64>| qs.windows(2).map(|w| (p(&w[1]) - p(&w[0])).norm() / cell.dt()).fold(0.0, f64::max);
+    let flange = speed(&|q| fk(&m, q).translation.vector);
+    let tool = speed(&|q| tcp(&m, q).translation.vector);
+    assert!(flange <= 250.0 * 1.001 && tool <= 250.0 * 1.001, "flange {flange:.1} mm/s, TCP {tool:.1} mm/s");
+    assert!(flange.max(tool) > 200.0, "the cap is reached, not undercut: {flange:.1} / {tool:.1} mm/s");
+}

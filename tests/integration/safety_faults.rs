@@ -199,3 +199,27 @@ fn faults_that_do_not_fit_the_cell_are_refused() {
     let (g, _) = exercise::grade_program(&l, true).unwrap();
     assert!(!g.full_marks() && g.objectives[0].points == 0.0);
 }
+
+/// Lesson 9's starter closes the parallel gripper on a cube, waits 0.4 s and HALTs when
+/// `$IN[6]` (fully closed) says it holds nothing. The jaws travel 80 mm in 0.3 s, so within the
+/// 0.4 s they close fully when the cube slips out, and stop on it (50 mm) when it does not.
+#[test]
+fn a_failed_parallel_grip_closes_the_jaws_on_nothing() {
+    let lesson = root().join("lessons/09");
+    let starter = lesson.join("starter/grip_retry.src");
+    let run = |faults: Vec<FaultSpec>| {
+        let mut l = Scenario::load_with_program(&lesson, Some(&starter)).unwrap();
+        l.scenario.faults = faults;
+        let (mut w, _) = World::new(l).unwrap();
+        let picked = times(&mut w, |e| matches!(e, Event::PartPicked { .. }));
+        (w, picked)
+    };
+    let (w, picked) = run(vec![FaultSpec { at_s: 0.0, kind: FaultKind::GripFails, for_s: None }]);
+    assert!(picked.is_empty());
+    let halt = std::fs::read_to_string(&starter).unwrap().lines().position(|l| l.trim() == "HALT").unwrap() as u32 + 1;
+    assert_eq!((w.state(), w.advance_line()), (ProgramState::Halted, halt), "the closed input reported the failed grip");
+    assert!(w.io.inputs[6], "fully closed");
+    // Without the fault the same program takes the cubes and never reaches the HALT.
+    let (w, picked) = run(Vec::new());
+    assert!(!picked.is_empty() && w.state() != ProgramState::Halted);
+}
