@@ -47,6 +47,9 @@ enum Cmd {
         /// Run this program (.src, its .dat beside it) instead of the scenario's.
         #[arg(long)]
         program: Option<PathBuf>,
+        /// The camera's view at the start (F1..F5 and the buttons over the cell switch it).
+        #[arg(long, value_parser = VIEWS)]
+        view: Option<String>,
         /// Serve the window's cell on the plant network too (as `robocell serve`).
         #[command(flatten)]
         net: cli::serve::NetArgs,
@@ -150,6 +153,9 @@ enum Cmd {
         /// The tab to open: lesson, program, edit, jog, watch or io.
         #[arg(long, default_value = "lesson", value_parser = ["lesson", "program", "edit", "jog", "watch", "io"])]
         tab: String,
+        /// The camera's view at the start.
+        #[arg(long, value_parser = VIEWS)]
+        view: Option<String>,
     },
     /// Serve the cell on the plant network (OPC UA, MQTT, Modbus TCP) until Ctrl+C. Without a
     /// server flag all three run on their default addresses.
@@ -180,6 +186,9 @@ enum Cmd {
     },
 }
 
+/// The camera's views by name.
+const VIEWS: [&str; 5] = ["operator", "front", "side", "top", "follow"];
+
 /// `1280x720` -> (1280, 720); at least 640 x 480.
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
     let (w, h) = s.split_once(['x', 'X']).ok_or("write the size as WIDTHxHEIGHT, e.g. 1280x720")?;
@@ -197,7 +206,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => cli::run::run(Path::new(DEFAULT_SCENARIO), cli::run::RunOptions::default()),
-        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, program, net, config }) => cli::run::run(
+        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, program, view, net, config }) => cli::run::run(
             &scenario,
             cli::run::RunOptions {
                 start,
@@ -210,13 +219,14 @@ fn main() -> ExitCode {
                 net,
                 config,
                 program,
+                view,
                 #[cfg(feature = "app")]
                 lesson: None,
             },
         ),
         Some(Cmd::Lessons { course }) => cli::lesson::list(&course),
-        Some(Cmd::Lesson { number, course, screenshot, at, start, size, tab }) => {
-            cli::lesson::open(number, &course, cli::run::RunOptions { screenshot, at, start, size, tab, ..Default::default() })
+        Some(Cmd::Lesson { number, course, screenshot, at, start, size, tab, view }) => {
+            cli::lesson::open(number, &course, cli::run::RunOptions { screenshot, at, start, size, tab, view, ..Default::default() })
         }
         Some(Cmd::Check { scenario, program, verbose, record, config }) => cli::check::check(
             &scenario,

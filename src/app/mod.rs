@@ -1,13 +1,14 @@
 //! The window: the cell in 3D, an orbit camera and the pendant panel, on top of `sim`.
 //! Data flows one way: panel -> commands -> `World::step` -> events and state -> scene and panel.
 
-mod camera;
+pub mod camera;
 pub mod convert;
 mod editor;
 mod jogging;
 pub mod lesson;
 mod panel;
 pub mod scene;
+mod settings;
 mod watch;
 
 use std::path::PathBuf;
@@ -40,6 +41,10 @@ pub struct Sim {
     pub grade: Option<(u64, Grade)>,
     /// Close the window at the next frame (another lesson opens in its place).
     pub quit: bool,
+    /// The cell stands still (commands still take effect, each with one tick).
+    pub paused: bool,
+    /// Ticks to run while paused (the panel's "+1 tick").
+    pub ticks_to_step: u32,
     /// The plant network's servers, when the window is served too (`run --opcua ...`).
     #[cfg(feature = "net")]
     pub net: Option<crate::net::Bridge>,
@@ -70,6 +75,8 @@ impl Sim {
             hold_at: None,
             grade: None,
             quit: false,
+            paused: false,
+            ticks_to_step: 0,
             #[cfg(feature = "net")]
             net: None,
         }
@@ -107,6 +114,12 @@ impl Sim {
             let cmds = std::mem::take(&mut self.pending);
             events.extend(self.step_once(&cmds));
             self.accumulator = (self.accumulator - dt).max(0.0);
+        }
+        if self.paused {
+            self.accumulator = 0.0;
+            for _ in 0..std::mem::take(&mut self.ticks_to_step) {
+                events.extend(self.step_once(&[]));
+            }
         }
         while self.accumulator >= dt && self.hold_at.is_none_or(|t| self.world.time_s() + dt <= t + 1e-9) {
             events.extend(self.step_once(&[]));
@@ -160,6 +173,7 @@ impl Default for Script {
             size: (1400, 860),
             tab: "program".into(),
             lesson: None,
+            view: None,
             #[cfg(feature = "net")]
             serve: None,
         }
@@ -183,6 +197,8 @@ pub struct Script {
     pub tab: String,
     /// The lesson the window shows in its Lesson tab (`robocell lesson N`).
     pub lesson: Option<lesson::LessonInfo>,
+    /// The camera's view at the start.
+    pub view: Option<camera::View>,
     /// Serve the cell on the plant network too (OPC UA, MQTT, Modbus TCP).
     #[cfg(feature = "net")]
     pub serve: Option<crate::net::ServeOptions>,
@@ -258,7 +274,9 @@ pub fn build(loaded: Loaded, script: Script) -> Result<App, RunError> {
         sim.speed = script.speed;
     }
     let lesson = script.lesson.clone();
+    let view = camera::CameraView { request: script.view, current: None };
     let mut app = App::new();
+    app.insert_resource(view);
     if let Some(l) = lesson {
         app.insert_resource(l);
     }

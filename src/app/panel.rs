@@ -53,6 +53,8 @@ pub struct PendantUi {
     editor: EditorUi,
     watch: WatchUi,
     lesson: LessonUi,
+    /// The UI scale last seen (egui's zoom: Ctrl + and Ctrl -).
+    zoom: f32,
 }
 
 #[derive(Default, Clone, Copy, PartialEq)]
@@ -71,6 +73,7 @@ fn panel(
     mut pad: Local<PendantUi>,
     script: Option<Res<super::Script>>,
     lesson: Option<Res<LessonInfo>>,
+    mut view: ResMut<super::camera::CameraView>,
     mut camera: Single<&mut Camera, With<Camera3d>>,
     window: Single<&Window, With<PrimaryWindow>>,
 ) -> Result {
@@ -85,6 +88,19 @@ fn panel(
             _ => Tab::Program,
         };
         pad.editor.editing = script.as_ref().is_some_and(|s| s.tab == "edit");
+        // The UI scale the user chose last time (Ctrl + / Ctrl -); scripted pictures keep 1.
+        if script.as_ref().is_none_or(|s| s.screenshot.is_none())
+            && let Some(z) = super::settings::load_zoom()
+        {
+            ctx.set_zoom_factor(z);
+        }
+        pad.zoom = ctx.zoom_factor();
+    }
+    if (ctx.zoom_factor() - pad.zoom).abs() > 1e-3 {
+        pad.zoom = ctx.zoom_factor();
+        if let Err(e) = super::settings::save_zoom(pad.zoom) {
+            sim.note(format!("UI scale not remembered: {e}"));
+        }
     }
     let mut root = egui::Ui::new(
         ctx.clone(),
@@ -106,6 +122,19 @@ fn panel(
     let panel_px = (width * window.scale_factor()) as u32;
     let size = UVec2::new(window.physical_width().saturating_sub(panel_px).max(1), window.physical_height().max(1));
     camera.viewport = Some(Viewport { physical_position: UVec2::ZERO, physical_size: size, ..default() });
+    // The views, over the 3D view's top left corner.
+    egui::Area::new("views".into()).fixed_pos(egui::pos2(8.0, 8.0)).show(&ctx, |ui| {
+        egui::Frame::new().fill(egui::Color32::from_black_alpha(150)).inner_margin(4.0).corner_radius(4.0).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for (v, name, key) in super::camera::View::ALL {
+                    let on = view.current.unwrap_or(super::camera::View::Operator) == v;
+                    if ui.selectable_label(on, name).on_hover_text(key).clicked() {
+                        view.request = Some(v);
+                    }
+                }
+            });
+        });
+    });
     Ok(())
 }
 
@@ -227,12 +256,33 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim, pad: &mut PendantUi, lesson: Option
             }
         }
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Simulation speed");
-        for s in [0.5, 1.0, 2.0, 5.0] {
+        for s in [0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0] {
             if ui.selectable_label(sim.speed == s, format!("{s}x")).clicked() {
                 sim.speed = s;
             }
+        }
+        let (label, hint) =
+            if sim.paused { ("▶ Go on", "Let the cell run again") } else { ("⏸ Pause", "Hold the whole cell: robot, belts, parts") };
+        if ui.button(label).on_hover_text(hint).clicked() {
+            sim.paused = !sim.paused;
+        }
+        if ui
+            .add_enabled(sim.paused, egui::Button::new("+1 tick"))
+            .on_hover_text(format!("One tick: {} ms", sim.world.dt() * 1000.0))
+            .clicked()
+        {
+            sim.ticks_to_step += 1;
+        }
+        // The UI scale for a projector (also Ctrl + and Ctrl -), remembered for the next time.
+        let z = ui.ctx().zoom_factor();
+        let hint = format!("UI scale {:.0} % (Ctrl - / Ctrl +)", z * 100.0);
+        if ui.small_button("A-").on_hover_text(&hint).clicked() {
+            ui.ctx().set_zoom_factor((z - 0.1).max(0.5));
+        }
+        if ui.small_button("A+").on_hover_text(&hint).clicked() {
+            ui.ctx().set_zoom_factor((z + 0.1).min(3.0));
         }
     });
     // The exercise: progress while the program runs, this run's grade once it is over.

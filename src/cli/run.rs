@@ -25,6 +25,8 @@ pub struct RunOptions {
     pub config: super::ConfigArgs,
     /// Run this program instead of the scenario's (a lesson's work copy).
     pub program: Option<PathBuf>,
+    /// The camera's view at the start: operator, front, side, top or follow.
+    pub view: Option<String>,
     /// The lesson the window teaches (`robocell lesson N`).
     #[cfg(feature = "app")]
     pub lesson: Option<robocell::app::lesson::LessonInfo>,
@@ -43,6 +45,7 @@ impl Default for RunOptions {
             net: Default::default(),
             config: Default::default(),
             program: None,
+            view: None,
             #[cfg(feature = "app")]
             lesson: None,
         }
@@ -82,6 +85,7 @@ pub fn run(path: &Path, o: RunOptions) -> ExitCode {
         size: o.size,
         tab: o.tab,
         lesson: o.lesson,
+        view: o.view.as_deref().and_then(robocell::app::camera::View::by_name),
         #[cfg(feature = "net")]
         serve,
     };

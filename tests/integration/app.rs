@@ -51,6 +51,45 @@ fn app_steps_the_cell_and_moves_the_robot_and_parts() {
     }
 }
 
+/// Pause holds the whole cell whatever the clock does; "+1 tick" advances it by exactly one
+/// tick; 20x runs twenty simulated seconds per real second.
+#[test]
+fn pause_holds_the_cell_and_one_tick_is_one_tick() {
+    let (cell, _) = World::new(default_scenario()).unwrap();
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(50)))
+        .insert_resource(Sim::new(cell, Vec::new()))
+        .add_plugins(SimPlugin);
+    app.world_mut().resource_mut::<Sim>().pending.push(Command::Start);
+    for _ in 0..20 {
+        app.update();
+    }
+    let t0 = app.world().resource::<Sim>().world.time_s();
+    app.world_mut().resource_mut::<Sim>().paused = true;
+    for _ in 0..20 {
+        app.update();
+    }
+    let held = app.world().resource::<Sim>().world.time_s();
+    assert_eq!(held, t0, "paused: no tick");
+    app.world_mut().resource_mut::<Sim>().ticks_to_step = 1;
+    app.update();
+    let dt = app.world().resource::<Sim>().world.dt();
+    assert!((app.world().resource::<Sim>().world.time_s() - (held + dt)).abs() < 1e-9, "one tick of {dt} s");
+    // 20x: 10 frames of 50 ms are 0.5 s of wall time, 10 s simulated.
+    {
+        let mut s = app.world_mut().resource_mut::<Sim>();
+        s.paused = false;
+        s.speed = 20.0;
+    }
+    let before = app.world().resource::<Sim>().world.time_s();
+    for _ in 0..10 {
+        app.update();
+    }
+    let ran = app.world().resource::<Sim>().world.time_s() - before;
+    assert!((ran - 10.0).abs() < 0.05, "20x for 0.5 s ran {ran} s");
+}
+
 /// A screenshot of the window under Xvfb with software Vulkan: RGB rows of `size`. Needs
 /// `xvfb-run` and a Vulkan driver (Debian: xvfb mesa-vulkan-drivers libvulkan1); CI installs
 /// both (`.ci/run`). Without them the test fails and says what to install.
