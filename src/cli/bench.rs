@@ -9,6 +9,9 @@ use robocell::bench::{self, SoakReport};
 
 use super::DEFAULT_SCENARIO;
 
+/// The pile: as many parts as a busy hour heaps up where nothing drains.
+const PILE_PARTS: u32 = 100;
+
 pub fn bench(quick: bool, network_only: bool, profile: bool, json: Option<&Path>) -> ExitCode {
     if !Path::new(DEFAULT_SCENARIO).is_file() {
         eprintln!("run robocell bench from the repository's root: it measures the scenarios in ./scenarios");
@@ -30,14 +33,23 @@ pub fn bench(quick: bool, network_only: bool, profile: bool, json: Option<&Path>
             Err(e) => println!("{e}"),
         }
     }
-    // A pile: 10 minutes into a bin that does not drain, so parts heap up in and around it.
-    let pile = bench::soak_cell(Path::new(DEFAULT_SCENARIO), 600.0, false).and_then(|l| bench::soak(l, 600.0));
-    match &pile {
-        Ok(p) => println!(
-            "{:<24} {:>10.1} s {:>10} {:>11.0}x  ({} parts, {} of them awake at the end; the last 50 s)",
-            "pile (no drain)", p.simulated_s, "", p.realtime_end, p.spawned, p.awake_at_end
+    // A pile: 100 cubes dropped off the belt's end into a bin, heaped in and around it.
+    let plain = speeds.iter().filter_map(|s| s.as_ref().ok()).find(|s| s.name == "pick_and_place").map(|s| s.realtime());
+    let pile = bench::pile(Path::new(DEFAULT_SCENARIO), PILE_PARTS);
+    match (&pile, plain) {
+        (Ok(p), plain) => println!(
+            "{:<24} {:>12} {:>10} {:>11.0}x  ({} parts, {} in the bin, {} awake; {:.0} s timed with all of them down){}",
+            format!("pile ({} parts)", p.parts),
+            "",
+            "",
+            p.realtime,
+            p.parts,
+            p.in_bin,
+            p.awake,
+            bench::PILE_MEASURED_S,
+            plain.map_or(String::new(), |v| format!(", {:.2} of pick_and_place's speed", p.realtime / v))
         ),
-        Err(e) => println!("pile: {e}"),
+        (Err(e), _) => println!("pile: {e}"),
     }
     let loaded = match bench::soak_cell(Path::new(DEFAULT_SCENARIO), seconds, true) {
         Ok(l) => l,
@@ -61,8 +73,10 @@ pub fn bench(quick: bool, network_only: bool, profile: bool, json: Option<&Path>
         .filter_map(|s| s.as_ref().ok())
         .map(|s| serde_json::json!({"name": s.name, "simulated_s": s.simulated_s, "wall_s": s.wall_s, "realtime": s.realtime()}))
         .collect();
-    let pile =
-        pile.as_ref().map(|p| serde_json::json!({"simulated_s": p.simulated_s, "spawned": p.spawned, "realtime_end": p.realtime_end})).ok();
+    let pile = pile.as_ref().ok().map(|p| {
+        serde_json::json!({"parts": p.parts, "in_bin": p.in_bin, "awake": p.awake, "realtime": p.realtime,
+            "ratio_to_pick_and_place": plain.map(|v| p.realtime / v)})
+    });
     let v = serde_json::json!({
         "scenarios": scenarios,
         "pile": pile,
@@ -76,10 +90,9 @@ pub fn bench(quick: bool, network_only: bool, profile: bool, json: Option<&Path>
     finish(json, v, r.lost + r.stalled + r.nan == 0 && net_ok)
 }
 
-/// `--profile`: microseconds per tick of each phase, per scenario and for the pile (600 simulated
-/// seconds of heaping up).
+/// `--profile`: microseconds per tick of each phase, per scenario and for the pile of 100 parts.
 fn phases() -> serde_json::Value {
-    let runs = bench::profile(Path::new("scenarios"), Path::new(DEFAULT_SCENARIO), 600.0);
+    let runs = bench::profile(Path::new("scenarios"), Path::new(DEFAULT_SCENARIO), PILE_PARTS);
     let names: Vec<&str> = robocell::sim::world::Phase::ALL.iter().map(|p| p.name()).collect();
     println!("microseconds per tick (share of the tick)");
     let mut out = Vec::new();
