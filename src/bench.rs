@@ -190,7 +190,7 @@ pub fn pile_cell(default_scenario: &Path, parts: u32) -> Result<Loaded, String> 
     sc.time_limit_s = pile_seconds(parts) + 1.0;
     let belt = sc.conveyors.first_mut().ok_or("the default scenario has no conveyor")?;
     belt.end_stop = false;
-    let (end, motor) = (belt.to.clone(), belt.motor_output);
+    let (end, motor) = (belt.to, belt.motor_output);
     let bin = sc.bins.first_mut().ok_or("the default scenario has no bin")?;
     // A tote that holds them all (100 cubes of 50 mm fill an eighth of it).
     bin.center = crate::sim::scenario::Point { x: end.x, y: end.y + 290.0, z: 0.0 };
