@@ -35,3 +35,23 @@ fn the_soak_reports_a_part_that_stalls_or_leaves_the_cell() {
     assert!(r.lost >= 1, "{r:?}");
     assert!(r.findings[0].contains("outside the cell"), "{:?}", r.findings);
 }
+
+/// The bench's pile: every cube dropped off the belt's end comes to rest above the floor, in
+/// the tote or on the heap, and once the belt stops they all sleep (what keeps a pile cheap).
+#[test]
+fn a_pile_of_parts_comes_to_rest_and_sleeps() {
+    use robocell::sim::world::{Command, World};
+    let n = 30;
+    let (mut w, _) = World::new(robocell::bench::pile_cell(&root().join("scenarios/pick_and_place.ron"), n).unwrap()).unwrap();
+    w.step(&[Command::Start]);
+    while w.time_s() < robocell::bench::pile_seconds(n) {
+        w.step(&[]);
+    }
+    assert_eq!(w.parts_awake(), (n as usize, 0), "all {n} parts in the cell, none awake");
+    for p in w.parts() {
+        let z = p.pose.translation.vector.z;
+        // A 50 mm cube rests with its centre at least 25 mm up (on the floor); the tote's floor is above that.
+        assert!(z >= 24.0, "part {} sank to z {z:.1}", p.id);
+    }
+    assert!(w.delivered() as usize >= n as usize / 2, "most lie in the tote: {}", w.delivered());
+}
