@@ -10,8 +10,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::sim::exercise::{self, Grade, ObjectiveResult, RunRecord};
+use crate::sim::krl::Diagnostic;
 use crate::sim::krl::source::read_text;
-use crate::sim::krl::{Diagnostic, Severity, Span};
 use crate::sim::scenario::{Loaded, Scenario};
 
 /// An exercise read from its scenario file, ready to grade programs against.
@@ -27,17 +27,7 @@ impl Exercise {
     pub fn load(path: &Path) -> Result<Exercise, Vec<Diagnostic>> {
         let path = &Scenario::resolve(path);
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![Diagnostic {
-                severity: Severity::Error,
-                code: "SCN001",
-                file: file.clone(),
-                span: Span::new(1, 1, 1),
-                message: format!("cannot read the scenario: {e}"),
-                hint: Some("check the path".into()),
-                excerpt: String::new(),
-            }]
-        })?;
+        let text = Scenario::read(path)?;
         let scenario = Scenario::parse(&file, &text)?;
         let errors = scenario.validate(&file, &text);
         if !errors.is_empty() {

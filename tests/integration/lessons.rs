@@ -114,6 +114,11 @@ fn a_lesson_folder_is_checked_and_graded_by_its_scenario() {
     let (code, out) = run(&["grade", "lessons/02", "lessons/02/solution", "lessons/02/starter"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("100") && out.contains("solution") && out.contains("starter"), "{out}");
+    // A folder that is no lesson is bad input, said as such.
+    let out = Command::new(env!("CARGO_BIN_EXE_robocell")).args(["check", "lessons"]).current_dir(root()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("lessons is a folder without a scenario.ron"), "{err}");
 }
 
 #[test]

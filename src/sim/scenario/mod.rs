@@ -921,6 +921,18 @@ impl Scenario {
         out
     }
 
+    /// The text of a scenario file; a folder without a `scenario.ron`, or a file that cannot be
+    /// read, is one diagnostic that says so.
+    pub fn read(path: &Path) -> Result<String, Vec<Diagnostic>> {
+        let file = path.display().to_string();
+        if path.is_dir() {
+            let msg = format!("{file} is a folder without a {FOLDER_SCENARIO}");
+            return Err(vec![diag(&file, "", 1, 1, msg, Some("give a scenario file (.ron), or a lesson's folder such as lessons/07"))]);
+        }
+        std::fs::read_to_string(path)
+            .map_err(|e| vec![diag(&file, "", 1, 1, format!("cannot read the scenario: {e}"), Some("check the path"))])
+    }
+
     /// The scenario file a path names: itself, or a folder's `scenario.ron` (a lesson's).
     pub fn resolve(path: &Path) -> PathBuf {
         let in_folder = path.join(FOLDER_SCENARIO);
@@ -936,10 +948,8 @@ impl Scenario {
     /// A folder holding a `scenario.ron` (a lesson's) stands for that file.
     pub fn load_with_program(path: &Path, program: Option<&Path>) -> Result<Loaded, Vec<Diagnostic>> {
         let path = &Scenario::resolve(path);
-        let file = path.display().to_string();
         let given_program = program;
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| vec![diag(&file, "", 1, 1, format!("cannot read the scenario: {e}"), Some("check the path"))])?;
+        let text = Scenario::read(path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         // The program's name is needed before the scenario is known to be valid: read it leniently.
         let program = match program {
