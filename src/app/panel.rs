@@ -67,6 +67,8 @@ enum Tab {
     Cell,
 }
 
+// A bevy system: its parameters are what it reads and writes.
+#[allow(clippy::too_many_arguments)]
 fn panel(
     mut contexts: EguiContexts,
     mut sim: ResMut<Sim>,
