@@ -41,8 +41,8 @@ enum Cmd {
         /// Window size, WIDTHxHEIGHT in pixels (a projector: 1280x720).
         #[arg(long, default_value = "1400x860", value_parser = parse_size)]
         size: (u32, u32),
-        /// The pendant's tab to open: program, edit (the program in the editor), jog, watch or io.
-        #[arg(long, default_value = "program", value_parser = ["program", "edit", "jog", "watch", "io"])]
+        /// The pendant's tab to open: program, edit (the program in the editor), jog, watch, io or plots.
+        #[arg(long, default_value = "program", value_parser = ["program", "edit", "jog", "watch", "io", "plots"])]
         tab: String,
         /// Run this program (.src, its .dat beside it) instead of the scenario's.
         #[arg(long)]
@@ -150,8 +150,8 @@ enum Cmd {
         /// Window size, WIDTHxHEIGHT in pixels.
         #[arg(long, default_value = "1400x860", value_parser = parse_size)]
         size: (u32, u32),
-        /// The tab to open: lesson, program, edit, jog, watch or io.
-        #[arg(long, default_value = "lesson", value_parser = ["lesson", "program", "edit", "jog", "watch", "io"])]
+        /// The tab to open: lesson, program, edit, jog, watch, io or plots.
+        #[arg(long, default_value = "lesson", value_parser = ["lesson", "program", "edit", "jog", "watch", "io", "plots"])]
         tab: String,
         /// The camera's view at the start.
         #[arg(long, value_parser = VIEWS)]

@@ -7,6 +7,7 @@ mod editor;
 mod jogging;
 pub mod lesson;
 mod panel;
+mod plots;
 pub mod scene;
 mod settings;
 mod watch;
@@ -45,6 +46,8 @@ pub struct Sim {
     pub paused: bool,
     /// Ticks to run while paused (the panel's "+1 tick").
     pub ticks_to_step: u32,
+    /// What the Plots tab draws: the last minutes of the run.
+    pub trace: crate::sim::trace::Trace,
     /// The plant network's servers, when the window is served too (`run --opcua ...`).
     #[cfg(feature = "net")]
     pub net: Option<crate::net::Bridge>,
@@ -77,6 +80,7 @@ impl Sim {
             quit: false,
             paused: false,
             ticks_to_step: 0,
+            trace: crate::sim::trace::Trace::new(0.02, 120.0),
             #[cfg(feature = "net")]
             net: None,
         }
@@ -87,6 +91,7 @@ impl Sim {
         #[cfg(feature = "net")]
         let before = (self.world.axes_deg(), self.world.time_s());
         let ev = self.world.step(cmds);
+        self.trace.record(&self.world, &ev);
         #[cfg(feature = "net")]
         if let Some(net) = &mut self.net {
             net.stepped(&self.world, &ev, before);

@@ -53,6 +53,7 @@ pub struct PendantUi {
     editor: EditorUi,
     watch: WatchUi,
     lesson: LessonUi,
+    plots: super::plots::PlotsUi,
     /// The UI scale last seen (egui's zoom: Ctrl + and Ctrl -).
     zoom: f32,
 }
@@ -65,6 +66,7 @@ enum Tab {
     Jog,
     Watch,
     Cell,
+    Plots,
 }
 
 // A bevy system: its parameters are what it reads and writes.
@@ -87,6 +89,7 @@ fn panel(
             Some("jog") => Tab::Jog,
             Some("watch") => Tab::Watch,
             Some("io") => Tab::Cell,
+            Some("plots") => Tab::Plots,
             _ => Tab::Program,
         };
         pad.editor.editing = script.as_ref().is_some_and(|s| s.tab == "edit");
@@ -313,10 +316,16 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim, pad: &mut PendantUi, lesson: Option
     }
     ui.separator();
 
-    // Tabs: the program, jogging, the watch panel, the cell's I/O.
-    ui.horizontal(|ui| {
-        let tabs =
-            [(Tab::Lesson, "Lesson"), (Tab::Program, "Program"), (Tab::Jog, "Jog"), (Tab::Watch, "Watch"), (Tab::Cell, "I/O and axes")];
+    // Tabs: the lesson, the program, jogging, the watch panel, the cell's I/O, the plots.
+    ui.horizontal_wrapped(|ui| {
+        let tabs = [
+            (Tab::Lesson, "Lesson"),
+            (Tab::Program, "Program"),
+            (Tab::Jog, "Jog"),
+            (Tab::Watch, "Watch"),
+            (Tab::Cell, "I/O and axes"),
+            (Tab::Plots, "Plots"),
+        ];
         for (t, name) in tabs.into_iter().filter(|(t, _)| *t != Tab::Lesson || lesson.is_some()) {
             if ui.selectable_label(pad.tab == t, egui::RichText::new(name).strong()).clicked() {
                 pad.tab = t;
@@ -334,6 +343,7 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim, pad: &mut PendantUi, lesson: Option
         Tab::Jog => jog_down = jog_view(ui, sim, &mut pad.held),
         Tab::Watch => watch_view(ui, sim, &mut pad.watch),
         Tab::Cell => cell_view(ui, sim, &sc),
+        Tab::Plots => super::plots::plots_view(ui, sim, &mut pad.plots),
     });
     if pad.tab != Tab::Program {
         // The program tab lists them with its diagnostics.

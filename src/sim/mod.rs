@@ -12,4 +12,5 @@ pub mod orders;
 pub mod record;
 pub mod robot;
 pub mod scenario;
+pub mod trace;
 pub mod world;

@@ -1,0 +1,75 @@
+//! The plots' data (`sim::trace`), checked on the default scenario's run.
+
+use robocell::sim::trace::{Signal, Trace};
+use robocell::sim::world::{Command, World};
+
+use super::{default_scenario, root};
+
+/// Runs the default scenario to its end with a trace of `window_s`.
+fn traced(window_s: f64) -> (World, Trace) {
+    let (mut w, _) = World::new(default_scenario()).unwrap();
+    let mut trace = Trace::new(0.02, window_s);
+    let mut ev = w.step(&[Command::Start]);
+    loop {
+        trace.record(&w, &ev);
+        if w.run_over() || w.time_s() > 60.0 {
+            break;
+        }
+        ev = w.step(&[]);
+    }
+    (w, trace)
+}
+
+#[test]
+fn the_vacuum_lane_switches_where_the_program_says() {
+    let (w, trace) = traced(600.0);
+    // The lines of `$OUT[2] = TRUE` and `$OUT[2] = FALSE` in the bundled program, read here.
+    let src = std::fs::read_to_string(root().join("scenarios/pick_place.src")).unwrap();
+    let line_of = |needle: &str| src.lines().position(|l| l.trim_start().starts_with(needle)).unwrap() as u32 + 1;
+    let (on, off) = (line_of("$OUT[2] = TRUE"), line_of("$OUT[2] = FALSE"));
+    let lane = &trace.lanes[&Signal::Out(2)];
+    let got: Vec<(bool, Option<u32>)> = lane.iter().map(|s| (s.value, s.line)).collect();
+    // Three parts: on, off, three times over.
+    assert_eq!(got, [(true, Some(on)), (false, Some(off))].repeat(3));
+    assert!(lane.iter().zip(lane.iter().skip(1)).all(|(a, b)| a.time_s < b.time_s));
+    // The light barrier is an input lane without a line.
+    assert!(trace.lanes[&Signal::In(1)].iter().all(|s| s.line.is_none()));
+    // One cycle per delivered part; together they reach the last delivery.
+    let cycles = trace.cycle_times();
+    assert_eq!(cycles.len() as u32, w.delivered());
+    let sum: f64 = cycles.iter().map(|c| c.1).sum();
+    let start = trace.samples.front().unwrap().time_s;
+    assert!((sum - (cycles.last().unwrap().0 - start)).abs() < 1e-9, "from the start to the last delivery: {sum}");
+    assert!(cycles.iter().all(|c| c.1 > 2.0), "a part takes its seconds: {cycles:?}");
+}
+
+#[test]
+fn axis_speeds_stay_within_the_robots_limits() {
+    let (w, trace) = traced(600.0);
+    let m = w.model().clone();
+    let mut fastest = [0.0f64; 6];
+    for s in &trace.samples {
+        for (i, top) in fastest.iter_mut().enumerate() {
+            *top = top.max(s.speeds_deg_s[i].abs());
+            assert!((m.min_deg[i] - 1e-6..=m.max_deg[i] + 1e-6).contains(&s.axes_deg[i]), "A{} at {}", i + 1, s.axes_deg[i]);
+        }
+    }
+    for (i, top) in fastest.iter().enumerate() {
+        assert!(*top <= m.max_speed_deg_s[i] * 1.001, "A{}: {top} deg/s", i + 1);
+    }
+    // A1 turns between the belt and the bin: it moves, and fast.
+    assert!(fastest[0] > 0.3 * m.max_speed_deg_s[0], "{fastest:?}");
+    assert!(trace.samples.iter().any(|s| s.tcp_mm_s > 500.0));
+}
+
+#[test]
+fn the_trace_keeps_only_its_window() {
+    let (w, trace) = traced(10.0);
+    let first = trace.samples.front().unwrap().time_s;
+    assert!(w.time_s() - first <= 10.0 + 1e-9, "{first}");
+    assert!(trace.samples.len() <= (10.0 / 0.02) as usize + 2, "{}", trace.samples.len());
+    // Each lane keeps at most the one switch before the window (the level at its start).
+    for lane in trace.lanes.values() {
+        assert!(lane.iter().filter(|s| s.time_s < first).count() <= 1);
+    }
+}
