@@ -26,6 +26,10 @@ fn app_steps_the_cell_and_moves_the_robot_and_parts() {
     let sim = world.resource::<Sim>();
     assert_eq!(sim.world.state(), ProgramState::Running);
     assert!(sim.world.time_s() > 8.0, "the clock drove the cell: {}", sim.world.time_s());
+    // The Plots tab's data follows every tick: the belt's motor switched on at the start.
+    let last = sim.trace.samples.back().expect("samples");
+    assert!(sim.world.time_s() - last.time_s < 0.02 + 1e-9, "the trace keeps up: {} vs {}", last.time_s, sim.world.time_s());
+    assert!(sim.trace.lanes[&robocell::sim::trace::Signal::Out(1)][0].value);
     let frames = sim.world.link_frames_world();
     let n_parts = sim.world.parts().len();
     let mut links = world.query::<(&RobotLink, &Transform)>();
