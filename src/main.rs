@@ -50,6 +50,9 @@ enum Cmd {
         /// The camera's view at the start (F1..F5 and the buttons over the cell switch it).
         #[arg(long, value_parser = VIEWS)]
         view: Option<String>,
+        /// Draw the TCP's trail (its path of the last 20 s, coloured by speed).
+        #[arg(long)]
+        trail: bool,
         /// Serve the window's cell on the plant network too (as `robocell serve`).
         #[command(flatten)]
         net: cli::serve::NetArgs,
@@ -206,7 +209,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => cli::run::run(Path::new(DEFAULT_SCENARIO), cli::run::RunOptions::default()),
-        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, program, view, net, config }) => cli::run::run(
+        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, program, view, trail, net, config }) => cli::run::run(
             &scenario,
             cli::run::RunOptions {
                 start,
@@ -220,6 +223,7 @@ fn main() -> ExitCode {
                 config,
                 program,
                 view,
+                trail,
                 #[cfg(feature = "app")]
                 lesson: None,
             },

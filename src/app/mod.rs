@@ -179,6 +179,7 @@ impl Default for Script {
             tab: "program".into(),
             lesson: None,
             view: None,
+            trail: false,
             #[cfg(feature = "net")]
             serve: None,
         }
@@ -204,6 +205,8 @@ pub struct Script {
     pub lesson: Option<lesson::LessonInfo>,
     /// The camera's view at the start.
     pub view: Option<camera::View>,
+    /// Draw the TCP's trail from the start.
+    pub trail: bool,
     /// Serve the cell on the plant network too (OPC UA, MQTT, Modbus TCP).
     #[cfg(feature = "net")]
     pub serve: Option<crate::net::ServeOptions>,
@@ -281,7 +284,7 @@ pub fn build(loaded: Loaded, script: Script) -> Result<App, RunError> {
     let lesson = script.lesson.clone();
     let view = camera::CameraView { request: script.view, current: None };
     let mut app = App::new();
-    app.insert_resource(view);
+    app.insert_resource(view).insert_resource(scene::Overlays { tcp_trail: script.trail });
     if let Some(l) = lesson {
         app.insert_resource(l);
     }

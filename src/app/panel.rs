@@ -78,6 +78,7 @@ fn panel(
     script: Option<Res<super::Script>>,
     lesson: Option<Res<LessonInfo>>,
     mut view: ResMut<super::camera::CameraView>,
+    mut overlays: ResMut<super::scene::Overlays>,
     mut camera: Single<&mut Camera, With<Camera3d>>,
     window: Single<&Window, With<PrimaryWindow>>,
 ) -> Result {
@@ -137,6 +138,9 @@ fn panel(
                         view.request = Some(v);
                     }
                 }
+                ui.separator();
+                ui.checkbox(&mut overlays.tcp_trail, "TCP trail")
+                    .on_hover_text("The TCP's path of the last 20 s, blue when slow, red at 2 m/s and faster");
             });
         });
     });

@@ -73,9 +73,10 @@ pub struct ScenePlugin;
 
 impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Startup, (palette, build_cell, dress_robot).chain()).add_systems(
+        app.init_resource::<Overlays>().add_systems(Startup, (palette, build_cell, dress_robot).chain()).add_systems(
             Update,
-            (dress_parts, show_beams, show_type_beams, show_sensor_beams, move_fingers, draw_trail, move_door).after(sync_parts),
+            (dress_parts, show_beams, show_type_beams, show_sensor_beams, move_fingers, draw_trail, draw_tcp_trail, move_door)
+                .after(sync_parts),
         );
     }
 }
@@ -490,6 +491,80 @@ fn move_fingers(sim: Res<Sim>, mut fingers: Query<(&Finger, &mut Transform)>) {
     }
 }
 
+/// What is drawn over the cell besides it.
+#[derive(Resource, Default)]
+pub struct Overlays {
+    /// The TCP's path of the last seconds, coloured by its speed.
+    pub tcp_trail: bool,
+}
+
+/// The TCP's trail, and the time of the newest sample it was built from.
+#[derive(Component)]
+pub struct TcpTrail(f64);
+
+/// Seconds of the TCP's path the trail shows.
+const TCP_TRAIL_S: f64 = 20.0;
+/// The speed (mm/s) drawn red; slower is bluer.
+const TCP_TRAIL_FAST: f64 = 2000.0;
+
+/// The colour of a speed on the trail: blue at rest, through green, to red at
+/// [`TCP_TRAIL_FAST`] and above (linear RGBA).
+pub fn speed_colour(mm_s: f64) -> [f32; 4] {
+    let k = (mm_s / TCP_TRAIL_FAST).clamp(0.0, 1.0) as f32;
+    if k < 0.5 { [0.0, 2.0 * k, 1.0 - 2.0 * k, 1.0] } else { [2.0 * k - 1.0, 2.0 - 2.0 * k, 0.0, 1.0] }
+}
+
+fn draw_tcp_trail(
+    mut commands: Commands,
+    sim: Res<Sim>,
+    overlays: Res<Overlays>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut trail: Query<(&mut TcpTrail, &Mesh3d, &mut Visibility)>,
+) {
+    let newest = sim.trace.samples.back().map_or(-1.0, |s| s.time_s);
+    if let Some((t, _, mut vis)) = trail.iter_mut().next() {
+        let want = if overlays.tcp_trail { Visibility::Inherited } else { Visibility::Hidden };
+        if *vis != want {
+            *vis = want;
+        }
+        if !overlays.tcp_trail || t.0 == newest {
+            return;
+        }
+    } else if !overlays.tcp_trail {
+        return;
+    }
+    let recent: Vec<_> = sim.trace.samples.iter().filter(|s| s.time_s >= newest - TCP_TRAIL_S).collect();
+    let (mut pos, mut col): (Vec<[f32; 3]>, Vec<[f32; 4]>) = (Vec::new(), Vec::new());
+    for w in recent.windows(2) {
+        for s in [w[0], w[1]] {
+            pos.push(convert::pos(&Vector3::from(s.tcp_mm)).to_array());
+            col.push(speed_colour(w[1].tcp_mm_s));
+        }
+    }
+    let mesh = Mesh::new(bevy::mesh::PrimitiveTopology::LineList, bevy::asset::RenderAssetUsages::default())
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, col);
+    match trail.iter_mut().next() {
+        Some((mut t, m, _)) => {
+            if let Some(mut old) = meshes.get_mut(&m.0) {
+                *old = mesh;
+            }
+            t.0 = newest;
+        }
+        None => {
+            let white = materials.add(StandardMaterial { base_color: Color::WHITE, unlit: true, ..default() });
+            commands.spawn((
+                TcpTrail(newest),
+                Mesh3d(meshes.add(mesh)),
+                MeshMaterial3d(white),
+                Transform::default(),
+                Visibility::Inherited,
+            ));
+        }
+    }
+}
+
 /// The pen's trail: a line through every drawn point, rebuilt when it grows.
 #[derive(Component)]
 pub struct Trail(usize);
@@ -593,5 +668,18 @@ fn show_beams(sim: Res<Sim>, pal: Res<Palette>, mut beams: Query<(&Beam, &mut Me
         if m.0 != *want {
             m.0 = want.clone();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::speed_colour;
+
+    #[test]
+    fn the_trail_is_blue_at_rest_green_at_half_speed_and_red_when_fast() {
+        assert_eq!(speed_colour(0.0), [0.0, 0.0, 1.0, 1.0]);
+        assert_eq!(speed_colour(1000.0), [0.0, 1.0, 0.0, 1.0]);
+        assert_eq!(speed_colour(2000.0), [1.0, 0.0, 0.0, 1.0]);
+        assert_eq!(speed_colour(9000.0), speed_colour(2000.0));
     }
 }

@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub program: Option<PathBuf>,
     /// The camera's view at the start: operator, front, side, top or follow.
     pub view: Option<String>,
+    /// Draw the TCP's trail from the start.
+    pub trail: bool,
     /// The lesson the window teaches (`robocell lesson N`).
     #[cfg(feature = "app")]
     pub lesson: Option<robocell::app::lesson::LessonInfo>,
@@ -46,6 +48,7 @@ impl Default for RunOptions {
             config: Default::default(),
             program: None,
             view: None,
+            trail: false,
             #[cfg(feature = "app")]
             lesson: None,
         }
@@ -86,6 +89,7 @@ pub fn run(path: &Path, o: RunOptions) -> ExitCode {
         tab: o.tab,
         lesson: o.lesson,
         view: o.view.as_deref().and_then(robocell::app::camera::View::by_name),
+        trail: o.trail,
         #[cfg(feature = "net")]
         serve,
     };

@@ -16,6 +16,8 @@ pub struct Sample {
     pub speeds_deg_s: [f64; 6],
     /// The TCP's speed in the world, mm/s, over the last sample period.
     pub tcp_mm_s: f64,
+    /// Where the TCP is (world, mm).
+    pub tcp_mm: [f64; 3],
 }
 
 /// A switch of one signal: when, to what, and (for an output) the program line.
@@ -83,11 +85,12 @@ impl Trace {
                     axes_deg: axes,
                     speeds_deg_s: std::array::from_fn(|i| (axes[i] - prev_axes[i]) / dt),
                     tcp_mm_s: (tcp - prev_tcp).norm() / dt,
+                    tcp_mm: tcp.into(),
                 });
                 self.last = Some((now, axes, tcp));
             }
             _ => {
-                self.samples.push_back(Sample { time_s: now, axes_deg: axes, speeds_deg_s: [0.0; 6], tcp_mm_s: 0.0 });
+                self.samples.push_back(Sample { time_s: now, axes_deg: axes, speeds_deg_s: [0.0; 6], tcp_mm_s: 0.0, tcp_mm: tcp.into() });
                 self.last = Some((now, axes, tcp));
             }
         }
