@@ -12,5 +12,6 @@ pub mod orders;
 pub mod record;
 pub mod robot;
 pub mod scenario;
+pub mod timeline;
 pub mod trace;
 pub mod world;

@@ -206,6 +206,7 @@ pub enum Event {
     },
 }
 
+#[derive(Clone)]
 pub struct World {
     loaded: Loaded,
     controller: Controller,

@@ -24,6 +24,7 @@ mod recording;
 mod safety_faults;
 mod scenarios;
 mod soak;
+mod timeline;
 mod trace;
 
 use std::path::{Path, PathBuf};

@@ -97,6 +97,7 @@ fn jaw_part(parts: &[PartView], tcp: &Isometry3<f64>, gap: f64, finger_mm: f64) 
     })
 }
 
+#[derive(Clone)]
 pub struct Cell {
     scenario: Scenario,
     fingers: Fingers,

@@ -22,6 +22,7 @@ use crate::sim::robot::RobotModel;
 pub const RAMP_PER_S: f64 = 5.0;
 
 /// A motion handed to the main run.
+#[derive(Clone)]
 pub struct Planned {
     pub traj: Trajectory,
     pub line: u32,
@@ -47,6 +48,7 @@ pub enum PathEvent {
     Done { line: u32, file: Option<String>, stop_message: Option<String>, approx_not_possible: bool },
 }
 
+#[derive(Clone)]
 pub struct Interpolator {
     queue: VecDeque<Planned>,
     /// Where the front motion starts: the robot's position at `p = 0`.

@@ -33,6 +33,7 @@ pub const OPS_PER_TICK: u32 = 20_000;
 /// Ramp of a BRAKE in an interrupt routine, seconds (BRAKE F: half of it).
 pub const BRAKE_RAMP_S: f64 = 0.4;
 
+#[derive(Clone)]
 pub struct Controller {
     interp: Interpreter,
     planner: Planner,

@@ -16,6 +16,7 @@ use crate::sim::scenario::OperatingMode;
 use crate::sim::world::Event;
 
 /// Where the robot goes back to its path: the planned return and how far along it is.
+#[derive(Clone)]
 pub(super) struct BackToPath {
     pub samples: Vec<[f64; 6]>,
     pub p: f64,

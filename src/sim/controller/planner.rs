@@ -17,6 +17,7 @@ use crate::sim::robot::RobotModel;
 /// The TCP speed limit in T1, mm/s.
 pub const T1_SPEED_MM_S: f64 = 250.0;
 
+#[derive(Clone)]
 pub struct Planner {
     pub model: RobotModel,
     /// `$ROBROOT`: the robot's base in the world.

@@ -27,6 +27,7 @@ fn index_of(tag: u128) -> usize {
 
 /// Sets the belt's tangent velocity on every contact with it: the conveyor drives parts
 /// through the contact, not by moving anything.
+#[derive(Clone)]
 struct BeltHooks {
     /// Velocity of each conveyor's belt surface, m/s, world frame.
     belt_velocity: Vec<Vector>,
@@ -61,6 +62,7 @@ pub enum PartState {
     Drained,
 }
 
+#[derive(Clone)]
 struct Part {
     body: RigidBodyHandle,
     half_mm: Vector3<f64>,
@@ -73,6 +75,7 @@ struct Part {
 }
 
 /// A bin as the physics counts parts in it.
+#[derive(Clone)]
 struct Bin {
     name: String,
     /// Inner lower and upper corners (world, mm).
@@ -82,6 +85,7 @@ struct Bin {
     capacity: Option<u32>,
 }
 
+#[derive(Clone)]
 struct Conveyor {
     dir: Vector3<f64>,
     speed_mm_s: f64,
@@ -100,6 +104,7 @@ impl Conveyor {
     }
 }
 
+#[derive(Clone)]
 struct Spawner {
     conveyor: usize,
     next_s: f64,
@@ -165,6 +170,50 @@ pub struct PhysicsCell {
     touching: Vec<(usize, u128)>,
     time_s: f64,
     dt: f64,
+}
+
+/// A copy that runs on exactly as the original (the replay viewer's keyframes). rapier's
+/// pipelines hold only workspace buffers, so the copy gets fresh ones; everything a step
+/// reads (bodies, colliders, islands, the broad and narrow phases with their contacts) is cloned.
+impl Clone for PhysicsCell {
+    fn clone(&self) -> Self {
+        let w = &self.world;
+        let world = PhysicsWorld {
+            gravity: w.gravity,
+            integration_parameters: w.integration_parameters,
+            islands: w.islands.clone(),
+            broad_phase: w.broad_phase.clone(),
+            narrow_phase: w.narrow_phase.clone(),
+            bodies: w.bodies.clone(),
+            colliders: w.colliders.clone(),
+            impulse_joints: w.impulse_joints.clone(),
+            multibody_joints: w.multibody_joints.clone(),
+            soft_bodies: w.soft_bodies.clone(),
+            ccd_solver: w.ccd_solver.clone(),
+            ..PhysicsWorld::default()
+        };
+        PhysicsCell {
+            world,
+            hooks: self.hooks.clone(),
+            conveyors: self.conveyors.clone(),
+            belt_running: self.belt_running.clone(),
+            spawners: self.spawners.clone(),
+            part_types: self.part_types.clone(),
+            parts: self.parts.clone(),
+            robot_bodies: self.robot_bodies.clone(),
+            robot_colliders: self.robot_colliders.clone(),
+            env_names: self.env_names.clone(),
+            belt_names: self.belt_names.clone(),
+            bins: self.bins.clone(),
+            draining: self.draining.clone(),
+            forced_kind: self.forced_kind.clone(),
+            initial: self.initial.clone(),
+            held: self.held.clone(),
+            touching: self.touching.clone(),
+            time_s: self.time_s.clone(),
+            dt: self.dt.clone(),
+        }
+    }
 }
 
 fn cuboid_mm(hx: f64, hy: f64, hz: f64) -> ColliderBuilder {

@@ -395,7 +395,7 @@ struct Instr {
     adv_stop: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct CompiledRoutine {
     name: String,
     /// The module it belongs to: 0 the program's, 1.. the others loaded with it.
@@ -431,6 +431,7 @@ impl CompiledRoutine {
     }
 }
 
+#[derive(Clone)]
 struct CallFrame {
     routine: usize,
     pc: usize,
@@ -440,6 +441,7 @@ struct CallFrame {
 }
 
 /// The advance-run interpreter of one program.
+#[derive(Clone)]
 pub struct Interpreter {
     routines: Vec<CompiledRoutine>,
     /// STRUC and ENUM types of the module.
