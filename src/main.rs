@@ -180,12 +180,37 @@ enum Cmd {
         #[arg(long)]
         start: bool,
     },
-    /// Show a recording; with --check run it again: exit 0 identical, 1 diverged, 2 bad file.
+    /// Watch a recording in the window, with a timeline to scrub and its collisions, faults,
+    /// messages and parts as markers; --check runs it again: exit 0 identical, 1 diverged, 2 bad file.
     Replay {
         file: PathBuf,
-        /// Re-run the recording headless and compare it step by step.
+        /// Re-run the recording headless and compare it step by step (no window).
         #[arg(long)]
         check: bool,
+        /// Print the run's grade and its markers instead of opening the window.
+        #[arg(long)]
+        info: bool,
+        /// Where the viewer opens: seconds from the start, `failure` (where the run went wrong), `start` or `end`.
+        #[arg(long, default_value = "start", value_name = "WHEN")]
+        at: String,
+        /// Save a screenshot (PNG) of the viewer at --at, then quit.
+        #[arg(long)]
+        screenshot: Option<PathBuf>,
+        /// Window size, WIDTHxHEIGHT in pixels.
+        #[arg(long, default_value = "1400x860", value_parser = parse_size)]
+        size: (u32, u32),
+        /// The pendant's tab to open: program, watch, io or plots.
+        #[arg(long, default_value = "program", value_parser = ["program", "jog", "watch", "io", "plots"])]
+        tab: String,
+        /// The camera's view at the start.
+        #[arg(long, value_parser = VIEWS)]
+        view: Option<String>,
+        /// Draw the TCP's trail.
+        #[arg(long)]
+        trail: bool,
+        /// Simulated seconds per real second when playing.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
     },
 }
 
@@ -243,7 +268,9 @@ fn main() -> ExitCode {
         ),
         Some(Cmd::Bench { quick, network, json, profile }) => cli::bench::bench(quick, network, profile, json.as_deref()),
         Some(Cmd::Lint { paths }) => cli::lint::lint(&paths),
-        Some(Cmd::Replay { file, check }) => cli::replay::replay(&file, check),
+        Some(Cmd::Replay { file, check, info, at, screenshot, size, tab, view, trail, speed }) => {
+            cli::replay::replay(&file, cli::replay::ReplayOptions { check, info, at, screenshot, size, tab, view, trail, speed })
+        }
         Some(Cmd::Serve { scenario, net, speed, record, duration, start }) => {
             cli::serve::serve(&scenario, cli::serve::ServeArgs { net, speed, record, duration, start })
         }

@@ -21,6 +21,8 @@ pub struct EditorUi {
     pub file: Option<PathBuf>,
     /// 1-based selected line.
     pub selected: Option<u32>,
+    /// The pointer's line the listing last scrolled to (a replay scrolls when it moves).
+    pub followed: Option<u32>,
     /// Fold header lines the student opened.
     pub open_folds: Vec<u32>,
     /// Editing (a text editor) instead of the listing.
@@ -42,6 +44,7 @@ impl Default for EditorUi {
         EditorUi {
             file: None,
             selected: None,
+            followed: None,
             open_folds: Vec::new(),
             editing: false,
             buffer: String::new(),
@@ -457,6 +460,9 @@ fn listing(ui: &mut egui::Ui, sim: &mut Sim, ed: &mut EditorUi, file: &std::path
     let is_module =
         is_src || name.as_deref().is_some_and(|n| n.to_ascii_lowercase().ends_with(".src") || n.to_ascii_lowercase().ends_with(".sub"));
     let follow = main.or(adv);
+    // A replay's pointer stands still while paused: the listing scrolls to it when it moves.
+    let moved = sim.replay.is_some() && ed.followed != follow;
+    ed.followed = follow;
     let font = FontId::monospace(13.0);
     egui::ScrollArea::both().id_salt("listing").max_height(height).auto_shrink([false, true]).show(ui, |ui| {
         ui.spacing_mut().item_spacing.y = 1.0;
@@ -513,8 +519,8 @@ fn listing(ui: &mut egui::Ui, sim: &mut Sim, ed: &mut EditorUi, file: &std::path
                 if r.double_clicked() && title.is_some() {
                     if closed { ed.open_folds.push(n) } else { ed.open_folds.retain(|f| *f != n) }
                 }
-                let scroll_here =
-                    (state == ProgramState::Running && inside(follow)) || ed.jump_to.is_some_and(|j| j >= n && j <= end as u32 + 1);
+                let scroll_here = ((state == ProgramState::Running || moved) && inside(follow))
+                    || ed.jump_to.is_some_and(|j| j >= n && j <= end as u32 + 1);
                 if scroll_here {
                     let start = egui::Rect::from_min_size(r.rect.min, egui::vec2(1.0, r.rect.height()));
                     ui.scroll_to_rect(start, Some(egui::Align::Center));

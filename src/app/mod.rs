@@ -8,6 +8,7 @@ mod jogging;
 pub mod lesson;
 mod panel;
 mod plots;
+pub mod replay;
 pub mod scene;
 mod settings;
 mod watch;
@@ -48,6 +49,10 @@ pub struct Sim {
     pub ticks_to_step: u32,
     /// What the Plots tab draws: the last minutes of the run.
     pub trace: crate::sim::trace::Trace,
+    /// How far the pendant's content reaches below the window, in points (0: it fits).
+    pub cut_off_px: f32,
+    /// A recording being watched (`robocell replay FILE`): the pendant only shows it.
+    pub replay: Option<replay::Replaying>,
     /// The plant network's servers, when the window is served too (`run --opcua ...`).
     #[cfg(feature = "net")]
     pub net: Option<crate::net::Bridge>,
@@ -81,6 +86,8 @@ impl Sim {
             paused: false,
             ticks_to_step: 0,
             trace: crate::sim::trace::Trace::new(0.02, 120.0),
+            cut_off_px: 0.0,
+            replay: None,
             #[cfg(feature = "net")]
             net: None,
         }
@@ -107,6 +114,9 @@ impl Sim {
 
     /// Advances the cell by `real_dt` seconds of wall time (at most 0.25 s worth per call).
     pub fn advance(&mut self, real_dt: f64) -> Vec<Event> {
+        if self.replay.is_some() {
+            return self.advance_replay(real_dt);
+        }
         let dt = self.world.dt();
         self.accumulator = (self.accumulator + real_dt * self.speed).min(0.25 * self.speed.max(1.0));
         let mut events = Vec::new();
@@ -130,7 +140,13 @@ impl Sim {
             events.extend(self.step_once(&[]));
             self.accumulator -= dt;
         }
-        for e in &events {
+        self.take_events(&events);
+        events
+    }
+
+    /// The log and the files of a tick's events.
+    fn take_events(&mut self, events: &[Event]) {
+        for e in events {
             if let Event::Message(m) = e {
                 self.log.push(m.clone());
             }
@@ -146,6 +162,50 @@ impl Sim {
             {
                 // A reset clears the messages of the run before.
                 self.log.retain(|m| m.text.ends_with("Program reset"));
+            }
+        }
+    }
+
+    /// The recording's clock: a seek asked for, or its steps at the simulation speed while not
+    /// paused. The pendant's commands are dropped (a recorded run is only watched) and nothing
+    /// is written.
+    fn advance_replay(&mut self, real_dt: f64) -> Vec<Event> {
+        let dt = self.world.dt();
+        if !self.pending.is_empty() {
+            self.pending.clear();
+            self.note("A replay: the pendant shows the recorded run and takes no commands".into());
+        }
+        let Some(r) = &mut self.replay else { return Vec::new() };
+        let mut events = Vec::new();
+        if let Some(to) = r.seek.take() {
+            // The plots and the log as they stood at that moment (the plots from the keyframe on).
+            self.trace = crate::sim::trace::Trace::new(self.trace.every_s, self.trace.window_s);
+            let trace = &mut self.trace;
+            r.timeline.seek(&mut self.world, r.at, to, |w, ev| trace.record(w, ev));
+            r.at = to;
+            self.log = self.world.messages().to_vec();
+            self.accumulator = 0.0;
+        }
+        let mut ticks = std::mem::take(&mut self.ticks_to_step) as u64;
+        if !self.paused {
+            self.accumulator = (self.accumulator + real_dt * self.speed).min(0.25 * self.speed.max(1.0));
+            while self.accumulator >= dt {
+                self.accumulator -= dt;
+                ticks += 1;
+            }
+        }
+        for _ in 0..ticks.min(r.timeline.steps - r.at) {
+            let ev = r.timeline.step(&mut self.world, r.at);
+            r.at += 1;
+            self.trace.record(&self.world, &ev);
+            events.extend(ev);
+        }
+        if r.at >= r.timeline.steps {
+            self.paused = true;
+        }
+        for e in &events {
+            if let Event::Message(m) = e {
+                self.log.push(m.clone());
             }
         }
         events
@@ -226,14 +286,20 @@ fn run_script(
         sim.pending.push(Command::Start);
     }
     let Some((path, at)) = &script.screenshot else { return };
-    // The cell stops exactly at the requested time, whatever the frame times were.
-    sim.hold_at = Some(*at);
-    if state.paused_frames == 0 && sim.world.time_s() + sim.world.dt() <= *at + 1e-9 {
-        return;
+    // The cell stops exactly at the requested time, whatever the frame times were (a replay
+    // stands paused at its moment already).
+    if sim.replay.is_none() {
+        sim.hold_at = Some(*at);
+        if state.paused_frames == 0 && sim.world.time_s() + sim.world.dt() <= *at + 1e-9 {
+            return;
+        }
     }
     // Let a few frames draw the held cell before the capture.
     state.paused_frames += 1;
     if state.paused_frames == 10 {
+        if sim.cut_off_px > 0.5 {
+            eprintln!("the pendant does not fit: {:.0} px of it are below the window", sim.cut_off_px);
+        }
         commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
     } else if state.paused_frames > 15 && path.exists() || state.paused_frames > 600 {
         exit.write(AppExit::Success);
@@ -259,7 +325,27 @@ pub enum RunError {
 pub fn build(loaded: Loaded, script: Script) -> Result<App, RunError> {
     let title = format!("robocell - {}", loaded.scenario.name);
     // A program with errors opens too: the editor shows them, Start waits for the fix.
-    let (mut world, warnings) = World::open(loaded);
+    let (world, warnings) = World::open(loaded);
+    build_world(world, warnings.iter().map(|w| w.to_string()).collect(), title, script, None)
+}
+
+/// The window on a recording (`robocell replay FILE`), at step `at` of it, paused there.
+pub fn replay(timeline: crate::sim::timeline::Timeline, file: String, at: u64, script: Script) -> Result<(), RunError> {
+    let world = timeline.world_at(0);
+    let title = format!("robocell - replay of {file} ({})", world.loaded().scenario.name);
+    let mut r = replay::Replaying::new(timeline, file);
+    r.seek = Some(at);
+    build_world(world, Vec::new(), title, script, Some(r))?.run();
+    Ok(())
+}
+
+fn build_world(
+    mut world: World,
+    warnings: Vec<String>,
+    title: String,
+    script: Script,
+    replay: Option<replay::Replaying>,
+) -> Result<App, RunError> {
     if script.record.is_some() {
         world.start_recording();
     }
@@ -272,7 +358,9 @@ pub fn build(loaded: Loaded, script: Script) -> Result<App, RunError> {
         }
         None => None,
     };
-    let mut sim = Sim::new(world, warnings.iter().map(|w| w.to_string()).collect());
+    let mut sim = Sim::new(world, warnings);
+    sim.paused = replay.is_some();
+    sim.replay = replay;
     #[cfg(feature = "net")]
     {
         sim.net = net;

@@ -124,9 +124,25 @@ fn panel(
         .response
         .rect
         .width();
-    // The 3D view takes the part of the window left of the panel.
+    // A replay's timeline under the cell.
+    let bottom = if sim.replay.is_some() {
+        egui::Panel::bottom("timeline")
+            .resizable(false)
+            .show(&mut root, |ui| {
+                ui.add_space(2.0);
+                super::replay::timeline_view(ui, &mut sim);
+            })
+            .response
+            .rect
+            .height()
+    } else {
+        0.0
+    };
+    // The 3D view takes the part of the window left of the panel (above the timeline).
     let panel_px = (width * window.scale_factor()) as u32;
-    let size = UVec2::new(window.physical_width().saturating_sub(panel_px).max(1), window.physical_height().max(1));
+    let bottom_px = (bottom * window.scale_factor()) as u32;
+    let size =
+        UVec2::new(window.physical_width().saturating_sub(panel_px).max(1), window.physical_height().saturating_sub(bottom_px).max(1));
     camera.viewport = Some(Viewport { physical_position: UVec2::ZERO, physical_size: size, ..default() });
     // The views, over the 3D view's top left corner.
     egui::Area::new("views".into()).fixed_pos(egui::pos2(8.0, 8.0)).show(&ctx, |ui| {
@@ -184,86 +200,92 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim, pad: &mut PendantUi, lesson: Option
     // Controls.
     let state = sim.world.state();
     let mut start_down = false;
-    ui.horizontal(|ui| {
-        let can_start = matches!(state, ProgramState::Ready | ProgramState::Stopped | ProgramState::Halted | ProgramState::Running);
-        let hint = if sim.world.mode() == OperatingMode::AUT {
-            "Start the program (Enter)"
-        } else {
-            "Hold Start (or Enter) with the enabling switch (Space): in T1 and T2 the program runs only while both are held"
-        };
-        let start = ui.add_enabled(can_start, egui::Button::new(egui::RichText::new("▶ Start").size(16.0))).on_hover_text(hint);
-        start_down = start.is_pointer_button_down_on();
-        if ui
-            .add_enabled(state == ProgramState::Running, egui::Button::new(egui::RichText::new("■ Stop").size(16.0)))
-            .on_hover_text("STOP 2 on the path (Esc)")
-            .clicked()
-        {
-            sim.pending.push(Command::Stop);
-        }
-        if ui.button(egui::RichText::new("⟲ Reset").size(16.0)).clicked() {
-            sim.pending.push(Command::Reset);
-        }
-        let (t, c) =
-            if sim.world.controller().estop_pressed() { ("E-STOP", egui::Color32::from_rgb(255, 80, 70)) } else { state_text(state) };
-        ui.label(egui::RichText::new(t).color(c).strong());
-    });
-    // Safety: the E-STOP (it stays pressed until released), acknowledging, the gate.
-    ui.horizontal(|ui| {
-        let pressed = sim.world.controller().estop_pressed();
-        let (label, fill) = if pressed {
-            ("E-STOP pressed: release", egui::Color32::from_rgb(120, 20, 20))
-        } else {
-            ("E-STOP", egui::Color32::from_rgb(200, 30, 30))
-        };
-        let estop = egui::Button::new(egui::RichText::new(label).color(egui::Color32::WHITE).strong()).fill(fill);
-        if ui.add(estop).on_hover_text("STOP 1 in every mode; release, acknowledge, then Start").clicked() {
-            sim.pending.push(Command::EmergencyStop(!pressed));
-        }
-        let waiting = !sim.world.controller().to_acknowledge().is_empty();
-        if ui.add_enabled(waiting, egui::Button::new("Acknowledge")).on_hover_text("Acknowledge the safety messages").clicked() {
-            sim.pending.push(Command::Acknowledge);
-        }
-        if sc.door_input.is_some() {
-            let open = sim.world.controller().door_open();
+    // A replay only shows the recorded run: its controls are greyed out.
+    let live = sim.replay.is_none();
+    ui.add_enabled_ui(live, |ui| {
+        ui.horizontal(|ui| {
+            let can_start = matches!(state, ProgramState::Ready | ProgramState::Stopped | ProgramState::Halted | ProgramState::Running);
+            let hint = if sim.world.mode() == OperatingMode::AUT {
+                "Start the program (Enter)"
+            } else {
+                "Hold Start (or Enter) with the enabling switch (Space): in T1 and T2 the program runs only while both are held"
+            };
+            let start = ui.add_enabled(can_start, egui::Button::new(egui::RichText::new("▶ Start").size(16.0))).on_hover_text(hint);
+            start_down = start.is_pointer_button_down_on();
             if ui
-                .button(if open { "Close the gate" } else { "Open the gate" })
-                .on_hover_text("The fence door: in AUT opening it stops the robot")
+                .add_enabled(state == ProgramState::Running, egui::Button::new(egui::RichText::new("■ Stop").size(16.0)))
+                .on_hover_text("STOP 2 on the path (Esc)")
                 .clicked()
             {
-                sim.pending.push(Command::SetDoor(!open));
+                sim.pending.push(Command::Stop);
             }
-        }
-    });
-    ui.horizontal(|ui| {
-        let mut ov = sim.world.override_pct() as u8;
-        ui.label("Override $OV_PRO");
-        if ui.add(egui::Slider::new(&mut ov, 1..=100).suffix(" %")).changed() {
-            sim.pending.push(Command::SetOverride(ov));
-        }
-        // The robot's speed ramps to the override (and to 0 on Stop) along its path.
-        let path = sim.world.controller().path_speed() * 100.0;
-        ui.label(egui::RichText::new(format!("path {path:.0} %")).small())
-            .on_hover_text("The robot's speed on its path, ramping to the override");
-    });
-    ui.horizontal(|ui| {
-        ui.label("Mode $MODE_OP");
-        for m in [OperatingMode::T1, OperatingMode::T2, OperatingMode::AUT] {
-            if ui.selectable_label(sim.world.mode() == m, format!("{m:?}")).on_hover_text(mode_hint(m)).clicked() && sim.world.mode() != m {
-                sim.pending.push(Command::SetMode(m));
+            if ui.button(egui::RichText::new("⟲ Reset").size(16.0)).clicked() {
+                sim.pending.push(Command::Reset);
             }
-        }
-    });
-    ui.horizontal(|ui| {
-        ui.label("Program run");
-        for (m, name, hint) in [
-            (StepMode::Go, "GO", "Run continuously"),
-            (StepMode::Motion, "MSTEP", "Stop after each motion; Start runs to the next point"),
-            (StepMode::Line, "ISTEP", "Stop after each statement; Start runs one line"),
-        ] {
-            if ui.selectable_label(sim.world.step_mode() == m, name).on_hover_text(hint).clicked() {
-                sim.pending.push(Command::SetStepMode(m));
+            let (t, c) =
+                if sim.world.controller().estop_pressed() { ("E-STOP", egui::Color32::from_rgb(255, 80, 70)) } else { state_text(state) };
+            ui.label(egui::RichText::new(t).color(c).strong());
+        });
+        // Safety: the E-STOP (it stays pressed until released), acknowledging, the gate.
+        ui.horizontal(|ui| {
+            let pressed = sim.world.controller().estop_pressed();
+            let (label, fill) = if pressed {
+                ("E-STOP pressed: release", egui::Color32::from_rgb(120, 20, 20))
+            } else {
+                ("E-STOP", egui::Color32::from_rgb(200, 30, 30))
+            };
+            let estop = egui::Button::new(egui::RichText::new(label).color(egui::Color32::WHITE).strong()).fill(fill);
+            if ui.add(estop).on_hover_text("STOP 1 in every mode; release, acknowledge, then Start").clicked() {
+                sim.pending.push(Command::EmergencyStop(!pressed));
             }
-        }
+            let waiting = !sim.world.controller().to_acknowledge().is_empty();
+            if ui.add_enabled(waiting, egui::Button::new("Acknowledge")).on_hover_text("Acknowledge the safety messages").clicked() {
+                sim.pending.push(Command::Acknowledge);
+            }
+            if sc.door_input.is_some() {
+                let open = sim.world.controller().door_open();
+                if ui
+                    .button(if open { "Close the gate" } else { "Open the gate" })
+                    .on_hover_text("The fence door: in AUT opening it stops the robot")
+                    .clicked()
+                {
+                    sim.pending.push(Command::SetDoor(!open));
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            let mut ov = sim.world.override_pct() as u8;
+            ui.label("Override $OV_PRO");
+            if ui.add(egui::Slider::new(&mut ov, 1..=100).suffix(" %")).changed() {
+                sim.pending.push(Command::SetOverride(ov));
+            }
+            // The robot's speed ramps to the override (and to 0 on Stop) along its path.
+            let path = sim.world.controller().path_speed() * 100.0;
+            ui.label(egui::RichText::new(format!("path {path:.0} %")).small())
+                .on_hover_text("The robot's speed on its path, ramping to the override");
+        });
+        ui.horizontal(|ui| {
+            ui.label("Mode $MODE_OP");
+            for m in [OperatingMode::T1, OperatingMode::T2, OperatingMode::AUT] {
+                if ui.selectable_label(sim.world.mode() == m, format!("{m:?}")).on_hover_text(mode_hint(m)).clicked()
+                    && sim.world.mode() != m
+                {
+                    sim.pending.push(Command::SetMode(m));
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.label("Program run");
+            for (m, name, hint) in [
+                (StepMode::Go, "GO", "Run continuously"),
+                (StepMode::Motion, "MSTEP", "Stop after each motion; Start runs to the next point"),
+                (StepMode::Line, "ISTEP", "Stop after each statement; Start runs one line"),
+            ] {
+                if ui.selectable_label(sim.world.step_mode() == m, name).on_hover_text(hint).clicked() {
+                    sim.pending.push(Command::SetStepMode(m));
+                }
+            }
+        });
     });
     ui.horizontal_wrapped(|ui| {
         ui.label("Simulation speed");
@@ -356,9 +378,12 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim, pad: &mut PendantUi, lesson: Option
         }
     }
     let ctx = ui.ctx().clone();
-    keys(&ctx, sim, &mut pad.held, start_down, jog_down);
+    if sim.replay.is_none() {
+        keys(&ctx, sim, &mut pad.held, start_down, jog_down);
+    }
     ui.separator();
 
+    let messages_top = ui.cursor().top();
     ui.horizontal(|ui| {
         ui.label(egui::RichText::new("Messages").strong());
         let waiting = sim.world.controller().to_acknowledge().to_vec();
@@ -382,6 +407,9 @@ fn pendant(ui: &mut egui::Ui, sim: &mut Sim, pad: &mut PendantUi, lesson: Option
             ui.label(egui::RichText::new(format!("{:>6.1} s  {}", m.time_s, m.text)).color(level_color(m.level)));
         }
     });
+    // The pendant fits when the messages show their header and two lines at least.
+    let bottom = ui.max_rect().bottom();
+    sim.cut_off_px = (messages_top + 60.0 - bottom).max(ui.min_rect().bottom() - bottom).max(0.0);
 }
 
 /// The cell's I/O, the axes and the instructor's fault menu.

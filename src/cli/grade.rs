@@ -63,7 +63,7 @@ pub fn grade(scenario: &Path, paths: &[PathBuf], o: GradeOptions) -> ExitCode {
     let class = grading::grade_class_recorded(&ex, &subs, jobs, &bar, o.record.as_deref());
     if let Some(dir) = &o.record {
         let n: usize = class.students.iter().map(|s| s.recordings.len()).sum();
-        eprintln!("{n} run recording(s) in {} (robocell replay FILE)", dir.display());
+        eprintln!("{n} run recording(s) in {} (robocell replay FILE; a run that lost points: --at failure)", dir.display());
     }
     print!("{}", outputs::table(&class));
     let sim_s: f64 = class.students.iter().map(|s| s.sim_s).sum();

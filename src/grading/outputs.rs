@@ -314,9 +314,11 @@ pub fn feedback(s: &StudentResult, scenario: &str) -> String {
     }
     let shown: Vec<_> = s.recordings.iter().filter(|(_, hidden, _)| !hidden).collect();
     if !shown.is_empty() {
-        out += "\n## Recordings\n\nWatch a run again, step by step, exactly as it was graded:\n\n";
+        out += "\n## Recordings\n\nWatch a run again, step by step, exactly as it was graded (a run that lost points opens\nwhere it went wrong):\n\n";
         for (run, _, file) in shown {
-            out += &format!("- {run}: `robocell replay {}`\n", file.display());
+            let failed = s.grade.objectives.iter().any(|o| o.variant == *run && !o.passed);
+            let at = if failed { " --at failure" } else { "" };
+            out += &format!("- {run}: `robocell replay {}{at}`\n", file.display());
         }
     }
     out

@@ -100,6 +100,8 @@ fn pause_holds_the_cell_and_one_tick_is_one_tick() {
 struct Shot {
     rgb: Vec<u8>,
     width: u32,
+    /// What the window said on stderr (e.g. that the pendant does not fit).
+    stderr: String,
 }
 
 impl Shot {
@@ -114,6 +116,7 @@ fn screenshot(args: &[&str], size: (u32, u32), name: &str) -> Shot {
     assert!(have_xvfb, "the render test needs xvfb-run and a Vulkan driver: apt-get install xvfb mesa-vulkan-drivers libvulkan1");
     let out = std::env::temp_dir().join(format!("robocell-{name}-{}.png", std::process::id()));
     let _ = std::fs::remove_file(&out);
+    let err_file = out.with_extension("stderr");
     let mut child = std::process::Command::new("xvfb-run")
         .args(["-a", "-s", &format!("-screen 0 {}x{}x24", size.0, size.1), env!("CARGO_BIN_EXE_robocell")])
         .args(args)
@@ -124,6 +127,7 @@ fn screenshot(args: &[&str], size: (u32, u32), name: &str) -> Shot {
         .current_dir(super::root())
         .env("RUST_LOG", "error")
         .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .stderr(std::fs::File::create(&err_file).unwrap())
         .spawn()
         .expect("xvfb-run starts");
     // A hung window must not hang the suite: five minutes at most, however slow the machine.
@@ -138,7 +142,9 @@ fn screenshot(args: &[&str], size: (u32, u32), name: &str) -> Shot {
         }
         std::thread::sleep(Duration::from_millis(200));
     };
-    assert!(status.success(), "robocell {args:?} exited with {status}");
+    let stderr = std::fs::read_to_string(&err_file).unwrap_or_default();
+    let _ = std::fs::remove_file(&err_file);
+    assert!(status.success(), "robocell {args:?} exited with {status}: {stderr}");
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&out).expect("screenshot written")));
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
@@ -153,7 +159,7 @@ fn screenshot(args: &[&str], size: (u32, u32), name: &str) -> Shot {
         }
     }
     let _ = std::fs::remove_file(&out);
-    Shot { rgb, width: info.width }
+    Shot { rgb, width: info.width, stderr }
 }
 
 /// The window with the default scenario: the robot in the 3D view, the pendant on the right.
@@ -174,6 +180,56 @@ fn renders_the_cell_offscreen() {
     assert!(orange > 500, "the robot is drawn: {orange} orange samples");
     let (r, g, b) = shot.px(1300, 800);
     assert!(r < 60 && g < 60 && b < 60, "the panel is drawn: {:?}", (r, g, b));
+}
+
+/// A laptop's 1366x768 and a projector's 1920x1080: the whole pendant fits (its messages show
+/// below the tab), the robot is drawn, for the listing and for the plots.
+#[test]
+fn the_window_fits_a_laptop_and_a_full_hd_projector() {
+    for (size, tab) in [((1366, 768), "program"), ((1920, 1080), "plots")] {
+        let shot = screenshot(&["run", "--start", "--speed", "4", "--at", "5", "--tab", tab], size, "fits");
+        assert!(!shot.stderr.contains("does not fit"), "{size:?} {tab}: {}", shot.stderr);
+        let orange = (0..size.1).step_by(3).flat_map(|y| (0..size.0 / 2).step_by(3).map(move |x| (x, y)));
+        let orange = orange.filter(|&(x, y)| {
+            let (r, g, b) = shot.px(x, y);
+            r > 180 && (60..150).contains(&g) && b < 60
+        });
+        assert!(orange.count() > 200, "{size:?}: the robot is drawn");
+    }
+}
+
+/// `robocell replay FILE --at failure` on a run that drove the tool into the belt: the viewer
+/// opens with its timeline under the cell (a dark bar with the white playhead), at 1366x768,
+/// with the pendant whole.
+#[test]
+fn the_replay_viewer_opens_at_the_failure() {
+    let dir = std::env::temp_dir().join(format!("robocell-replay-window-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let crash = std::fs::read_to_string(super::root().join("tests/krl/collision.src")).unwrap().replace("DEF collision", "DEF pick_place");
+    std::fs::write(dir.join("pick_place.src"), crash).unwrap();
+    let rec = dir.join("crash.ron");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_robocell"))
+        .args(["check", "--program", dir.join("pick_place.src").to_str().unwrap(), "--record", rec.to_str().unwrap()])
+        .current_dir(super::root())
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(1), "the run loses points");
+    let shot = screenshot(&["replay", rec.to_str().unwrap(), "--at", "failure"], (1366, 768), "replay");
+    assert!(!shot.stderr.contains("does not fit"), "{}", shot.stderr);
+    // The bar: dark grey (40) and, before the playhead, the played part (70); the playhead white.
+    let (mut bar, mut played, mut head) = (0, 0, 0);
+    for y in 700..768 {
+        for x in 0..800 {
+            match shot.px(x, y) {
+                (40, 40, 40) => bar += 1,
+                (70, 70, 70) => played += 1,
+                (255, 255, 255) => head += 1,
+                _ => {}
+            }
+        }
+    }
+    assert!(bar > 3000 && played > 1000 && head >= 20, "the timeline is drawn: bar {bar}, played {played}, playhead {head}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// `robocell lesson 7` at a projector's 1280x720: the starter lands in the work folder and the
@@ -236,4 +292,79 @@ fn app_drives_the_pendant_and_writes_the_touched_up_dat() {
     let text = robocell::sim::krl::source::decode(&bytes).text;
     let xp1 = text.lines().find(|l| l.starts_with("DECL E6POS XP1=")).unwrap();
     assert!(!xp1.contains("X 600.0,Y 0.0,Z 700.0"), "XP1 was touched up: {xp1}");
+}
+
+/// The replay viewer in the app: it opens where it is asked (the step after the collision),
+/// plays the recorded steps by the clock with the recorded commands, drops the pendant's
+/// commands, stops at the end, and goes back to any moment exactly as the run stood there.
+#[test]
+fn the_replay_viewer_plays_and_seeks_the_recorded_run_and_ignores_the_pendant() {
+    use robocell::app::replay::Replaying;
+    use robocell::sim::timeline::Timeline;
+    use robocell::sim::world::Event;
+    let mut loaded = default_scenario();
+    let file = super::root().join("tests/krl/collision.src");
+    loaded.src = std::fs::read_to_string(&file).unwrap();
+    loaded.src_path = file;
+    loaded.dat = None;
+    let (mut w, _) = World::new(loaded).unwrap();
+    w.start_recording();
+    w.run_to_end();
+    let rec = w.recording().unwrap();
+    // The run stepped by hand: each step's fingerprint and the collision's step.
+    let (mut w, _) = World::new(rec.loaded().unwrap()).unwrap();
+    let (mut prints, mut hit) = (vec![w.fingerprint()], None);
+    for step in 0..rec.steps {
+        let cmds: Vec<_> = rec.commands.iter().filter(|c| c.step == step).map(|c| c.command.clone()).collect();
+        if w.step(&cmds).iter().any(|e| matches!(e, Event::Collision { .. })) && hit.is_none() {
+            hit = Some(step);
+        }
+        prints.push(w.fingerprint());
+    }
+    let hit = hit.expect("the robot hits the belt");
+    let timeline = Timeline::build(&rec).unwrap();
+    let steps = timeline.steps;
+    let mut sim = Sim::new(timeline.world_at(0), Vec::new());
+    let mut r = Replaying::new(timeline, "crash.ron".into());
+    r.seek = r.timeline.failure();
+    sim.replay = Some(r);
+    sim.paused = true;
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(50)))
+        .insert_resource(sim)
+        .add_plugins(SimPlugin);
+    app.update();
+    let at = |app: &App| app.world().resource::<Sim>().replay.as_ref().unwrap().at;
+    let sim = app.world().resource::<Sim>();
+    assert_eq!(at(&app), hit + 1);
+    assert_eq!(sim.world.fingerprint(), prints[hit as usize + 1]);
+    assert_eq!(sim.world.state(), ProgramState::Faulted);
+    assert!(sim.log.iter().any(|m| m.text.starts_with("Collision")), "the log as it stood then");
+    // Back to tick 10, then play at 1x: 50 ms frames of 4 ms ticks.
+    {
+        let mut sim = app.world_mut().resource_mut::<Sim>();
+        sim.replay.as_mut().unwrap().seek = Some(10);
+        sim.paused = false;
+    }
+    for _ in 0..4 {
+        app.update();
+    }
+    let now = at(&app);
+    assert!((10 + 48..=10 + 52).contains(&now), "0.2 s played: tick {now}");
+    assert_eq!(app.world().resource::<Sim>().world.fingerprint(), prints[now as usize]);
+    // The pendant's Stop is dropped, with a note: the recorded run goes on as recorded.
+    app.world_mut().resource_mut::<Sim>().pending.push(Command::Stop);
+    app.update();
+    let sim = app.world().resource::<Sim>();
+    assert_eq!(sim.world.fingerprint(), prints[at(&app) as usize]);
+    assert!(sim.log.iter().any(|m| m.text.starts_with("A replay:")));
+    // At 20x it plays to the end and stops there.
+    app.world_mut().resource_mut::<Sim>().speed = 20.0;
+    for _ in 0..200 {
+        app.update();
+    }
+    assert_eq!(at(&app), steps);
+    assert!(app.world().resource::<Sim>().paused);
+    assert_eq!(app.world().resource::<Sim>().world.fingerprint(), prints[steps as usize]);
 }

@@ -594,8 +594,12 @@ fn grading_with_record_writes_each_run_and_the_feedback_names_the_visible_ones()
     write(&dir.join("class/ada"), "pick_place.src", &src);
     write(&dir.join("class/ada"), "pick_place.dat", &dat);
     write(&dir.join("class/bob"), "pick_place.src", &src.replace("ENDWHILE", "ENDWHIL"));
+    // cy drives the tool into the belt.
+    let crash = std::fs::read_to_string(root().join("tests/krl/collision.src")).unwrap().replace("DEF collision", "DEF pick_place");
+    write(&dir.join("class/cy"), "pick_place.src", &crash);
     let ex = Exercise::load(&root().join("scenarios/pick_and_place.ron")).unwrap();
-    let subs: Vec<Submission> = ["ada", "bob"].iter().map(|n| Submission::find(&dir.join("class").join(n), &ex.scenario.program)).collect();
+    let subs: Vec<Submission> =
+        ["ada", "bob", "cy"].iter().map(|n| Submission::find(&dir.join("class").join(n), &ex.scenario.program)).collect();
     let out = dir.join("recordings");
     let class = grade_class_recorded(&ex, &subs, 2, &|_: usize, _: usize| {}, Some(&out));
     let ada = &class.students[0];
@@ -619,6 +623,24 @@ fn grading_with_record_writes_each_run_and_the_feedback_names_the_visible_ones()
     assert!(fb.contains(&format!("- public: `robocell replay {}`", out.join("ada/public.ron").display())), "{fb}");
     assert!(fb.contains("another_seed.ron"), "{fb}");
     assert!(!fb.contains("slower_belt.ron") && !fb.contains("bin_moved.ron"), "hidden runs stay the instructor's: {fb}");
+    assert!(!fb.contains("--at failure"), "ada lost no points: {fb}");
+    // cy's feedback opens the failed run where it failed: the step after the collision.
+    let cy = &class.students[2];
+    let fb = robocell::grading::outputs::feedback(cy, "Infeed to bin");
+    let public = out.join("cy/public.ron");
+    assert!(fb.contains(&format!("- public: `robocell replay {} --at failure`", public.display())), "{fb}");
+    let rec = Recording::load(&public).unwrap();
+    let (mut w, _) = robocell::sim::world::World::new(rec.loaded().unwrap()).unwrap();
+    let mut hit = None;
+    for step in 0..rec.steps {
+        let cmds: Vec<_> = rec.commands.iter().filter(|c| c.step == step).map(|c| c.command.clone()).collect();
+        if w.step(&cmds).iter().any(|e| matches!(e, robocell::sim::world::Event::Collision { .. })) {
+            hit = Some(step);
+            break;
+        }
+    }
+    let tl = robocell::sim::timeline::Timeline::build(&rec).unwrap();
+    assert_eq!(tl.failure(), Some(hit.expect("cy's run hits the belt") + 1));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
