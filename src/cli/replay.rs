@@ -77,6 +77,15 @@ pub fn replay(path: &Path, o: ReplayOptions) -> ExitCode {
         None => println!("failed at:  nowhere: every objective passed"),
     }
     if o.info {
+        // How long a jump to a moment takes (from the keyframe before it).
+        let slowest = (1..=16u64)
+            .map(|i| {
+                let t1 = Instant::now();
+                timeline.world_at(timeline.steps * i / 17);
+                t1.elapsed().as_secs_f64()
+            })
+            .fold(0.0, f64::max);
+        println!("seeking:    at most {:.0} ms to a moment (16 tried)", slowest * 1000.0);
         for m in timeline.markers.iter().filter(|m| m.kind != MarkerKind::Command) {
             let line = m.line.map(|l| format!(" (line {l})")).unwrap_or_default();
             println!("  {:>9.3} s  {:?}: {}{line}", (m.step + 1) as f64 * dt_s, m.kind, m.text);

@@ -206,12 +206,12 @@ impl Clone for PhysicsCell {
             belt_names: self.belt_names.clone(),
             bins: self.bins.clone(),
             draining: self.draining.clone(),
-            forced_kind: self.forced_kind.clone(),
+            forced_kind: self.forced_kind,
             initial: self.initial.clone(),
-            held: self.held.clone(),
+            held: self.held,
             touching: self.touching.clone(),
-            time_s: self.time_s.clone(),
-            dt: self.dt.clone(),
+            time_s: self.time_s,
+            dt: self.dt,
         }
     }
 }
