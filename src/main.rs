@@ -53,6 +53,9 @@ enum Cmd {
         /// Draw the TCP's trail (its path of the last 20 s, coloured by speed).
         #[arg(long)]
         trail: bool,
+        /// Draw the program's $BASE and $TOOL frames.
+        #[arg(long)]
+        frames: bool,
         /// Serve the window's cell on the plant network too (as `robocell serve`).
         #[command(flatten)]
         net: cli::serve::NetArgs,
@@ -208,6 +211,9 @@ enum Cmd {
         /// Draw the TCP's trail.
         #[arg(long)]
         trail: bool,
+        /// Draw the program's $BASE and $TOOL frames.
+        #[arg(long)]
+        frames: bool,
         /// Simulated seconds per real second when playing.
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
@@ -234,25 +240,28 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => cli::run::run(Path::new(DEFAULT_SCENARIO), cli::run::RunOptions::default()),
-        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, program, view, trail, net, config }) => cli::run::run(
-            &scenario,
-            cli::run::RunOptions {
-                start,
-                speed,
-                screenshot,
-                at,
-                record,
-                size,
-                tab,
-                net,
-                config,
-                program,
-                view,
-                trail,
-                #[cfg(feature = "app")]
-                lesson: None,
-            },
-        ),
+        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, program, view, trail, frames, net, config }) => {
+            cli::run::run(
+                &scenario,
+                cli::run::RunOptions {
+                    start,
+                    speed,
+                    screenshot,
+                    at,
+                    record,
+                    size,
+                    tab,
+                    net,
+                    config,
+                    program,
+                    view,
+                    trail,
+                    frames,
+                    #[cfg(feature = "app")]
+                    lesson: None,
+                },
+            )
+        }
         Some(Cmd::Lessons { course }) => cli::lesson::list(&course),
         Some(Cmd::Lesson { number, course, screenshot, at, start, size, tab, view }) => {
             cli::lesson::open(number, &course, cli::run::RunOptions { screenshot, at, start, size, tab, view, ..Default::default() })
@@ -268,8 +277,8 @@ fn main() -> ExitCode {
         ),
         Some(Cmd::Bench { quick, network, json, profile }) => cli::bench::bench(quick, network, profile, json.as_deref()),
         Some(Cmd::Lint { paths }) => cli::lint::lint(&paths),
-        Some(Cmd::Replay { file, check, info, at, screenshot, size, tab, view, trail, speed }) => {
-            cli::replay::replay(&file, cli::replay::ReplayOptions { check, info, at, screenshot, size, tab, view, trail, speed })
+        Some(Cmd::Replay { file, check, info, at, screenshot, size, tab, view, trail, frames, speed }) => {
+            cli::replay::replay(&file, cli::replay::ReplayOptions { check, info, at, screenshot, size, tab, view, trail, frames, speed })
         }
         Some(Cmd::Serve { scenario, net, speed, record, duration, start }) => {
             cli::serve::serve(&scenario, cli::serve::ServeArgs { net, speed, record, duration, start })

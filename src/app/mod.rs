@@ -240,6 +240,7 @@ impl Default for Script {
             lesson: None,
             view: None,
             trail: false,
+            frames: false,
             #[cfg(feature = "net")]
             serve: None,
         }
@@ -267,6 +268,8 @@ pub struct Script {
     pub view: Option<camera::View>,
     /// Draw the TCP's trail from the start.
     pub trail: bool,
+    /// Draw the program's `$BASE` and `$TOOL` from the start.
+    pub frames: bool,
     /// Serve the cell on the plant network too (OPC UA, MQTT, Modbus TCP).
     #[cfg(feature = "net")]
     pub serve: Option<crate::net::ServeOptions>,
@@ -372,7 +375,7 @@ fn build_world(
     let lesson = script.lesson.clone();
     let view = camera::CameraView { request: script.view, current: None };
     let mut app = App::new();
-    app.insert_resource(view).insert_resource(scene::Overlays { tcp_trail: script.trail });
+    app.insert_resource(view).insert_resource(scene::Overlays { tcp_trail: script.trail, frames: script.frames });
     if let Some(l) = lesson {
         app.insert_resource(l);
     }

@@ -157,6 +157,7 @@ fn panel(
                 ui.separator();
                 ui.checkbox(&mut overlays.tcp_trail, "TCP trail")
                     .on_hover_text("The TCP's path of the last 20 s, blue when slow, red at 2 m/s and faster");
+                ui.checkbox(&mut overlays.frames, "Frames").on_hover_text("The program's $BASE and $TOOL: X red, Y green, Z blue");
             });
         });
     });

@@ -75,7 +75,7 @@ impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<Overlays>().add_systems(Startup, (palette, build_cell, dress_robot).chain()).add_systems(
             Update,
-            (dress_parts, show_beams, show_type_beams, show_sensor_beams, move_fingers, draw_trail, draw_tcp_trail, move_door)
+            (dress_parts, show_beams, show_type_beams, show_sensor_beams, move_fingers, draw_trail, draw_tcp_trail, draw_frames, move_door)
                 .after(sync_parts),
         );
     }
@@ -496,6 +496,8 @@ fn move_fingers(sim: Res<Sim>, mut fingers: Query<(&Finger, &mut Transform)>) {
 pub struct Overlays {
     /// The TCP's path of the last seconds, coloured by its speed.
     pub tcp_trail: bool,
+    /// The program's active `$BASE` and `$TOOL` as axes (X red, Y green, Z blue).
+    pub frames: bool,
 }
 
 /// The TCP's trail, and the time of the newest sample it was built from.
@@ -561,6 +563,55 @@ fn draw_tcp_trail(
                 Transform::default(),
                 Visibility::Inherited,
             ));
+        }
+    }
+}
+
+/// The lines of the active frames.
+#[derive(Component)]
+pub struct FrameAxes;
+
+/// `$BASE` (250 mm axes) and `$TOOL` at the TCP (120 mm), rebuilt each frame while shown.
+fn draw_frames(
+    mut commands: Commands,
+    sim: Res<Sim>,
+    overlays: Res<Overlays>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut drawn: Query<(&Mesh3d, &mut Visibility), With<FrameAxes>>,
+) {
+    if let Some((_, mut vis)) = drawn.iter_mut().next() {
+        let want = if overlays.frames { Visibility::Inherited } else { Visibility::Hidden };
+        if *vis != want {
+            *vis = want;
+        }
+    }
+    if !overlays.frames {
+        return;
+    }
+    let (base, tool) = sim.world.frames_world();
+    let (mut pos, mut col): (Vec<[f32; 3]>, Vec<[f32; 4]>) = (Vec::new(), Vec::new());
+    let colours = [[1.0, 0.15, 0.1, 1.0], [0.1, 0.85, 0.2, 1.0], [0.15, 0.35, 1.0, 1.0]];
+    for (f, len) in [(base, 250.0), (tool, 120.0)] {
+        for (axis, c) in [Vector3::x(), Vector3::y(), Vector3::z()].into_iter().zip(colours) {
+            let o = f.translation.vector;
+            pos.push(convert::pos(&o).to_array());
+            pos.push(convert::pos(&(o + f.rotation * axis * len)).to_array());
+            col.extend([c, c]);
+        }
+    }
+    let mesh = Mesh::new(bevy::mesh::PrimitiveTopology::LineList, bevy::asset::RenderAssetUsages::default())
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, col);
+    match drawn.iter_mut().next() {
+        Some((m, _)) => {
+            if let Some(mut old) = meshes.get_mut(&m.0) {
+                *old = mesh;
+            }
+        }
+        None => {
+            let white = materials.add(StandardMaterial { base_color: Color::WHITE, unlit: true, ..default() });
+            commands.spawn((FrameAxes, Mesh3d(meshes.add(mesh)), MeshMaterial3d(white), Transform::default(), Visibility::Inherited));
         }
     }
 }

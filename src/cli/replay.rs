@@ -24,6 +24,8 @@ pub struct ReplayOptions {
     pub tab: String,
     pub view: Option<String>,
     pub trail: bool,
+    /// Draw the program's `$BASE` and `$TOOL`.
+    pub frames: bool,
     pub speed: f64,
 }
 
@@ -123,6 +125,7 @@ fn open(path: &Path, timeline: Timeline, at: u64, o: ReplayOptions) -> ExitCode 
         tab: o.tab,
         view: o.view.as_deref().and_then(robocell::app::camera::View::by_name),
         trail: o.trail,
+        frames: o.frames,
         ..Default::default()
     };
     match robocell::app::replay(timeline, path.display().to_string(), at, script) {

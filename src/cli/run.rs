@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub view: Option<String>,
     /// Draw the TCP's trail from the start.
     pub trail: bool,
+    /// Draw the program's `$BASE` and `$TOOL`.
+    pub frames: bool,
     /// The lesson the window teaches (`robocell lesson N`).
     #[cfg(feature = "app")]
     pub lesson: Option<robocell::app::lesson::LessonInfo>,
@@ -49,6 +51,7 @@ impl Default for RunOptions {
             program: None,
             view: None,
             trail: false,
+            frames: false,
             #[cfg(feature = "app")]
             lesson: None,
         }
@@ -90,6 +93,7 @@ pub fn run(path: &Path, o: RunOptions) -> ExitCode {
         lesson: o.lesson,
         view: o.view.as_deref().and_then(robocell::app::camera::View::by_name),
         trail: o.trail,
+        frames: o.frames,
         #[cfg(feature = "net")]
         serve,
     };

@@ -294,6 +294,16 @@ impl World {
     pub fn tcp_world(&self) -> Isometry3<f64> {
         self.controller.robroot() * fk(self.model(), &self.axes_deg()) * self.tool
     }
+    /// The program's active frames in the world, mm: `$BASE` and the TCP of `$TOOL` (as the
+    /// program last set them; the world frame and the flange before it does).
+    pub fn frames_world(&self) -> (Isometry3<f64>, Isometry3<f64>) {
+        let frame = |name: &str| match self.variable(name) {
+            Some(Value::Struct(s)) => s.to_frame().map_or_else(Isometry3::identity, |f| f.to_iso()),
+            _ => Isometry3::identity(),
+        };
+        let flange = self.controller.robroot() * fk(self.model(), &self.axes_deg());
+        (frame("$BASE"), flange * frame("$TOOL"))
+    }
     pub fn time_s(&self) -> f64 {
         self.tick as f64 * self.dt
     }

@@ -198,6 +198,29 @@ fn the_window_fits_a_laptop_and_a_full_hd_projector() {
     }
 }
 
+/// `--frames` draws the program's $BASE (lesson 3 measures one on a turned table) and $TOOL as
+/// red, green and blue axes: red lines appear in the 3D view that are not there without it.
+#[test]
+fn frames_draw_the_base_and_the_tool() {
+    let args = ["run", "lessons/03", "--program", "lessons/03/solution/base_square.src", "--start", "--speed", "4", "--at", "8"];
+    let red = |shot: &Shot| {
+        let mut n = 0;
+        for y in 0..768 {
+            for x in 0..890 {
+                let (r, g, b) = shot.px(x, y);
+                // The X axis' red after tonemapping, about (211, 103, 86); the robot's orange
+                // has less blue, the table's beige more green.
+                n += usize::from(r > 180 && r as u16 > g as u16 + 80 && (70..110).contains(&b));
+            }
+        }
+        n
+    };
+    let plain = red(&screenshot(&args, (1366, 768), "noframes"));
+    let with: Vec<&str> = args.iter().copied().chain(["--frames"]).collect();
+    let framed = red(&screenshot(&with, (1366, 768), "frames"));
+    assert!(framed > plain + 40, "red axes drawn: {framed} red pixels with --frames, {plain} without");
+}
+
 /// `robocell replay FILE --at failure` on a run that drove the tool into the belt: the viewer
 /// opens with its timeline under the cell (a dark bar with the white playhead), at 1366x768,
 /// with the pendant whole.

@@ -73,3 +73,22 @@ fn the_trace_keeps_only_its_window() {
         assert!(lane.iter().filter(|s| s.time_s < first).count() <= 1);
     }
 }
+
+/// The frames the window draws are the program's `$BASE` (in the world) and its `$TOOL` on the
+/// flange: worked out by hand for a base turned A 90 and a tool 100 mm out along the flange's z.
+#[test]
+fn the_drawn_frames_are_the_programs_base_and_tool() {
+    let src =
+        "DEF frames( )\n  $BASE = {X 100, Y 200, Z 300, A 90, B 0, C 0}\n  $TOOL = {X 0, Y 0, Z 100, A 0, B 0, C 0}\n  WAIT SEC 0.1\nEND\n";
+    let mut w = super::empty_cell(src, robocell::sim::scenario::OperatingMode::AUT);
+    let (base, _) = w.frames_world();
+    assert_eq!(base, nalgebra::Isometry3::identity(), "the world frame before the program sets one");
+    super::run_program(&mut w, 5.0);
+    let (base, tool) = w.frames_world();
+    assert!((base.translation.vector - nalgebra::Vector3::new(100.0, 200.0, 300.0)).norm() < 1e-9);
+    // A 90 turns x onto y.
+    assert!((base.rotation * nalgebra::Vector3::x() - nalgebra::Vector3::y()).norm() < 1e-9);
+    let flange = w.link_frames_world()[6];
+    let want = flange.translation.vector + flange.rotation * nalgebra::Vector3::new(0.0, 0.0, 100.0);
+    assert!((tool.translation.vector - want).norm() < 1e-9, "{tool:?}");
+}
