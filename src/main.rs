@@ -53,7 +53,7 @@ enum Cmd {
         /// Draw the TCP's trail (its path of the last 20 s, coloured by speed).
         #[arg(long)]
         trail: bool,
-        /// Draw the program's $BASE and $TOOL frames.
+        /// Draw the program's $BASE and $TOOL frames and the path planned ahead.
         #[arg(long)]
         frames: bool,
         /// Serve the window's cell on the plant network too (as `robocell serve`).
@@ -211,7 +211,7 @@ enum Cmd {
         /// Draw the TCP's trail.
         #[arg(long)]
         trail: bool,
-        /// Draw the program's $BASE and $TOOL frames.
+        /// Draw the program's $BASE and $TOOL frames and the path planned ahead.
         #[arg(long)]
         frames: bool,
         /// Simulated seconds per real second when playing.

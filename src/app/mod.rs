@@ -375,7 +375,11 @@ fn build_world(
     let lesson = script.lesson.clone();
     let view = camera::CameraView { request: script.view, current: None };
     let mut app = App::new();
-    app.insert_resource(view).insert_resource(scene::Overlays { tcp_trail: script.trail, frames: script.frames });
+    app.insert_resource(view).insert_resource(scene::Overlays {
+        tcp_trail: script.trail,
+        frames: script.frames,
+        path_ahead: script.frames,
+    });
     if let Some(l) = lesson {
         app.insert_resource(l);
     }

@@ -158,6 +158,7 @@ fn panel(
                 ui.checkbox(&mut overlays.tcp_trail, "TCP trail")
                     .on_hover_text("The TCP's path of the last 20 s, blue when slow, red at 2 m/s and faster");
                 ui.checkbox(&mut overlays.frames, "Frames").on_hover_text("The program's $BASE and $TOOL: X red, Y green, Z blue");
+                ui.checkbox(&mut overlays.path_ahead, "Path ahead").on_hover_text("Where the TCP goes along the motions planned (yellow)");
             });
         });
     });

@@ -75,7 +75,18 @@ impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<Overlays>().add_systems(Startup, (palette, build_cell, dress_robot).chain()).add_systems(
             Update,
-            (dress_parts, show_beams, show_type_beams, show_sensor_beams, move_fingers, draw_trail, draw_tcp_trail, draw_frames, move_door)
+            (
+                dress_parts,
+                show_beams,
+                show_type_beams,
+                show_sensor_beams,
+                move_fingers,
+                draw_trail,
+                draw_tcp_trail,
+                draw_frames,
+                draw_path_ahead,
+                move_door,
+            )
                 .after(sync_parts),
         );
     }
@@ -498,6 +509,8 @@ pub struct Overlays {
     pub tcp_trail: bool,
     /// The program's active `$BASE` and `$TOOL` as axes (X red, Y green, Z blue).
     pub frames: bool,
+    /// The TCP's path along the motions planned and queued.
+    pub path_ahead: bool,
 }
 
 /// The TCP's trail, and the time of the newest sample it was built from.
@@ -612,6 +625,45 @@ fn draw_frames(
         None => {
             let white = materials.add(StandardMaterial { base_color: Color::WHITE, unlit: true, ..default() });
             commands.spawn((FrameAxes, Mesh3d(meshes.add(mesh)), MeshMaterial3d(white), Transform::default(), Visibility::Inherited));
+        }
+    }
+}
+
+/// The lines of the path ahead.
+#[derive(Component)]
+pub struct PathAhead;
+
+/// Where the TCP goes along the motions the advance run planned (yellow), rebuilt each frame.
+fn draw_path_ahead(
+    mut commands: Commands,
+    sim: Res<Sim>,
+    overlays: Res<Overlays>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut drawn: Query<(&Mesh3d, &mut Visibility), With<PathAhead>>,
+) {
+    if let Some((_, mut vis)) = drawn.iter_mut().next() {
+        let want = if overlays.path_ahead { Visibility::Inherited } else { Visibility::Hidden };
+        if *vis != want {
+            *vis = want;
+        }
+    }
+    if !overlays.path_ahead {
+        return;
+    }
+    let path = sim.world.planned_path_world(5);
+    let pos: Vec<[f32; 3]> = path.windows(2).flat_map(|w| [convert::pos(&w[0]).to_array(), convert::pos(&w[1]).to_array()]).collect();
+    let mesh = Mesh::new(bevy::mesh::PrimitiveTopology::LineList, bevy::asset::RenderAssetUsages::default())
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos);
+    match drawn.iter_mut().next() {
+        Some((m, _)) => {
+            if let Some(mut old) = meshes.get_mut(&m.0) {
+                *old = mesh;
+            }
+        }
+        None => {
+            let yellow = materials.add(StandardMaterial { base_color: Color::srgb(1.0, 0.85, 0.1), unlit: true, ..default() });
+            commands.spawn((PathAhead, Mesh3d(meshes.add(mesh)), MeshMaterial3d(yellow), Transform::default(), Visibility::Inherited));
         }
     }
 }

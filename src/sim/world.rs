@@ -294,6 +294,12 @@ impl World {
     pub fn tcp_world(&self) -> Isometry3<f64> {
         self.controller.robroot() * fk(self.model(), &self.axes_deg()) * self.tool
     }
+    /// Where the TCP goes along the motions planned and queued, in the world (mm): every
+    /// `every`-th tick of the planned path, its end included.
+    pub fn planned_path_world(&self, every: usize) -> Vec<nalgebra::Vector3<f64>> {
+        let robroot = self.controller.robroot();
+        self.controller.path_ahead(every).iter().map(|(q, tool)| (robroot * fk(self.model(), q) * tool).translation.vector).collect()
+    }
     /// The program's active frames in the world, mm: `$BASE` and the TCP of `$TOOL` (as the
     /// program last set them; the world frame and the flange before it does).
     pub fn frames_world(&self) -> (Isometry3<f64>, Isometry3<f64>) {

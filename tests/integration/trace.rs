@@ -92,3 +92,28 @@ fn the_drawn_frames_are_the_programs_base_and_tool() {
     let want = flange.translation.vector + flange.rotation * nalgebra::Vector3::new(0.0, 0.0, 100.0);
     assert!((tool.translation.vector - want).norm() < 1e-9, "{tool:?}");
 }
+
+/// The planned path ahead starts where the TCP is and ends on the programmed point: a LIN_REL
+/// 100 mm along X of the world (the base frame, not set) from where the TCP stands.
+#[test]
+fn the_planned_path_ends_on_the_programmed_point() {
+    let src = "DEF ahead( )\n  PTP $AXIS_ACT\n  LIN_REL {X 100}\n  WAIT SEC 0\nEND\n";
+    let mut w = super::empty_cell(src, robocell::sim::scenario::OperatingMode::AUT);
+    assert!(w.planned_path_world(5).is_empty(), "nothing planned before Start");
+    let start = w.tcp_world().translation.vector;
+    w.step(&[Command::Start]);
+    for _ in 0..20 {
+        w.step(&[]);
+    }
+    let path = w.planned_path_world(5);
+    assert!(path.len() > 3, "{path:?}");
+    let tcp = w.tcp_world().translation.vector;
+    assert!((path[0] - tcp).norm() < 5.0, "starts at the TCP: {:?} vs {tcp:?}", path[0]);
+    let want = start + nalgebra::Vector3::new(100.0, 0.0, 0.0);
+    assert!((path.last().unwrap() - want).norm() < 0.01, "ends at {:?}, programmed {want:?}", path.last());
+    // Every point on the straight line between.
+    for p in &path {
+        let off = p - start;
+        assert!(off.y.abs() < 0.01 && off.z.abs() < 0.01 && (-0.01..=100.01).contains(&off.x), "{p:?} is off the line");
+    }
+}

@@ -92,6 +92,21 @@ impl Interpolator {
     pub fn front_pointer(&self) -> Option<(Option<String>, u32)> {
         self.queue.front().map(|m| (m.file.clone(), m.line))
     }
+    /// The path still to go, as planned: every `every`-th axis sample of the front motion from
+    /// where the robot is, then of each motion queued behind it (its last sample always), each
+    /// with the tool it was planned with.
+    pub fn ahead(&self, every: usize) -> Vec<([f64; 6], Isometry3<f64>)> {
+        let mut out = Vec::new();
+        for (i, m) in self.queue.iter().enumerate() {
+            let s = &m.traj.samples;
+            let from = if i == 0 { (self.p.floor() as usize).min(s.len()) } else { 0 };
+            out.extend(s[from..].iter().step_by(every.max(1)).map(|q| (*q, m.tool)));
+            if let Some(last) = s.last().filter(|_| from < s.len()) {
+                out.push((*last, m.tool));
+            }
+        }
+        out
+    }
     pub fn has_delayed_triggers(&self) -> bool {
         !self.delayed_triggers.is_empty()
     }

@@ -170,6 +170,10 @@ impl Controller {
         self.ipo.front_pointer()
     }
     /// The line of the motion the robot is executing, if moving.
+    /// The planned motions still to go (see [`Interpolator::ahead`]).
+    pub fn path_ahead(&self, every: usize) -> Vec<([f64; 6], Isometry3<f64>)> {
+        self.ipo.ahead(every)
+    }
     pub fn main_run_line(&self) -> Option<u32> {
         self.ipo.front_line()
     }
