@@ -50,12 +50,8 @@ enum Cmd {
         /// The camera's view at the start (F1..F5 and the buttons over the cell switch it).
         #[arg(long, value_parser = VIEWS)]
         view: Option<String>,
-        /// Draw the TCP's trail (its path of the last 20 s, coloured by speed).
-        #[arg(long)]
-        trail: bool,
-        /// Draw the program's $BASE and $TOOL frames and the path planned ahead.
-        #[arg(long)]
-        frames: bool,
+        #[command(flatten)]
+        overlays: Overlays,
         /// Serve the window's cell on the plant network too (as `robocell serve`).
         #[command(flatten)]
         net: cli::serve::NetArgs,
@@ -208,16 +204,23 @@ enum Cmd {
         /// The camera's view at the start.
         #[arg(long, value_parser = VIEWS)]
         view: Option<String>,
-        /// Draw the TCP's trail.
-        #[arg(long)]
-        trail: bool,
-        /// Draw the program's $BASE and $TOOL frames and the path planned ahead.
-        #[arg(long)]
-        frames: bool,
+        #[command(flatten)]
+        overlays: Overlays,
         /// Simulated seconds per real second when playing.
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
     },
+}
+
+/// What the window draws over the cell from the start (the view bar toggles them too).
+#[derive(clap::Args)]
+struct Overlays {
+    /// Draw the TCP's trail (its path of the last 20 s, coloured by speed).
+    #[arg(long)]
+    trail: bool,
+    /// Draw the program's $BASE and $TOOL frames and the path planned ahead.
+    #[arg(long)]
+    frames: bool,
 }
 
 /// The camera's views by name.
@@ -240,7 +243,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => cli::run::run(Path::new(DEFAULT_SCENARIO), cli::run::RunOptions::default()),
-        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, program, view, trail, frames, net, config }) => {
+        Some(Cmd::Run { scenario, start, speed, screenshot, at, record, size, tab, program, view, overlays, net, config }) => {
             cli::run::run(
                 &scenario,
                 cli::run::RunOptions {
@@ -255,8 +258,8 @@ fn main() -> ExitCode {
                     config,
                     program,
                     view,
-                    trail,
-                    frames,
+                    trail: overlays.trail,
+                    frames: overlays.frames,
                     #[cfg(feature = "app")]
                     lesson: None,
                 },
@@ -277,7 +280,8 @@ fn main() -> ExitCode {
         ),
         Some(Cmd::Bench { quick, network, json, profile }) => cli::bench::bench(quick, network, profile, json.as_deref()),
         Some(Cmd::Lint { paths }) => cli::lint::lint(&paths),
-        Some(Cmd::Replay { file, check, info, at, screenshot, size, tab, view, trail, frames, speed }) => {
+        Some(Cmd::Replay { file, check, info, at, screenshot, size, tab, view, overlays, speed }) => {
+            let Overlays { trail, frames } = overlays;
             cli::replay::replay(&file, cli::replay::ReplayOptions { check, info, at, screenshot, size, tab, view, trail, frames, speed })
         }
         Some(Cmd::Serve { scenario, net, speed, record, duration, start }) => {

@@ -147,9 +147,6 @@ impl Sim {
     /// The log and the files of a tick's events.
     fn take_events(&mut self, events: &[Event]) {
         for e in events {
-            if let Event::Message(m) = e {
-                self.log.push(m.clone());
-            }
             if let Event::WriteFile { path, text } = e {
                 // Written in the file's own encoding and line ends.
                 match crate::sim::krl::source::write_keeping(path, text) {
@@ -157,10 +154,15 @@ impl Sim {
                     Err(e) => self.note(format!("{}: cannot write it: {e} (the text is kept in the editor)", path.display())),
                 }
             }
-            if let Event::Message(m) = e
-                && m.text == "Program reset"
-            {
-                // A reset clears the messages of the run before.
+            self.log_event(e);
+        }
+    }
+
+    /// A message into the log; a reset clears the messages of the run before.
+    fn log_event(&mut self, e: &Event) {
+        if let Event::Message(m) = e {
+            self.log.push(m.clone());
+            if m.text == "Program reset" {
                 self.log.retain(|m| m.text.ends_with("Program reset"));
             }
         }
@@ -204,9 +206,7 @@ impl Sim {
             self.paused = true;
         }
         for e in &events {
-            if let Event::Message(m) = e {
-                self.log.push(m.clone());
-            }
+            self.log_event(e);
         }
         events
     }

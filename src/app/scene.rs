@@ -580,6 +580,45 @@ fn draw_tcp_trail(
     }
 }
 
+/// Shows or hides an overlay's lines and, while shown, replaces them with `mesh()`: spawned the
+/// first time with `marker` in an unlit `colour` (white lets the mesh's vertex colours show).
+fn show_lines<T: Component>(
+    commands: &mut Commands,
+    meshes: &mut Assets<Mesh>,
+    materials: &mut Assets<StandardMaterial>,
+    drawn: &mut Query<(&Mesh3d, &mut Visibility), With<T>>,
+    on: bool,
+    (marker, colour): (T, Color),
+    mesh: impl FnOnce() -> Mesh,
+) {
+    if let Some((_, mut vis)) = drawn.iter_mut().next() {
+        let want = if on { Visibility::Inherited } else { Visibility::Hidden };
+        if *vis != want {
+            *vis = want;
+        }
+    }
+    if !on {
+        return;
+    }
+    let mesh = mesh();
+    match drawn.iter_mut().next() {
+        Some((m, _)) => {
+            if let Some(mut old) = meshes.get_mut(&m.0) {
+                *old = mesh;
+            }
+        }
+        None => {
+            let material = materials.add(StandardMaterial { base_color: colour, unlit: true, ..default() });
+            commands.spawn((marker, Mesh3d(meshes.add(mesh)), MeshMaterial3d(material), Transform::default(), Visibility::Inherited));
+        }
+    }
+}
+
+fn line_list(pos: Vec<[f32; 3]>) -> Mesh {
+    Mesh::new(bevy::mesh::PrimitiveTopology::LineList, bevy::asset::RenderAssetUsages::default())
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos)
+}
+
 /// The lines of the active frames.
 #[derive(Component)]
 pub struct FrameAxes;
@@ -593,40 +632,20 @@ fn draw_frames(
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut drawn: Query<(&Mesh3d, &mut Visibility), With<FrameAxes>>,
 ) {
-    if let Some((_, mut vis)) = drawn.iter_mut().next() {
-        let want = if overlays.frames { Visibility::Inherited } else { Visibility::Hidden };
-        if *vis != want {
-            *vis = want;
-        }
-    }
-    if !overlays.frames {
-        return;
-    }
-    let (base, tool) = sim.world.frames_world();
-    let (mut pos, mut col): (Vec<[f32; 3]>, Vec<[f32; 4]>) = (Vec::new(), Vec::new());
-    let colours = [[1.0, 0.15, 0.1, 1.0], [0.1, 0.85, 0.2, 1.0], [0.15, 0.35, 1.0, 1.0]];
-    for (f, len) in [(base, 250.0), (tool, 120.0)] {
-        for (axis, c) in [Vector3::x(), Vector3::y(), Vector3::z()].into_iter().zip(colours) {
-            let o = f.translation.vector;
-            pos.push(convert::pos(&o).to_array());
-            pos.push(convert::pos(&(o + f.rotation * axis * len)).to_array());
-            col.extend([c, c]);
-        }
-    }
-    let mesh = Mesh::new(bevy::mesh::PrimitiveTopology::LineList, bevy::asset::RenderAssetUsages::default())
-        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, col);
-    match drawn.iter_mut().next() {
-        Some((m, _)) => {
-            if let Some(mut old) = meshes.get_mut(&m.0) {
-                *old = mesh;
+    show_lines(&mut commands, &mut meshes, &mut materials, &mut drawn, overlays.frames, (FrameAxes, Color::WHITE), || {
+        let (base, tool) = sim.world.frames_world();
+        let (mut pos, mut col): (Vec<[f32; 3]>, Vec<[f32; 4]>) = (Vec::new(), Vec::new());
+        let colours = [[1.0, 0.15, 0.1, 1.0], [0.1, 0.85, 0.2, 1.0], [0.15, 0.35, 1.0, 1.0]];
+        for (f, len) in [(base, 250.0), (tool, 120.0)] {
+            for (axis, c) in [Vector3::x(), Vector3::y(), Vector3::z()].into_iter().zip(colours) {
+                let o = f.translation.vector;
+                pos.push(convert::pos(&o).to_array());
+                pos.push(convert::pos(&(o + f.rotation * axis * len)).to_array());
+                col.extend([c, c]);
             }
         }
-        None => {
-            let white = materials.add(StandardMaterial { base_color: Color::WHITE, unlit: true, ..default() });
-            commands.spawn((FrameAxes, Mesh3d(meshes.add(mesh)), MeshMaterial3d(white), Transform::default(), Visibility::Inherited));
-        }
-    }
+        line_list(pos).with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, col)
+    });
 }
 
 /// The lines of the path ahead.
@@ -642,30 +661,11 @@ fn draw_path_ahead(
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut drawn: Query<(&Mesh3d, &mut Visibility), With<PathAhead>>,
 ) {
-    if let Some((_, mut vis)) = drawn.iter_mut().next() {
-        let want = if overlays.path_ahead { Visibility::Inherited } else { Visibility::Hidden };
-        if *vis != want {
-            *vis = want;
-        }
-    }
-    if !overlays.path_ahead {
-        return;
-    }
-    let path = sim.world.planned_path_world(5);
-    let pos: Vec<[f32; 3]> = path.windows(2).flat_map(|w| [convert::pos(&w[0]).to_array(), convert::pos(&w[1]).to_array()]).collect();
-    let mesh = Mesh::new(bevy::mesh::PrimitiveTopology::LineList, bevy::asset::RenderAssetUsages::default())
-        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos);
-    match drawn.iter_mut().next() {
-        Some((m, _)) => {
-            if let Some(mut old) = meshes.get_mut(&m.0) {
-                *old = mesh;
-            }
-        }
-        None => {
-            let yellow = materials.add(StandardMaterial { base_color: Color::srgb(1.0, 0.85, 0.1), unlit: true, ..default() });
-            commands.spawn((PathAhead, Mesh3d(meshes.add(mesh)), MeshMaterial3d(yellow), Transform::default(), Visibility::Inherited));
-        }
-    }
+    let yellow = Color::srgb(1.0, 0.85, 0.1);
+    show_lines(&mut commands, &mut meshes, &mut materials, &mut drawn, overlays.path_ahead, (PathAhead, yellow), || {
+        let path = sim.world.planned_path_world(5);
+        line_list(path.windows(2).flat_map(|w| [convert::pos(&w[0]).to_array(), convert::pos(&w[1]).to_array()]).collect())
+    });
 }
 
 /// The pen's trail: a line through every drawn point, rebuilt when it grows.
